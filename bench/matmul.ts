@@ -1,0 +1,155 @@
+/**
+ * Matmul throughput on the wasm backend: stock vs patched kernels (explicit transposes before the
+ * XNNPACK path), for every transposeA/transposeB combination, on the single-thread SIMD build, the
+ * threaded-SIMD build with one thread and the threaded-SIMD build with one thread per core.
+ *
+ *   npx tsx bench/matmul.ts           # both shapes (about 4-6 minutes on 2 cores)
+ *   npx tsx bench/matmul.ts --quick   # 1024^3 only
+ *
+ * Each build runs in its own child process (a process holds one wasm module); stock and patched
+ * runs alternate inside it so load changes on a shared machine hit both alike.
+ * The stock transposed kernels run at ~1 GFLOP/s, so on the big shape they are timed on a
+ * 640-row slice (same K and N): their per-FLOP speed barely depends on M.
+ */
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/model/backend';
+import { initWasm, setTransposedMatMulFix } from '../src/model/wasm';
+
+interface Shape {
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+  /** Rows used for the slow stock transposed runs. */
+  stockM: number;
+}
+
+const SHAPES: Shape[] = [
+  { label: '1024x1024 @ 1024x1024', m: 1024, k: 1024, n: 1024, stockM: 1024 },
+  { label: '6400x1024 @ 1024x4096', m: 6400, k: 1024, n: 4096, stockM: 640 },
+];
+const COMBOS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+
+interface Row {
+  shape: string;
+  combo: string;
+  stock: number;
+  patched: number;
+  stockNote: string;
+}
+interface ChildResult {
+  build: string;
+  rows: Row[];
+}
+
+function comboName(ta: boolean, tb: boolean): string {
+  return `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
+}
+
+/** Operands stored so that matMul(a, b, ta, tb) is logically [m,k] x [k,n]. */
+function operands(m: number, k: number, n: number, ta: boolean, tb: boolean): [tf.Tensor2D, tf.Tensor2D] {
+  const a = tf.randomUniform(ta ? [k, m] : [m, k], -1, 1) as tf.Tensor2D;
+  const b = tf.randomUniform(tb ? [n, k] : [k, n], -1, 1) as tf.Tensor2D;
+  return [a, b];
+}
+
+/** Best GFLOP/s over a few runs (fewer for slow ones). wasm kernels run synchronously. */
+function measure(a: tf.Tensor2D, b: tf.Tensor2D, ta: boolean, tb: boolean, flops: number, patched: boolean, budgetMs: number): number {
+  setTransposedMatMulFix(patched);
+  let best = Infinity;
+  let spent = 0;
+  for (let r = 0; r < 4 && (r < 1 || spent < budgetMs); r++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b, ta, tb);
+    const dt = performance.now() - t0;
+    c.dispose();
+    spent += dt;
+    best = Math.min(best, dt);
+  }
+  return flops / (best / 1e3) / 1e9;
+}
+
+async function child(build: string, quick: boolean): Promise<ChildResult> {
+  const cores = os.availableParallelism();
+  let detail: string;
+  if (build === 'threaded-1') detail = (await initWasm(1, { forceThreadedBuild: true })).detail;
+  else detail = (await initBackend('wasm', { threads: build === 'single' ? 1 : cores })).detail;
+  const rows: Row[] = [];
+  for (const s of quick ? SHAPES.slice(0, 1) : SHAPES) {
+    const big = s.m * s.k * s.n > 2e9;
+    for (const [ta, tb] of COMBOS) {
+      const flops = 2 * s.m * s.k * s.n;
+      const [a, b] = operands(s.m, s.k, s.n, ta, tb);
+      // warm-up (operator creation, memory growth)
+      setTransposedMatMulFix(true);
+      tf.matMul(a, b, ta, tb).dispose();
+      const budget = big ? 1 : 1500;
+      let patched = measure(a, b, ta, tb, flops, true, budget);
+      let stock: number;
+      let stockNote = '';
+      if (!ta && !tb) {
+        // identical code path: alternate and keep the best of each to show the noise level
+        stock = measure(a, b, ta, tb, flops, false, budget);
+        patched = Math.max(patched, measure(a, b, ta, tb, flops, true, budget));
+      } else if (s.stockM === s.m) {
+        stock = measure(a, b, ta, tb, flops, false, budget);
+        patched = Math.max(patched, measure(a, b, ta, tb, flops, true, budget));
+      } else {
+        const [sa, sb] = operands(s.stockM, s.k, s.n, ta, tb);
+        stock = measure(sa, sb, ta, tb, 2 * s.stockM * s.k * s.n, false, 1);
+        sa.dispose();
+        sb.dispose();
+        stockNote = `(M=${s.stockM})`;
+      }
+      a.dispose();
+      b.dispose();
+      rows.push({ shape: s.label, combo: comboName(ta, tb), stock, patched, stockNote });
+      process.stderr.write(`  ${build} ${s.label} ${comboName(ta, tb)}: stock ${stock.toFixed(1)} patched ${patched.toFixed(1)} GFLOP/s\n`);
+    }
+  }
+  return { build: detail, rows };
+}
+
+function parent(quick: boolean): void {
+  const cores = os.availableParallelism();
+  const builds = ['single', 'threaded-1', 'threaded-n'];
+  const results: ChildResult[] = [];
+  console.log(`wasm matmul GFLOP/s, ${cores} logical cores, ${os.cpus()[0]?.model ?? ''}`);
+  for (const build of builds) {
+    const args = [...process.execArgv, __filename, '--child', build, ...(quick ? ['--quick'] : [])];
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      console.log(`${build}: child failed (status ${r.status})`);
+      continue;
+    }
+    const last = r.stdout.trim().split('\n').pop() ?? '{}';
+    results.push(JSON.parse(last) as ChildResult);
+  }
+  for (const res of results) {
+    console.log(`\n${res.build}`);
+    console.log(`  ${'shape'.padEnd(24)} ${'tA,tB'.padEnd(6)} ${'stock'.padStart(8)} ${'patched'.padStart(8)}  speed-up`);
+    for (const row of res.rows) {
+      console.log(
+        `  ${row.shape.padEnd(24)} ${row.combo.padEnd(6)} ${row.stock.toFixed(1).padStart(8)} ${row.patched.toFixed(1).padStart(8)}  ` +
+          `x${(row.patched / row.stock).toFixed(1)} ${row.stockNote}`,
+      );
+    }
+  }
+}
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const at = argv.indexOf('--child');
+if (at >= 0) {
+  child(argv[at + 1], quick).then(
+    (res) => process.stdout.write(`${JSON.stringify(res)}\n`),
+    (e) => {
+      process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+} else {
+  parent(quick);
+}

@@ -1,0 +1,93 @@
+/** The CLI commands that read a trained model: sample, eval, info. */
+import { FlagSpec, FlagValues, flagNumber, flagString, flagStrings } from './args';
+import { Output } from './output';
+import { CharmError } from '../errors';
+import { BackendChoice, initBackend } from '../model/backend';
+import { parameterCount } from '../model/config';
+import { Generator } from '../model/sampler';
+import { buildCorpus, describeCorpus } from '../training/corpus';
+import { loadCheckpoint, readCheckpointMeta, resolveCheckpointDir } from '../training/checkpoint';
+import { sequentialBatches } from '../training/dataset';
+import { evaluateBatches } from '../training/trainer';
+
+const BACKEND_FLAG: FlagSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] };
+
+export const SAMPLE_FLAGS: Record<string, FlagSpec> = {
+  model: { kind: 'string' }, prime: { kind: 'string' }, length: { kind: 'int' }, temperature: { kind: 'number' },
+  'top-k': { kind: 'int' }, 'top-p': { kind: 'number' }, seed: { kind: 'int' }, stop: { kind: 'strings' },
+  backend: BACKEND_FLAG, json: { kind: 'boolean' },
+};
+export const EVAL_FLAGS: Record<string, FlagSpec> = { model: { kind: 'string' }, backend: BACKEND_FLAG, json: { kind: 'boolean' } };
+export const INFO_FLAGS: Record<string, FlagSpec> = { model: { kind: 'string' }, json: { kind: 'boolean' } };
+
+function requireModel(flags: FlagValues): string {
+  const model = flagString(flags, 'model');
+  if (!model) throw new CharmError('Missing --model DIR (a checkpoint folder written by "charm train")');
+  return model;
+}
+
+export async function sampleCommand(flags: FlagValues, out: Output): Promise<void> {
+  const length = flagNumber(flags, 'length') ?? 200;
+  const temperature = flagNumber(flags, 'temperature') ?? 0.5;
+  const topK = flagNumber(flags, 'top-k');
+  const topP = flagNumber(flags, 'top-p');
+  if (length < 0 || length > 1_000_000) throw new CharmError(`--length must be from 0 to 1000000, got ${length}`);
+  if (!(temperature >= 0) || temperature > 100) throw new CharmError(`--temperature must be from 0 to 100, got ${temperature}`);
+  if (topK !== undefined && topK < 0) throw new CharmError(`--top-k must be 0 or more, got ${topK}`);
+  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CharmError(`--top-p must be in (0, 1], got ${topP}`);
+  const backend = await initBackend((flagString(flags, 'backend') ?? 'auto') as BackendChoice);
+  const checkpoint = await loadCheckpoint(requireModel(flags));
+  const generator = new Generator(checkpoint.model, checkpoint.vocab);
+  try {
+    const prime = flagString(flags, 'prime') ?? '';
+    const primeStart = performance.now();
+    if (prime) generator.feed(prime);
+    const primeMs = performance.now() - primeStart;
+    const result = generator.generate({ maxLength: length, temperature, topK, topP, seed: flagNumber(flags, 'seed'), stop: flagStrings(flags, 'stop') });
+    out.event({
+      text: result.text, prime, backend: backend.name, msPerChar: Math.round(result.msPerChar * 1000) / 1000, primeMs: Math.round(primeMs * 10) / 10,
+      meanLogProb: Math.round(result.meanLogProb * 1e4) / 1e4, chars: result.chars, stoppedBy: result.stoppedBy,
+    }, () => prime + result.text);
+  } finally {
+    generator.dispose();
+    checkpoint.model.dispose();
+  }
+}
+
+export async function evalCommand(paths: string[], flags: FlagValues, out: Output): Promise<void> {
+  if (paths.length === 0) throw new CharmError('No input: name at least one file or folder to evaluate on');
+  await initBackend((flagString(flags, 'backend') ?? 'auto') as BackendChoice);
+  const checkpoint = await loadCheckpoint(requireModel(flags));
+  try {
+    const corpus = await buildCorpus(paths);
+    if (corpus.text.length < 2) throw new CharmError(`Nothing to evaluate: ${describeCorpus(corpus)}`);
+    const ids = checkpoint.vocab.encode(corpus.text);
+    const seqLength = Number(checkpoint.meta.training.seqLength) || 100;
+    const result = evaluateBatches(checkpoint.model, sequentialBatches(ids, seqLength, 64));
+    out.event({
+      lossNats: round(result.lossNats), bitsPerChar: round(result.bitsPerChar), accuracy: round(result.accuracy), chars: result.chars,
+      unknownChars: checkpoint.vocab.countUnknown(corpus.text),
+    }, () => `${result.lossNats.toFixed(4)} nats/char (${result.bitsPerChar.toFixed(4)} bits/char), accuracy ${(result.accuracy * 100).toFixed(2)}% over ${result.chars.toLocaleString('en-US')} characters`);
+  } finally {
+    checkpoint.model.dispose();
+  }
+}
+
+export function infoCommand(flags: FlagValues, out: Output): void {
+  const dir = resolveCheckpointDir(requireModel(flags));
+  const meta = readCheckpointMeta(dir);
+  const m = meta.model;
+  const p = meta.progress;
+  out.event({ path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } }, () => [
+    `Model:      ${dir}`,
+    `Shape:      ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
+    `Trained:    step ${p.step}, epoch ${p.epoch}, ${p.charsSeen.toLocaleString('en-US')} characters seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
+    `Best:       validation loss ${p.bestValLoss?.toFixed(4) ?? '-'} nats/char at step ${p.bestStep ?? '-'}`,
+    `Corpus:     ${meta.corpus.files} files, ${meta.corpus.chars.toLocaleString('en-US')} characters (${meta.corpus.sources.join(', ')})`,
+    `Saved:      ${meta.savedAt}`,
+  ].join('\n'));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e5) / 1e5;
+}

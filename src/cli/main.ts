@@ -1,0 +1,107 @@
+/** The `charm` command: train, sample, eval and info over the engine. */
+import { parseArgs } from './args';
+import { Output } from './output';
+import { TRAIN_FLAGS, trainCommand } from './train';
+import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
+import { CharmError } from '../errors';
+import { PRESETS } from '../model/config';
+
+const HELP = `charm: train a character-level LSTM on your own text, then sample it.
+
+Usage:
+  charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell lstm|gru]
+        [--layers N] [--units N] [--embedding N] [--seq-length N] [--batch-size N]
+        [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
+        [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--overwrite]
+        [--max-file-kb N] [--include-secrets] [--backend auto|tensorflow|wasm|cpu] [--json]
+  charm sample --model DIR [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P]
+        [--seed N] [--stop STR]... [--backend B] [--json]
+  charm eval --model DIR <file|folder>... [--backend B] [--json]
+  charm info --model DIR [--json]
+
+train   Builds a corpus from the files and folders (honouring .gitignore; skipping binary, large
+        and secret files), trains, and writes checkpoints to --out (default ./charm-model):
+        latest/ (to resume) and best/ (lowest validation loss). Budgets count from this run:
+        --epochs, --max-steps, --max-seconds (none given: ${10} epochs). Ctrl-C saves and stops.
+        --resume continues the model in --out: on the same corpus it resumes, on new text it
+        fine-tunes, keeping the model's vocabulary.
+sample  Continues --prime (temperature 0 = always the most likely character).
+eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
+info    What a checkpoint holds.
+
+Presets: ${Object.entries(PRESETS).map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`).join('; ')}.
+--model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? 0 : 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const json = rest.includes('--json');
+  const out = new Output(json);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    switch (command) {
+      case 'train': {
+        const args = parseArgs(rest, TRAIN_FLAGS);
+        if (args.positional.length === 0) throw new CharmError('train: name at least one file or folder to train on');
+        await trainCommand(args.positional, args.flags, out, controller.signal);
+        return controller.signal.aborted ? 130 : 0;
+      }
+      case 'sample': {
+        const args = parseArgs(rest, SAMPLE_FLAGS);
+        if (args.positional.length) throw new CharmError(`sample: unexpected argument "${args.positional[0]}" (did you mean --prime?)`);
+        await sampleCommand(args.flags, out);
+        return 0;
+      }
+      case 'eval': {
+        const args = parseArgs(rest, EVAL_FLAGS);
+        await evalCommand(args.positional, args.flags, out);
+        return 0;
+      }
+      case 'info': {
+        const args = parseArgs(rest, INFO_FLAGS);
+        if (args.positional.length) throw new CharmError(`info: unexpected argument "${args.positional[0]}"`);
+        infoCommand(args.flags, out);
+        return 0;
+      }
+      default:
+        throw new CharmError(`Unknown command "${command}": expected train, sample, eval or info (see --help)`);
+    }
+  } catch (error) {
+    if (error instanceof CharmError) {
+      out.error(error.message);
+    } else if (controller.signal.aborted && (error as Error)?.name === 'AbortError') {
+      out.error('interrupted');
+      return 130;
+    } else {
+      const e = error as Error;
+      out.error(`internal error: ${e?.message ?? String(error)}${process.env.CHARM_DEBUG ? '\n' + e?.stack : ' (set CHARM_DEBUG=1 for details)'}`);
+    }
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

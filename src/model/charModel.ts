@@ -1,0 +1,263 @@
+/**
+ * Embedding -> stacked LSTM/GRU layers -> Dense, producing logits. Weights are plain tf.Variables
+ * named in Keras' layout so checkpoints map one-to-one onto a Keras model's weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ModelConfig, validateModelConfig } from './config';
+import { lstmSequence, lstmSequenceWithState, lstmStep } from './lstm';
+import { gruSequence, gruStep } from './gru';
+import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
+import { CharmError } from '../errors';
+
+/** Per layer: h, and c for an LSTM. Batch-major [B, U]. */
+// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
+export type LayerState = {
+  h: tf.Tensor2D;
+  c?: tf.Tensor2D;
+};
+export type RecurrentState = LayerState[];
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+}
+
+export function layerName(config: ModelConfig, layer: number): string {
+  return layer === 0 ? config.cell : `${config.cell}_${layer}`;
+}
+
+/** The weights a config needs, in a fixed order (the order of the weights file). */
+export function weightSpecs(config: ModelConfig): WeightSpec[] {
+  const gates = (config.cell === 'lstm' ? 4 : 3) * config.units;
+  const specs: WeightSpec[] = [{ name: 'embedding/embeddings', shape: [config.vocabSize, config.embedding] }];
+  for (let layer = 0; layer < config.layers; layer++) {
+    const name = layerName(config, layer);
+    const input = layer === 0 ? config.embedding : config.units;
+    specs.push({ name: `${name}/kernel`, shape: [input, gates] });
+    specs.push({ name: `${name}/recurrent_kernel`, shape: [config.units, gates] });
+    specs.push({ name: `${name}/bias`, shape: config.cell === 'lstm' ? [gates] : [2, gates] });
+  }
+  specs.push({ name: 'dense/kernel', shape: [config.units, config.vocabSize] });
+  specs.push({ name: 'dense/bias', shape: [config.vocabSize] });
+  return specs;
+}
+
+function glorotUniform(shape: number[], seed: number): tf.Tensor {
+  const limit = Math.sqrt(6 / (shape[0] + shape[shape.length - 1]));
+  return tf.randomUniform(shape, -limit, limit, 'float32', seed);
+}
+
+/** Initial values as Keras would draw them, except the recurrent kernel (see below). */
+function initialValue(spec: WeightSpec, config: ModelConfig, seed: number): tf.Tensor {
+  const { name, shape } = spec;
+  if (name.endsWith('/embeddings')) return tf.randomUniform(shape, -0.05, 0.05, 'float32', seed);
+  if (name.endsWith('/recurrent_kernel')) {
+    // Keras uses an orthogonal matrix; a QR of [4U, U] in JS takes seconds at U = 1024. A Gaussian
+    // with variance 1/U has the same scale (spectral radius ~1), which is what matters here.
+    return tf.randomNormal(shape, 0, 1 / Math.sqrt(config.units), 'float32', seed);
+  }
+  if (name === 'dense/bias') return tf.zeros(shape);
+  if (name.endsWith('/bias')) {
+    if (config.cell === 'lstm') {
+      // unit_forget_bias: the forget gate starts open, so gradients flow through time early on.
+      const u = config.units;
+      return tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])]);
+    }
+    return tf.zeros(shape);
+  }
+  return glorotUniform(shape, seed);
+}
+
+export class CharModel {
+  private constructor(
+    readonly config: ModelConfig,
+    private readonly weights: Map<string, tf.Variable>,
+  ) {}
+
+  static create(config: ModelConfig, seed = 1): CharModel {
+    validateModelConfig(config);
+    const weights = new Map<string, tf.Variable>();
+    weightSpecs(config).forEach((spec, index) => {
+      const value = tf.tidy(() => initialValue(spec, config, seed * 1000 + index));
+      // Unnamed: tfjs variable names are global, and a process may hold several models.
+      weights.set(spec.name, tf.variable(value, true));
+      value.dispose();
+    });
+    return new CharModel(config, weights);
+  }
+
+  /** Builds a model from named tensors (a checkpoint); takes ownership of nothing. */
+  static fromTensors(config: ModelConfig, tensors: Map<string, tf.Tensor>): CharModel {
+    validateModelConfig(config);
+    const weights = new Map<string, tf.Variable>();
+    for (const spec of weightSpecs(config)) {
+      const t = tensors.get(spec.name);
+      if (!t) throw new CharmError(`Checkpoint is missing the weight "${spec.name}"`);
+      if (!tf.util.arraysEqual(t.shape, spec.shape)) {
+        throw new CharmError(`Checkpoint weight "${spec.name}" has shape [${t.shape}], expected [${spec.shape}]`);
+      }
+      weights.set(spec.name, tf.variable(t, true));
+    }
+    return new CharModel(config, weights);
+  }
+
+  /** Trainable variables in the fixed weight order. */
+  get variables(): tf.Variable[] {
+    return weightSpecs(this.config).map((s) => this.weight(s.name));
+  }
+
+  weight(name: string): tf.Variable {
+    const w = this.weights.get(name);
+    if (!w) throw new Error(`No weight named ${name}`);
+    return w;
+  }
+
+  /** Replaces every weight's value (restoring the last good weights after a NaN). */
+  assign(values: Map<string, tf.Tensor>): void {
+    for (const [name, v] of this.weights) {
+      const value = values.get(name);
+      if (value) v.assign(value);
+    }
+  }
+
+  get parameterCount(): number {
+    let n = 0;
+    for (const v of this.weights.values()) n += v.size;
+    return n;
+  }
+
+  private gateWidth(): number {
+    return (this.config.cell === 'lstm' ? 4 : 3) * this.config.units;
+  }
+
+  /** Input projection of layer 0 for every symbol: Embedding followed by x W + b folds into one [V, G*U] table. */
+  private firstLayerTable(): tf.Tensor2D {
+    const name = layerName(this.config, 0);
+    const bias = this.weight(`${name}/bias`);
+    const inputBias = this.config.cell === 'lstm' ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
+    return tf.add(tf.matMul(this.weight('embedding/embeddings'), this.weight(`${name}/kernel`)), inputBias) as tf.Tensor2D;
+  }
+
+  private inputProjection(layer: number, x: tf.Tensor2D): tf.Tensor2D {
+    const name = layerName(this.config, layer);
+    const bias = this.weight(`${name}/bias`);
+    const inputBias = this.config.cell === 'lstm' ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
+    return tf.add(tf.matMul(x, this.weight(`${name}/kernel`)), inputBias) as tf.Tensor2D;
+  }
+
+  private recurrentBias(layer: number): tf.Tensor1D {
+    const bias = this.weight(`${layerName(this.config, layer)}/bias`);
+    return tf.squeeze(tf.slice(bias, [1, 0], [1, this.gateWidth()]), [0]) as tf.Tensor1D;
+  }
+
+  private dense(h: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(h, this.weight('dense/kernel')), this.weight('dense/bias')) as tf.Tensor2D;
+  }
+
+  /**
+   * Logits for every position, from a zero state (the book's stateless training).
+   * @param ids [B, T] int32
+   * @returns [T * B, V], time-major: row t * B + b is sequence b at step t
+   */
+  logits(ids: tf.Tensor2D): tf.Tensor2D {
+    const [batch, steps] = ids.shape;
+    const { units } = this.config;
+    const timeMajor = tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D;
+    let projected = tf.gather(this.firstLayerTable(), timeMajor);
+    let hidden: tf.Tensor2D | undefined;
+    const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
+    for (let layer = 0; layer < this.config.layers; layer++) {
+      if (layer > 0) projected = this.inputProjection(layer, hidden as tf.Tensor2D);
+      const xProj = tf.reshape(projected, [steps, batch, this.gateWidth()]) as tf.Tensor3D;
+      const recurrent = this.weight(`${layerName(this.config, layer)}/recurrent_kernel`) as tf.Tensor2D;
+      hidden = this.config.cell === 'lstm'
+        ? lstmSequence(xProj, recurrent, zeros, zeros)
+        : gruSequence(xProj, recurrent, this.recurrentBias(layer), zeros).outputs;
+    }
+    return this.dense(hidden as tf.Tensor2D);
+  }
+
+  /** Time-major labels matching `logits`' rows. */
+  static timeMajorLabels(targets: tf.Tensor2D): tf.Tensor1D {
+    return tf.reshape(tf.transpose(targets), [targets.size]) as tf.Tensor1D;
+  }
+
+  /** Mean cross-entropy in nats: the training objective. */
+  loss(inputs: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+    return sparseSoftmaxCrossEntropy(this.logits(inputs), CharModel.timeMajorLabels(targets));
+  }
+
+  /** Summed loss and correct predictions for a batch, without gradients. */
+  evaluate(inputs: tf.Tensor2D, targets: tf.Tensor2D): { lossSum: number; hits: number } {
+    const { lossSum, hits } = tf.tidy(() => lossAndHits(this.logits(inputs), CharModel.timeMajorLabels(targets)));
+    const result = { lossSum: lossSum.dataSync()[0], hits: hits.dataSync()[0] };
+    lossSum.dispose();
+    hits.dispose();
+    return result;
+  }
+
+  zeroState(batch: number): RecurrentState {
+    const state: RecurrentState = [];
+    for (let layer = 0; layer < this.config.layers; layer++) {
+      state.push(this.config.cell === 'lstm'
+        ? { h: tf.zeros([batch, this.config.units]), c: tf.zeros([batch, this.config.units]) }
+        : { h: tf.zeros([batch, this.config.units]) });
+    }
+    return state;
+  }
+
+  /**
+   * Feeds a whole sequence from a given state, without gradients.
+   * @param ids [B, T] int32
+   * @returns the logits of the last step [B, V] and the state after it (the caller disposes both)
+   */
+  advance(ids: tf.Tensor2D, state: RecurrentState): { logits: tf.Tensor2D; state: RecurrentState } {
+    return tf.tidy(() => {
+      const [batch, steps] = ids.shape;
+      const table = this.firstLayerTable();
+      let projected: tf.Tensor2D = tf.gather(table, tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D);
+      let hidden: tf.Tensor2D | undefined;
+      const next: RecurrentState = [];
+      for (let layer = 0; layer < this.config.layers; layer++) {
+        if (layer > 0) projected = this.inputProjection(layer, hidden as tf.Tensor2D);
+        const recurrent = this.weight(`${layerName(this.config, layer)}/recurrent_kernel`) as tf.Tensor2D;
+        const s = state[layer];
+        if (steps === 1) {
+          if (this.config.cell === 'lstm') {
+            const out = lstmStep(projected, recurrent, { h: s.h, c: s.c as tf.Tensor2D });
+            next.push(out);
+            hidden = out.h;
+          } else {
+            hidden = gruStep(projected, recurrent, this.recurrentBias(layer), s.h);
+            next.push({ h: hidden });
+          }
+          continue;
+        }
+        const xProj = tf.reshape(projected, [steps, batch, this.gateWidth()]) as tf.Tensor3D;
+        if (this.config.cell === 'lstm') {
+          const out = lstmSequenceWithState(xProj, recurrent, { h: s.h, c: s.c as tf.Tensor2D });
+          next.push(out.state);
+          hidden = out.outputs;
+        } else {
+          const out = gruSequence(xProj, recurrent, this.recurrentBias(layer), s.h);
+          next.push({ h: out.h });
+          hidden = out.outputs;
+        }
+      }
+      const last = tf.slice(hidden as tf.Tensor2D, [(steps - 1) * batch, 0], [batch, this.config.units]) as tf.Tensor2D;
+      return { logits: this.dense(last), state: next };
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    this.weights.clear();
+  }
+}
+
+export function disposeState(state: RecurrentState): void {
+  for (const s of state) {
+    s.h.dispose();
+    s.c?.dispose();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Sets up tfjs's 'wasm' backend: the threaded-SIMD build when more than one thread is wanted
+ * (falling back to the stock single-thread SIMD build if it fails), plus the kernel fixes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createThreadedWasmBackend, MAX_WASM_THREADS } from './threaded';
+import { registerWasmKernelFixes } from './kernels';
+
+export { setTransposedMatMulFix, transposedMatMulFixEnabled } from './kernels';
+export { MAX_WASM_THREADS } from './threaded';
+
+export interface WasmInfo {
+  threads: number;
+  simd: boolean;
+  build: 'threaded-simd' | 'simd' | 'plain';
+  detail: string;
+}
+
+/** tfjs-backend-wasm registers itself with this priority. */
+const WASM_PRIORITY = 2;
+
+let stockFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefined;
+let loaded: WasmInfo | undefined;
+
+function loadPackage(): string {
+  const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+  stockFactory ??= tf.findBackendFactory('wasm') ?? undefined;
+  if (stockFactory == null) throw new Error('tfjs-backend-wasm did not register the wasm backend');
+  return tfwasm.version_wasm;
+}
+
+function restoreStockFactory(): void {
+  if (stockFactory == null) return;
+  if (tf.findBackendFactory('wasm') === stockFactory) return;
+  if (tf.findBackendFactory('wasm') != null) tf.removeBackend('wasm');
+  tf.registerBackend('wasm', stockFactory, WASM_PRIORITY);
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : typeof e === 'object' && e != null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}
+
+/**
+ * Makes 'wasm' the active tfjs backend. `threads` > 1 asks for the threaded-SIMD build with that
+ * many threads (capped at 8); 1 gives the stock single-thread build. `forceThreadedBuild` loads
+ * the threaded binary even for one thread (benchmarks). The first successful call fixes the build
+ * and thread count for the life of the process; later calls just re-activate it.
+ */
+export async function initWasm(threads: number, opts: { forceThreadedBuild?: boolean } = {}): Promise<WasmInfo> {
+  const version = loadPackage();
+  registerWasmKernelFixes();
+  if (loaded != null) {
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to re-activate');
+    return loaded;
+  }
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  let fallbackReason = '';
+  const wanted = Math.min(threads, MAX_WASM_THREADS);
+  if ((wanted > 1 || opts.forceThreadedBuild) && simd) {
+    try {
+      const { backend, threads: actual } = await createThreadedWasmBackend(wanted);
+      if (tf.findBackendFactory('wasm') != null) tf.removeBackend('wasm');
+      tf.registerBackend('wasm', () => backend, WASM_PRIORITY);
+      if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend rejected the threaded wasm backend');
+      const capped = threads > MAX_WASM_THREADS ? ` (capped from ${threads})` : '';
+      loaded = {
+        threads: actual,
+        simd: true,
+        build: 'threaded-simd',
+        detail: `tfjs-backend-wasm ${version}, threaded-SIMD build, ${actual} thread(s)${capped}`,
+      };
+      return loaded;
+    } catch (e) {
+      fallbackReason = `; threaded build unavailable: ${firstLine(e)}`;
+      restoreStockFactory();
+    }
+  } else if (wanted > 1) {
+    fallbackReason = '; threaded build needs SIMD, which this runtime lacks';
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('the stock wasm backend failed to initialise');
+  loaded = {
+    threads: 1,
+    simd,
+    build: simd ? 'simd' : 'plain',
+    detail: `tfjs-backend-wasm ${version}, ${simd ? 'SIMD' : 'plain'} single-thread build${fallbackReason}`,
+  };
+  return loaded;
+}
+
+/** What initWasm loaded, if it ran. */
+export function wasmInfo(): WasmInfo | undefined {
+  return loaded;
+}

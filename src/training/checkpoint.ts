@@ -1,0 +1,266 @@
+/**
+ * Checkpoints: a root directory holding `latest/` (with optimizer state, for resuming) and `best/`
+ * (lowest validation loss, for sampling). Each holds config.json, vocab.json, weights.json (the
+ * manifest, with a SHA-256 of the data) and weights.bin. A directory is written under a temporary
+ * name and renamed into place, so a crash at any moment leaves a complete previous checkpoint.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CharmError } from '../errors';
+import { CharModel, weightSpecs } from '../model/charModel';
+import { ModelConfig, validateModelConfig } from '../model/config';
+import { AdamState } from './adam';
+import { Vocabulary } from './vocabulary';
+
+export const CHECKPOINT_FORMAT = 'charm-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+export interface TrainingProgress {
+  step: number;
+  epoch: number;
+  /** Next batch within the epoch, so a resumed run continues where this one stopped. */
+  batchInEpoch: number;
+  charsSeen: number;
+  elapsedSeconds: number;
+  bestValLoss: number | null;
+  bestStep: number | null;
+  evalsWithoutImprovement: number;
+  /** Multiplier on the learning rate, lowered by the NaN guard. */
+  learningRateScale: number;
+}
+
+export interface LossHistory {
+  /** [step, loss] pairs. */
+  train: [number, number][];
+  val: [number, number][];
+}
+
+export interface CorpusStats {
+  sources: string[];
+  files: number;
+  chars: number;
+  trainChars: number;
+  valChars: number;
+  unknownChars: number;
+}
+
+/** Everything in config.json besides the format marker. */
+export interface CheckpointMeta {
+  model: ModelConfig;
+  /** The resolved training options of the run that wrote it. */
+  training: Record<string, unknown>;
+  corpus: CorpusStats;
+  progress: TrainingProgress;
+  history: LossHistory;
+  backend: string;
+  savedAt: string;
+}
+
+interface WeightEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+interface WeightsManifest {
+  dtype: 'float32';
+  byteLength: number;
+  sha256: string;
+  weights: WeightEntry[];
+  optimizer?: { step: number; byteLength: number; sha256: string };
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  model: CharModel;
+  vocab: Vocabulary;
+  meta: CheckpointMeta;
+  optimizer?: AdamState;
+}
+
+export type CheckpointKind = 'latest' | 'best';
+
+function sha256(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.promises.open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function packTensors(tensors: tf.Tensor[]): Promise<Uint8Array> {
+  const total = tensors.reduce((n, t) => n + t.size, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const t of tensors) {
+    out.set((await t.data()) as Float32Array, offset);
+    offset += t.size;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Replaces `target` by `source` so that one complete directory exists at every moment. */
+async function swapDirectory(source: string, target: string): Promise<void> {
+  const previous = `${target}.prev`;
+  await fs.promises.rm(previous, { recursive: true, force: true });
+  if (fs.existsSync(target)) await fs.promises.rename(target, previous);
+  await fs.promises.rename(source, target);
+  await fs.promises.rm(previous, { recursive: true, force: true });
+}
+
+export async function saveCheckpoint(
+  root: string,
+  kind: CheckpointKind,
+  data: { model: CharModel; vocab: Vocabulary; meta: CheckpointMeta; optimizer?: AdamState },
+): Promise<string> {
+  await fs.promises.mkdir(root, { recursive: true });
+  const target = path.join(root, kind);
+  const temp = path.join(root, `.${kind}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  await fs.promises.mkdir(temp);
+  try {
+    const specs = weightSpecs(data.model.config);
+    const variables = data.model.variables;
+    const weightBytes = await packTensors(variables);
+    let offset = 0;
+    const weights: WeightEntry[] = specs.map((s, k) => {
+      const entry = { name: s.name, shape: s.shape, offset, length: variables[k].size };
+      offset += variables[k].size;
+      return entry;
+    });
+    const manifest: WeightsManifest = { dtype: 'float32', byteLength: weightBytes.byteLength, sha256: sha256(weightBytes), weights };
+    await writeFileSynced(path.join(temp, 'weights.bin'), weightBytes);
+    if (data.optimizer) {
+      const optimizerBytes = await packTensors([...data.optimizer.m, ...data.optimizer.v]);
+      manifest.optimizer = { step: data.optimizer.step, byteLength: optimizerBytes.byteLength, sha256: sha256(optimizerBytes) };
+      await writeFileSynced(path.join(temp, 'optimizer.bin'), optimizerBytes);
+    }
+    await writeFileSynced(path.join(temp, 'weights.json'), JSON.stringify(manifest, null, 1));
+    await writeFileSynced(path.join(temp, 'vocab.json'), JSON.stringify(data.vocab.toJSON()));
+    // config.json last: its presence marks a complete directory.
+    const config = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...data.meta };
+    await writeFileSynced(path.join(temp, 'config.json'), JSON.stringify(config, null, 1));
+    await swapDirectory(temp, target);
+  } catch (error) {
+    await fs.promises.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  return target;
+}
+
+/**
+ * Accepts a checkpoint root (prefers best/, then latest/) or a latest/ or best/ directory itself.
+ * A directory left as `<kind>.prev` by a crash mid-swap is used when `<kind>` is missing.
+ */
+export function resolveCheckpointDir(dir: string, prefer: CheckpointKind = 'best'): string {
+  if (!fs.existsSync(dir)) throw new CharmError(`No model at ${dir}: the folder does not exist`);
+  if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
+  const order: CheckpointKind[] = prefer === 'best' ? ['best', 'latest'] : ['latest', 'best'];
+  const candidates = [...order.map((k) => path.join(dir, k)), ...order.map((k) => path.join(dir, `${k}.prev`))];
+  for (const candidate of candidates) {
+    if (fs.existsSync(path.join(candidate, 'config.json'))) return candidate;
+  }
+  throw new CharmError(`No model at ${dir}: expected a checkpoint folder with config.json, or one holding best/ or latest/`);
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new CharmError(`Unreadable checkpoint: ${what} is missing (${file})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CharmError(`Unreadable checkpoint: ${what} is not valid JSON (${file}); the file is truncated or corrupted`);
+  }
+}
+
+function readBlob(file: string, byteLength: number, digest: string, what: string): Float32Array {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    throw new CharmError(`Unreadable checkpoint: ${what} is missing (${file})`);
+  }
+  if (bytes.byteLength !== byteLength) {
+    throw new CharmError(`Unreadable checkpoint: ${path.basename(file)} has ${bytes.byteLength} bytes, expected ${byteLength}; the file is truncated or corrupted`);
+  }
+  if (sha256(bytes) !== digest) throw new CharmError(`Unreadable checkpoint: ${path.basename(file)} fails its checksum; the file is corrupted`);
+  // Copy into an aligned buffer: a Buffer's offset in its pool need not be a multiple of 4.
+  const aligned = new Uint8Array(byteLength);
+  aligned.set(bytes);
+  return new Float32Array(aligned.buffer);
+}
+
+export function readCheckpointMeta(dir: string): CheckpointMeta {
+  const config = readJson(path.join(dir, 'config.json'), 'config.json') as Record<string, unknown>;
+  if (config === null || typeof config !== 'object' || config.format !== CHECKPOINT_FORMAT) {
+    throw new CharmError(`Unreadable checkpoint: ${dir}/config.json is not a Charm checkpoint`);
+  }
+  if (config.version !== CHECKPOINT_VERSION) {
+    throw new CharmError(`Unsupported checkpoint version ${String(config.version)} in ${dir} (this Charm reads version ${CHECKPOINT_VERSION})`);
+  }
+  const meta = config as unknown as CheckpointMeta;
+  if (!meta.model || !meta.progress || !meta.history) throw new CharmError(`Unreadable checkpoint: ${dir}/config.json lacks model, progress or history`);
+  try {
+    validateModelConfig(meta.model);
+  } catch (error) {
+    throw new CharmError(`Unreadable checkpoint: ${(error as Error).message}`);
+  }
+  return meta;
+}
+
+export async function loadCheckpoint(dirOrRoot: string, options: { prefer?: CheckpointKind; withOptimizer?: boolean } = {}): Promise<LoadedCheckpoint> {
+  const dir = resolveCheckpointDir(dirOrRoot, options.prefer);
+  const meta = readCheckpointMeta(dir);
+  const vocab = Vocabulary.fromJSON(readJson(path.join(dir, 'vocab.json'), 'vocab.json'));
+  if (vocab.size !== meta.model.vocabSize) {
+    throw new CharmError(`Unreadable checkpoint: vocab.json has ${vocab.size} symbols but the model expects ${meta.model.vocabSize}`);
+  }
+  const manifest = readJson(path.join(dir, 'weights.json'), 'weights.json') as WeightsManifest;
+  if (!manifest || !Array.isArray(manifest.weights) || typeof manifest.byteLength !== 'number') {
+    throw new CharmError(`Unreadable checkpoint: ${dir}/weights.json is malformed`);
+  }
+  const data = readBlob(path.join(dir, 'weights.bin'), manifest.byteLength, manifest.sha256, 'weights.bin');
+  const tensors = new Map<string, tf.Tensor>();
+  try {
+    for (const w of manifest.weights) {
+      if (w.offset + w.length > data.length || w.length !== w.shape.reduce((a, b) => a * b, 1)) {
+        throw new CharmError(`Unreadable checkpoint: weight ${w.name} does not fit weights.bin`);
+      }
+      tensors.set(w.name, tf.tensor(data.subarray(w.offset, w.offset + w.length), w.shape, 'float32'));
+    }
+    const model = CharModel.fromTensors(meta.model, tensors);
+    let optimizer: AdamState | undefined;
+    if (options.withOptimizer && manifest.optimizer) {
+      const blob = readBlob(path.join(dir, 'optimizer.bin'), manifest.optimizer.byteLength, manifest.optimizer.sha256, 'optimizer.bin');
+      const specs = weightSpecs(meta.model);
+      const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      if (blob.length !== 2 * total) throw new CharmError('Unreadable checkpoint: optimizer.bin does not match the model');
+      let offset = 0;
+      const take = (k: number) => {
+        const t = tf.tensor(blob.subarray(offset, offset + sizes[k]), specs[k].shape, 'float32');
+        offset += sizes[k];
+        return t;
+      };
+      const m = specs.map((_, k) => take(k));
+      const v = specs.map((_, k) => take(k));
+      optimizer = { step: manifest.optimizer.step, m, v };
+    }
+    return { dir, model, vocab, meta, optimizer };
+  } finally {
+    // fromTensors copied them into variables.
+    for (const t of tensors.values()) t.dispose();
+  }
+}

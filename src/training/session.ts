@@ -1,0 +1,209 @@
+/**
+ * One training job from paths to checkpoints: corpus -> vocabulary -> dataset -> model -> trainer
+ * -> checkpoints. The CLI and the extension's training process are thin front ends over it.
+ */
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import { CharmError } from '../errors';
+import { BackendChoice, BackendInfo, initBackend } from '../model/backend';
+import { CharModel } from '../model/charModel';
+import { CellType, DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
+import { buildCorpus, Corpus, CorpusOptions, describeCorpus } from './corpus';
+import { CheckpointMeta, CorpusStats, loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
+import { CharDataset } from './dataset';
+import { EvalEvent, StepEvent, Trainer, TrainResult } from './trainer';
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from './trainOptions';
+import { Vocabulary } from './vocabulary';
+
+export interface TrainRequest {
+  paths: string[];
+  out: string;
+  preset?: PresetName;
+  cell?: CellType;
+  layers?: number;
+  units?: number;
+  embedding?: number;
+  /** Any option left out comes from the preset (shape) or the defaults. */
+  options?: Partial<TrainOptions>;
+  /** Continue the model in `out` (same corpus: resume; another corpus: fine-tune). */
+  resume?: boolean;
+  /** Replace a model already in `out` instead of refusing. */
+  overwrite?: boolean;
+  maxVocabulary?: number;
+  corpus?: CorpusOptions;
+  backend?: BackendChoice;
+  signal?: AbortSignal;
+}
+
+export interface StartInfo {
+  backend: BackendInfo;
+  model: ModelConfig;
+  parameters: number;
+  options: TrainOptions;
+  corpus: CorpusStats;
+  corpusSummary: string;
+  resumed: boolean;
+  fineTuning: boolean;
+  startStep: number;
+  out: string;
+}
+
+export interface SessionHooks {
+  onStart?(info: StartInfo): void;
+  onStep?(event: StepEvent): void;
+  onEval?(event: EvalEvent): void;
+  onCheckpoint?(event: { step: number; path: string; best: boolean }): void;
+  onWarning?(message: string): void;
+}
+
+export interface SessionResult extends TrainResult {
+  out: string;
+  backend: BackendInfo;
+}
+
+function hashText(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+function hasCheckpoint(out: string): boolean {
+  try {
+    resolveCheckpointDir(out, 'latest');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function collectCorpus(request: TrainRequest): Promise<Corpus> {
+  if (request.paths.length === 0) throw new CharmError('No input: name at least one file or folder to train on');
+  const corpus = await buildCorpus(request.paths, { ...request.corpus, signal: request.signal });
+  if (corpus.text.length === 0) {
+    throw new CharmError(`The corpus is empty: no readable text files in ${request.paths.join(', ')} (${describeCorpus(corpus)})`);
+  }
+  return corpus;
+}
+
+export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}): Promise<SessionResult> {
+  const out = path.resolve(request.out);
+  const existing = hasCheckpoint(out);
+  if (request.resume && !existing) throw new CharmError(`Cannot resume: no checkpoint in ${out}`);
+  if (!request.resume && existing && !request.overwrite) {
+    throw new CharmError(`${out} already holds a model: pass --resume to continue training it, or --overwrite to replace it`);
+  }
+  const backend = await initBackend(request.backend ?? 'auto');
+  const corpus = await collectCorpus(request);
+  const corpusHash = hashText(corpus.text);
+
+  let model: CharModel;
+  let vocab: Vocabulary;
+  let options: TrainOptions;
+  let start: ConstructorParameters<typeof Trainer>[3] = {};
+  let fineTuning = false;
+  let previousTraining: Record<string, unknown> = {};
+
+  if (request.resume) {
+    const loaded = await loadCheckpoint(out, { prefer: 'latest', withOptimizer: true });
+    const m = loaded.meta.model;
+    const conflicts = (['cell', 'layers', 'units', 'embedding'] as const).filter((k) => request[k] !== undefined && request[k] !== m[k]);
+    if (request.preset) {
+      const p = presetByName(request.preset);
+      if (p.units !== m.units || p.embedding !== m.embedding) conflicts.push('units');
+    }
+    if (conflicts.length) {
+      loaded.model.dispose();
+      throw new CharmError(`Cannot change the model's ${conflicts.join(', ')} when resuming: ${out} holds a ${m.cell} of ${m.layers}x${m.units} units with embedding ${m.embedding}`);
+    }
+    model = loaded.model;
+    vocab = loaded.vocab;
+    previousTraining = loaded.meta.training;
+    fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
+    const saved = loaded.meta.training as Partial<TrainOptions>;
+    options = resolveOptions({ seqLength: saved.seqLength, batchSize: saved.batchSize, learningRate: saved.learningRate, ...stripUndefined(request.options ?? {}) }, request.preset);
+    const progress = { ...loaded.meta.progress };
+    if (fineTuning) {
+      // New text: the position in the old corpus means nothing, and old validation losses are not comparable.
+      progress.epoch = 0;
+      progress.batchInEpoch = 0;
+      progress.bestValLoss = null;
+      progress.bestStep = null;
+      progress.evalsWithoutImprovement = 0;
+    }
+    progress.learningRateScale = 1;
+    start = { progress, history: loaded.meta.history, optimizer: loaded.optimizer };
+  } else {
+    const preset = presetByName(request.preset ?? DEFAULT_PRESET);
+    vocab = Vocabulary.build(corpus.text, request.maxVocabulary);
+    options = resolveOptions(stripUndefined(request.options ?? {}), request.preset);
+    const config: ModelConfig = {
+      cell: request.cell ?? 'lstm',
+      vocabSize: vocab.size,
+      embedding: request.embedding ?? preset.embedding,
+      units: request.units ?? preset.units,
+      layers: request.layers ?? preset.layers,
+    };
+    model = CharModel.create(config, options.seed);
+  }
+
+  const unknownChars = vocab.countUnknown(corpus.text);
+  if (fineTuning && unknownChars > 0) {
+    hooks.onWarning?.(`${unknownChars} characters of the new corpus are not in the model's vocabulary; they map to the unknown symbol`);
+  }
+  const ids = vocab.encode(corpus.text);
+  const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
+  const stats: CorpusStats = {
+    sources: request.paths.map((p) => path.resolve(p)),
+    files: corpus.files.length,
+    chars: ids.length,
+    trainChars: dataset.train.length,
+    valChars: dataset.val.length,
+    unknownChars,
+  };
+  const trainer = new Trainer(model, dataset, options, start);
+  // The optimizer copied its state; the loaded tensors are ours to free.
+  start.optimizer?.m.forEach((t) => t.dispose());
+  start.optimizer?.v.forEach((t) => t.dispose());
+
+  const startStep = start.progress?.step ?? 0;
+  hooks.onStart?.({
+    backend, model: model.config, parameters: parameterCount(model.config), options, corpus: stats,
+    corpusSummary: describeCorpus(corpus), resumed: !!request.resume, fineTuning, startStep, out,
+  });
+
+  const training = { ...previousTraining, ...options, corpusHash };
+  try {
+    const result = await trainer.run({
+      onStep: hooks.onStep,
+      onEval: hooks.onEval,
+      onWarning: hooks.onWarning,
+      save: async (kind, state) => {
+        const meta: CheckpointMeta = {
+          model: model.config, training, corpus: stats, progress: state.progress, history: state.history,
+          backend: backend.name, savedAt: new Date().toISOString(),
+        };
+        const written = await saveCheckpoint(out, kind, { model, vocab, meta, optimizer: state.optimizer });
+        hooks.onCheckpoint?.({ step: state.progress.step, path: written, best: kind === 'best' });
+      },
+    }, request.signal);
+    return { ...result, out, backend };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function resolveOptions(given: Partial<TrainOptions>, presetName?: PresetName): TrainOptions {
+  const preset = presetByName(presetName ?? DEFAULT_PRESET);
+  const options: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    seqLength: preset.seqLength,
+    batchSize: preset.batchSize,
+    learningRate: preset.learningRate,
+    ...stripUndefined(given),
+  };
+  validateTrainOptions(options);
+  return options;
+}

@@ -1,0 +1,303 @@
+/**
+ * The training loop: batches -> loss and gradients -> clipping -> Adam, with periodic evaluation,
+ * best/latest checkpoints, early stopping, a guard against NaN or exploding loss, budgets, and
+ * interruption that saves before returning.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CharModel } from '../model/charModel';
+import { Adam, AdamState, clipByGlobalNorm } from './adam';
+import { CheckpointKind, LossHistory, TrainingProgress } from './checkpoint';
+import { CharDataset } from './dataset';
+import { DEFAULT_EPOCHS, TrainOptions } from './trainOptions';
+
+export interface StepEvent {
+  step: number;
+  epoch: number;
+  loss: number;
+  charsPerSec: number;
+  learningRate: number;
+  elapsedSeconds: number;
+  /** Fraction of this run's budget used, 0..1. */
+  progress: number;
+  etaSeconds: number;
+}
+
+export interface EvalEvent {
+  step: number;
+  /** Null when the corpus has no validation part: then `loss` is the recent training loss. */
+  valLoss: number | null;
+  valAccuracy: number | null;
+  loss: number;
+  best: boolean;
+}
+
+export type StopReason = 'budget' | 'early-stopping' | 'interrupted' | 'diverged';
+
+export interface TrainResult {
+  stopReason: StopReason;
+  stepsThisRun: number;
+  progress: TrainingProgress;
+  history: LossHistory;
+}
+
+export interface TrainerHooks {
+  onStep?(event: StepEvent): void;
+  onEval?(event: EvalEvent): void;
+  onWarning?(message: string): void;
+  /** Persists the model; the trainer passes the optimizer state for `latest`. */
+  save(kind: CheckpointKind, state: { progress: TrainingProgress; history: LossHistory; optimizer?: AdamState }): Promise<void>;
+}
+
+export interface TrainerStart {
+  progress?: TrainingProgress;
+  history?: LossHistory;
+  optimizer?: AdamState;
+}
+
+const MAX_RECOVERIES = 8;
+
+export function freshProgress(): TrainingProgress {
+  return {
+    step: 0, epoch: 0, batchInEpoch: 0, charsSeen: 0, elapsedSeconds: 0,
+    bestValLoss: null, bestStep: null, evalsWithoutImprovement: 0, learningRateScale: 1,
+  };
+}
+
+export class Trainer {
+  private readonly optimizer: Adam;
+  private readonly progress: TrainingProgress;
+  private readonly history: LossHistory;
+  private snapshot: { weights: tf.Tensor[]; optimizer: AdamState } | null = null;
+
+  constructor(
+    private readonly model: CharModel,
+    private readonly dataset: CharDataset,
+    private readonly options: TrainOptions,
+    start: TrainerStart = {},
+  ) {
+    this.optimizer = new Adam(model.variables);
+    if (start.optimizer) this.optimizer.setState(start.optimizer);
+    this.progress = start.progress ? { ...start.progress } : freshProgress();
+    this.history = start.history ? { train: [...start.history.train], val: [...start.history.val] } : { train: [], val: [] };
+  }
+
+  /** Runs until a budget is spent, patience runs out, the loss diverges or `signal` aborts. */
+  async run(hooks: TrainerHooks, signal?: AbortSignal): Promise<TrainResult> {
+    const { options, dataset, progress } = this;
+    const batches = dataset.batchesPerEpoch;
+    const charsPerStep = options.batchSize * options.seqLength;
+    const noBudget = options.epochs === undefined && options.maxSteps === undefined && options.maxSeconds === undefined;
+    const epochs = noBudget ? DEFAULT_EPOCHS : options.epochs;
+    const stepBudget = Math.min(
+      options.maxSteps ?? Infinity,
+      epochs !== undefined ? Math.max(1, Math.round(epochs * batches)) : Infinity,
+    );
+    const started = performance.now();
+    const elapsedBefore = progress.elapsedSeconds;
+    const runSeconds = () => (performance.now() - started) / 1000;
+    const fractionDone = (steps: number) => Math.min(1, Math.max(
+      Number.isFinite(stepBudget) ? steps / stepBudget : 0,
+      options.maxSeconds !== undefined ? runSeconds() / options.maxSeconds : 0,
+    ));
+
+    let stepsThisRun = 0;
+    let recoveries = 0;
+    let lossSinceEval: number[] = [];
+    let firstLoss: number | null = null;
+    let stopReason: StopReason = 'budget';
+    let evaluatedAtStep = -1;
+    this.takeSnapshot();
+
+    while (true) {
+      if (signal?.aborted) { stopReason = 'interrupted'; break; }
+      if (stepsThisRun >= stepBudget || (options.maxSeconds !== undefined && runSeconds() >= options.maxSeconds)) break;
+
+      const fraction = fractionDone(stepsThisRun);
+      const learningRate = this.learningRate(fraction);
+      const stepStart = performance.now();
+      const batch = dataset.trainBatch(progress.epoch, progress.batchInEpoch);
+      // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
+      const isHealthy = (l: number, n: number) =>
+        Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
+      const [loss, norm] = this.trainStep(batch.inputs, batch.targets, learningRate, isHealthy);
+      const stepSeconds = (performance.now() - stepStart) / 1000;
+      if (!isHealthy(loss, norm)) {
+        recoveries++;
+        this.restoreSnapshot();
+        progress.learningRateScale /= 2;
+        hooks.onWarning?.(
+          `Loss ${Number.isFinite(loss) ? 'exploded to ' + loss.toFixed(3) : 'became ' + loss} at step ${progress.step + 1}: ` +
+          `restored the last good weights and halved the learning rate (now x${progress.learningRateScale})`,
+        );
+        if (recoveries > MAX_RECOVERIES) { stopReason = 'diverged'; break; }
+        // Skip past the batch that blew up.
+        this.advancePosition(batches);
+        await yieldToEventLoop();
+        continue;
+      }
+      if (firstLoss === null) firstLoss = loss;
+      recoveries = 0;
+      stepsThisRun++;
+      progress.step++;
+      progress.charsSeen += charsPerStep;
+      this.advancePosition(batches);
+      lossSinceEval.push(loss);
+      this.history.train.push([progress.step, loss]);
+      progress.elapsedSeconds = elapsedBefore + runSeconds();
+      const done = fractionDone(stepsThisRun);
+      hooks.onStep?.({
+        step: progress.step, epoch: progress.epoch, loss,
+        charsPerSec: charsPerStep / Math.max(stepSeconds, 1e-9),
+        learningRate, elapsedSeconds: progress.elapsedSeconds, progress: done,
+        etaSeconds: done > 0 ? runSeconds() * (1 - done) / done : 0,
+      });
+
+      if (progress.step % options.evalEvery === 0) {
+        const stop = await this.evaluateAndSave(hooks, lossSinceEval);
+        lossSinceEval = [];
+        evaluatedAtStep = progress.step;
+        if (stop) { stopReason = 'early-stopping'; break; }
+      }
+      await yieldToEventLoop();
+    }
+
+    progress.elapsedSeconds = elapsedBefore + runSeconds();
+    if (evaluatedAtStep !== progress.step && stopReason !== 'diverged' && (stepsThisRun > 0 || progress.bestValLoss === null)) {
+      await this.evaluateAndSave(hooks, lossSinceEval);
+    } else {
+      await this.saveLatest(hooks);
+    }
+    this.disposeSnapshot();
+    return { stopReason, stepsThisRun, progress: { ...progress }, history: this.history };
+  }
+
+  private learningRate(fraction: number): number {
+    const base = this.options.learningRate * this.progress.learningRateScale;
+    if (this.options.schedule === 'none') return base;
+    return base * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * fraction)));
+  }
+
+  private advancePosition(batches: number): void {
+    this.progress.batchInEpoch++;
+    if (this.progress.batchInEpoch >= batches) {
+      this.progress.batchInEpoch = 0;
+      this.progress.epoch++;
+    }
+  }
+
+  /** One update; returns [loss, gradient norm]. The update is applied only if `accept` agrees. */
+  private trainStep(inputs: Int32Array, targets: Int32Array, learningRate: number, accept: (loss: number, norm: number) => boolean): [number, number] {
+    const { batchSize, seqLength } = this.options;
+    const variables = this.model.variables;
+    return tf.tidy(() => {
+      const x = tf.tensor2d(inputs, [batchSize, seqLength], 'int32');
+      const y = tf.tensor2d(targets, [batchSize, seqLength], 'int32');
+      const { value, grads } = tf.variableGrads(() => this.model.loss(x, y), variables);
+      const ordered = variables.map((v) => grads[v.name]);
+      const { clipped, norm } = clipByGlobalNorm(ordered, this.options.clipNorm);
+      const [loss, normValue] = tf.stack([value, norm]).dataSync();
+      if (accept(loss, normValue)) this.optimizer.apply(clipped, learningRate);
+      return [loss, normValue];
+    });
+  }
+
+  /** Evaluates, records history, writes best/ (if improved) and latest/; returns true to stop early. */
+  private async evaluateAndSave(hooks: TrainerHooks, recentLosses: number[]): Promise<boolean> {
+    const { progress, options } = this;
+    const recent = recentLosses.length ? recentLosses.reduce((a, b) => a + b, 0) / recentLosses.length : NaN;
+    let valLoss: number | null = null;
+    let valAccuracy: number | null = null;
+    if (this.dataset.hasValidation) {
+      const result = evaluateBatches(this.model, this.dataset.validationBatches(options.maxEvalChars));
+      valLoss = result.lossNats;
+      valAccuracy = result.accuracy;
+      this.history.val.push([progress.step, valLoss]);
+    }
+    const criterion = valLoss ?? recent;
+    const best = Number.isFinite(criterion) && (progress.bestValLoss === null || criterion < progress.bestValLoss);
+    if (best) {
+      progress.bestValLoss = criterion;
+      progress.bestStep = progress.step;
+      progress.evalsWithoutImprovement = 0;
+    } else {
+      progress.evalsWithoutImprovement++;
+    }
+    hooks.onEval?.({ step: progress.step, valLoss, valAccuracy, loss: recent, best });
+    if (best) await hooks.save('best', this.checkpointState(false));
+    await this.saveLatest(hooks);
+    if (Number.isFinite(criterion)) this.takeSnapshot();
+    return options.patience > 0 && progress.evalsWithoutImprovement >= options.patience;
+  }
+
+  private async saveLatest(hooks: TrainerHooks): Promise<void> {
+    const state = this.checkpointState(true);
+    try {
+      await hooks.save('latest', state);
+    } finally {
+      state.optimizer?.m.forEach((t) => t.dispose());
+      state.optimizer?.v.forEach((t) => t.dispose());
+    }
+  }
+
+  private checkpointState(withOptimizer: boolean): { progress: TrainingProgress; history: LossHistory; optimizer?: AdamState } {
+    return {
+      progress: { ...this.progress },
+      history: this.history,
+      optimizer: withOptimizer ? this.optimizer.getState() : undefined,
+    };
+  }
+
+  private takeSnapshot(): void {
+    this.disposeSnapshot();
+    this.snapshot = { weights: this.model.variables.map((v) => tf.clone(v)), optimizer: this.optimizer.getState() };
+  }
+
+  private restoreSnapshot(): void {
+    if (!this.snapshot) return;
+    this.model.variables.forEach((v, k) => v.assign(this.snapshot!.weights[k]));
+    this.optimizer.setState(this.snapshot.optimizer);
+  }
+
+  private disposeSnapshot(): void {
+    if (!this.snapshot) return;
+    this.snapshot.weights.forEach((t) => t.dispose());
+    this.snapshot.optimizer.m.forEach((t) => t.dispose());
+    this.snapshot.optimizer.v.forEach((t) => t.dispose());
+    this.snapshot = null;
+  }
+
+  dispose(): void {
+    this.disposeSnapshot();
+    this.optimizer.dispose();
+  }
+}
+
+export interface EvalResult {
+  lossNats: number;
+  bitsPerChar: number;
+  accuracy: number;
+  chars: number;
+}
+
+/** Mean loss and accuracy over batches, weighting every predicted character equally. */
+export function evaluateBatches(model: CharModel, batches: Iterable<{ inputs: Int32Array; targets: Int32Array; batchSize: number; seqLength: number }>): EvalResult {
+  let lossSum = 0;
+  let hits = 0;
+  let chars = 0;
+  for (const b of batches) {
+    const x = tf.tensor2d(b.inputs, [b.batchSize, b.seqLength], 'int32');
+    const y = tf.tensor2d(b.targets, [b.batchSize, b.seqLength], 'int32');
+    const r = model.evaluate(x, y);
+    x.dispose();
+    y.dispose();
+    lossSum += r.lossSum;
+    hits += r.hits;
+    chars += b.batchSize * b.seqLength;
+  }
+  const lossNats = chars ? lossSum / chars : NaN;
+  return { lossNats, bitsPerChar: lossNats / Math.LN2, accuracy: chars ? hits / chars : NaN, chars };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

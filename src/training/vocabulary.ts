@@ -1,0 +1,202 @@
+import { CharmError } from '../errors';
+
+export interface VocabularyJSON {
+  version: 1;
+  symbols: string[];
+  unknownId: number;
+}
+
+const DEFAULT_MAX_SIZE = 256;
+const BMP_SIZE = 0x10000;
+/** Symbols per intermediate string in `decode`. */
+const DECODE_CHUNK = 8192;
+
+/**
+ * Maps characters (Unicode code points) to ids and back. An emoji or a CJK character is
+ * one symbol; a ZWJ sequence or a flag is several, and round-trips when all are known.
+ * A lone surrogate in the text counts as a symbol of its own, as `for..of` yields it.
+ */
+export class Vocabulary {
+  /**
+   * The symbol of unknown characters, id `unknownId` (0 in built vocabularies). The empty
+   * string cannot be a code point, so it never collides with a real character.
+   */
+  static readonly UNKNOWN: string = '';
+  /** What `decode` writes for the unknown id. */
+  static readonly UNKNOWN_DISPLAY: string = '\uFFFD';
+
+  readonly size: number;
+  readonly unknownId: number;
+
+  private readonly symbols: readonly string[];
+  /** `symbols` with the unknown symbol shown as UNKNOWN_DISPLAY. */
+  private readonly shown: readonly string[];
+  /** Id of each BMP code unit: a flat table is much faster than a Map on long texts. */
+  private readonly bmp: Int32Array;
+  private readonly astral: Map<number, number>;
+
+  private constructor(symbols: string[], unknownId: number) {
+    this.symbols = Object.freeze(symbols);
+    this.unknownId = unknownId;
+    this.size = symbols.length;
+    this.shown = Object.freeze(symbols.map((s, id) => (id === unknownId ? Vocabulary.UNKNOWN_DISPLAY : s)));
+    this.bmp = new Int32Array(BMP_SIZE);
+    if (unknownId !== 0) this.bmp.fill(unknownId);
+    this.astral = new Map();
+    symbols.forEach((s, id) => {
+      if (id === unknownId) return;
+      const cp = s.codePointAt(0) ?? 0;
+      if (cp < BMP_SIZE) this.bmp[cp] = id;
+      else this.astral.set(cp, id);
+    });
+  }
+
+  /**
+   * The `maxSize - 1` most frequent code points of `text` plus the unknown symbol (id 0).
+   * Frequency ties go to the lower code point; ids follow code point order, so the result
+   * depends only on the frequencies, not on where in the text a character appears.
+   */
+  static build(text: string, maxSize: number = DEFAULT_MAX_SIZE): Vocabulary {
+    if (!Number.isInteger(maxSize) || maxSize < 2) {
+      throw new CharmError(`The vocabulary size must be a whole number of at least 2, got ${String(maxSize)}.`);
+    }
+    // Counts fit in 32 bits: a string cannot hold 2^32 code units.
+    const bmpCounts = new Uint32Array(BMP_SIZE);
+    const astralCounts = new Map<number, number>();
+    forEachCodePoint(text, (cp) => {
+      if (cp < BMP_SIZE) bmpCounts[cp]++;
+      else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
+    });
+
+    const seen: { cp: number; n: number }[] = [];
+    for (let cp = 0; cp < BMP_SIZE; cp++) if (bmpCounts[cp] > 0) seen.push({ cp, n: bmpCounts[cp] });
+    for (const [cp, n] of astralCounts) seen.push({ cp, n });
+    seen.sort((a, b) => b.n - a.n || a.cp - b.cp);
+
+    const kept = seen.slice(0, maxSize - 1).map((e) => e.cp);
+    kept.sort((a, b) => a - b);
+    return new Vocabulary([Vocabulary.UNKNOWN, ...kept.map((cp) => String.fromCodePoint(cp))], 0);
+  }
+
+  /** Restores a vocabulary saved with `toJSON`; malformed input throws a CharmError. */
+  static fromJSON(json: unknown): Vocabulary {
+    const bad = (why: string): never => {
+      throw new CharmError(`Malformed vocabulary: ${why}.`);
+    };
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return bad('expected an object');
+    const { version, symbols, unknownId } = json as Record<string, unknown>;
+    if (version !== 1) return bad(`unsupported version ${JSON.stringify(version) ?? 'undefined'}`);
+    if (!Array.isArray(symbols) || symbols.length === 0) return bad('"symbols" must be a non-empty list');
+    if (typeof unknownId !== 'number' || !Number.isInteger(unknownId) || unknownId < 0 || unknownId >= symbols.length) {
+      return bad('"unknownId" must be the index of a symbol');
+    }
+    const distinct = new Set<string>();
+    const checked: string[] = [];
+    symbols.forEach((s: unknown, id) => {
+      if (typeof s !== 'string') return bad(`symbol ${id} is not a string`);
+      if (id === unknownId) {
+        if (s !== Vocabulary.UNKNOWN) bad(`the unknown symbol (id ${id}) must be the empty string`);
+      } else if (!isOneCodePoint(s)) {
+        bad(`symbol ${id} (${JSON.stringify(s)}) is not exactly one character`);
+      } else if (distinct.has(s)) {
+        bad(`symbol ${JSON.stringify(s)} appears twice`);
+      }
+      distinct.add(s);
+      checked.push(s);
+    });
+    return new Vocabulary(checked, unknownId);
+  }
+
+  toJSON(): VocabularyJSON {
+    return { version: 1, symbols: [...this.symbols], unknownId: this.unknownId };
+  }
+
+  /** One id per code point; characters outside the vocabulary become `unknownId`. */
+  encode(text: string): Int32Array {
+    const out = new Int32Array(text.length);
+    const { bmp, astral, unknownId } = this;
+    const length = text.length;
+    let n = 0;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          out[n++] = astral.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) ?? unknownId;
+          i++;
+          continue;
+        }
+      }
+      out[n++] = bmp[c];
+    }
+    // Only astral characters make the result shorter; copy then, so `.buffer` is exact.
+    return n === length ? out : out.slice(0, n);
+  }
+
+  /** The text of `ids`; the unknown id becomes UNKNOWN_DISPLAY. Invalid ids throw a RangeError. */
+  decode(ids: ArrayLike<number>): string {
+    const { shown } = this;
+    // Joined in chunks: a long chain of `+=` builds a rope costing tens of bytes per char.
+    const chunks: string[] = [];
+    let chunk: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const s = shown[ids[i]];
+      if (s === undefined) throw new RangeError(`Invalid symbol id ${ids[i]} (vocabulary size ${this.size}).`);
+      chunk.push(s);
+      if (chunk.length === DECODE_CHUNK) {
+        chunks.push(chunk.join(''));
+        chunk = [];
+      }
+    }
+    chunks.push(chunk.join(''));
+    return chunks.length === 1 ? chunks[0] : chunks.join('');
+  }
+
+  /** The id of a one-character symbol; `unknownId` for anything else or anything absent. */
+  idOf(symbol: string): number {
+    if (!isOneCodePoint(symbol)) return this.unknownId;
+    const cp = symbol.codePointAt(0) ?? 0;
+    return cp < BMP_SIZE ? this.bmp[cp] : this.astral.get(cp) ?? this.unknownId;
+  }
+
+  /** The symbol of `id`: Vocabulary.UNKNOWN for the unknown id. Invalid ids throw a RangeError. */
+  symbolOf(id: number): string {
+    const s = this.symbols[id];
+    if (s === undefined) throw new RangeError(`Invalid symbol id ${id} (vocabulary size ${this.size}).`);
+    return s;
+  }
+
+  /** How many code points of `text` would encode as `unknownId`. */
+  countUnknown(text: string): number {
+    const { bmp, astral, unknownId } = this;
+    let unknown = 0;
+    forEachCodePoint(text, (cp) => {
+      const id = cp < BMP_SIZE ? bmp[cp] : astral.get(cp) ?? unknownId;
+      if (id === unknownId) unknown++;
+    });
+    return unknown;
+  }
+}
+
+function isOneCodePoint(s: string): boolean {
+  if (s.length === 0 || s.length > 2) return false;
+  const cp = s.codePointAt(0) ?? 0;
+  return s.length === (cp >= BMP_SIZE ? 2 : 1);
+}
+
+/** Calls `fn` with each code point; a lone surrogate is passed as its own code unit. */
+function forEachCodePoint(text: string, fn: (cp: number) => void): void {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        fn(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
+        i++;
+        continue;
+      }
+    }
+    fn(c);
+  }
+}
