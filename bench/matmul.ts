@@ -3,13 +3,13 @@
  * XNNPACK path), for every transposeA/transposeB combination, on the single-thread SIMD build, the
  * threaded-SIMD build with one thread and the threaded-SIMD build with one thread per core.
  *
- *   npx tsx bench/matmul.ts           # both shapes (about 4-6 minutes on 2 cores)
+ *   npx tsx bench/matmul.ts           # both shapes (about 4-5 minutes on 2 cores)
  *   npx tsx bench/matmul.ts --quick   # 1024^3 only
  *
  * Each build runs in its own child process (a process holds one wasm module); stock and patched
  * runs alternate inside it so load changes on a shared machine hit both alike.
  * The stock transposed kernels run at ~1 GFLOP/s, so on the big shape they are timed on a
- * 640-row slice (same K and N): their per-FLOP speed barely depends on M.
+ * 320-row slice (same K and N): their per-FLOP speed barely depends on M.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -28,7 +28,7 @@ interface Shape {
 
 const SHAPES: Shape[] = [
   { label: '1024x1024 @ 1024x1024', m: 1024, k: 1024, n: 1024, stockM: 1024 },
-  { label: '6400x1024 @ 1024x4096', m: 6400, k: 1024, n: 4096, stockM: 640 },
+  { label: '6400x1024 @ 1024x4096', m: 6400, k: 1024, n: 4096, stockM: 320 },
 ];
 const COMBOS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
@@ -55,20 +55,14 @@ function operands(m: number, k: number, n: number, ta: boolean, tb: boolean): [t
   return [a, b];
 }
 
-/** Best GFLOP/s over a few runs (fewer for slow ones). wasm kernels run synchronously. */
-function measure(a: tf.Tensor2D, b: tf.Tensor2D, ta: boolean, tb: boolean, flops: number, patched: boolean, budgetMs: number): number {
+/** GFLOP/s of one run. wasm kernels run synchronously, so the call's wall time is the kernel's. */
+function once(a: tf.Tensor2D, b: tf.Tensor2D, ta: boolean, tb: boolean, flops: number, patched: boolean): number {
   setTransposedMatMulFix(patched);
-  let best = Infinity;
-  let spent = 0;
-  for (let r = 0; r < 4 && (r < 1 || spent < budgetMs); r++) {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b, ta, tb);
-    const dt = performance.now() - t0;
-    c.dispose();
-    spent += dt;
-    best = Math.min(best, dt);
-  }
-  return flops / (best / 1e3) / 1e9;
+  const t0 = performance.now();
+  const c = tf.matMul(a, b, ta, tb);
+  const dt = performance.now() - t0;
+  c.dispose();
+  return flops / (dt / 1e3) / 1e9;
 }
 
 async function child(build: string, quick: boolean): Promise<ChildResult> {
@@ -82,29 +76,19 @@ async function child(build: string, quick: boolean): Promise<ChildResult> {
     for (const [ta, tb] of COMBOS) {
       const flops = 2 * s.m * s.k * s.n;
       const [a, b] = operands(s.m, s.k, s.n, ta, tb);
-      // warm-up (operator creation, memory growth)
-      setTransposedMatMulFix(true);
-      tf.matMul(a, b, ta, tb).dispose();
-      const budget = big ? 1 : 1500;
-      let patched = measure(a, b, ta, tb, flops, true, budget);
-      let stock: number;
-      let stockNote = '';
-      if (!ta && !tb) {
-        // identical code path: alternate and keep the best of each to show the noise level
-        stock = measure(a, b, ta, tb, flops, false, budget);
-        patched = Math.max(patched, measure(a, b, ta, tb, flops, true, budget));
-      } else if (s.stockM === s.m) {
-        stock = measure(a, b, ta, tb, flops, false, budget);
-        patched = Math.max(patched, measure(a, b, ta, tb, flops, true, budget));
-      } else {
-        const [sa, sb] = operands(s.stockM, s.k, s.n, ta, tb);
-        stock = measure(sa, sb, ta, tb, 2 * s.stockM * s.k * s.n, false, 1);
-        sa.dispose();
-        sb.dispose();
-        stockNote = `(M=${s.stockM})`;
+      const sliced = (ta || tb) && s.stockM !== s.m;
+      const [sa, sb] = sliced ? operands(s.stockM, s.k, s.n, ta, tb) : [a, b];
+      const stockFlops = 2 * (sliced ? s.stockM : s.m) * s.k * s.n;
+      if (!big) once(a, b, ta, tb, flops, true); // warm-up
+      // Alternate stock and patched runs; keep the best of each (noise only ever slows a run).
+      let stock = 0;
+      let patched = 0;
+      for (let round = 0; round < (big ? 2 : 3); round++) {
+        patched = Math.max(patched, once(a, b, ta, tb, flops, true));
+        stock = Math.max(stock, once(sa, sb, ta, tb, stockFlops, false));
       }
-      a.dispose();
-      b.dispose();
+      tf.dispose(sliced ? [a, b, sa, sb] : [a, b]);
+      const stockNote = sliced ? `(stock timed at M=${s.stockM})` : !ta && !tb ? '(same code path)' : '';
       rows.push({ shape: s.label, combo: comboName(ta, tb), stock, patched, stockNote });
       process.stderr.write(`  ${build} ${s.label} ${comboName(ta, tb)}: stock ${stock.toFixed(1)} patched ${patched.toFixed(1)} GFLOP/s\n`);
     }
@@ -116,7 +100,8 @@ function parent(quick: boolean): void {
   const cores = os.availableParallelism();
   const builds = ['single', 'threaded-1', 'threaded-n'];
   const results: ChildResult[] = [];
-  console.log(`wasm matmul GFLOP/s, ${cores} logical cores, ${os.cpus()[0]?.model ?? ''}`);
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`wasm matmul GFLOP/s (best run), ${cores} logical cores, ${os.cpus()[0]?.model ?? ''}; load average ${load()}`);
   for (const build of builds) {
     const args = [...process.execArgv, __filename, '--child', build, ...(quick ? ['--quick'] : [])];
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -127,6 +112,7 @@ function parent(quick: boolean): void {
     const last = r.stdout.trim().split('\n').pop() ?? '{}';
     results.push(JSON.parse(last) as ChildResult);
   }
+  console.log(`load average after: ${load()}`);
   for (const res of results) {
     console.log(`\n${res.build}`);
     console.log(`  ${'shape'.padEnd(24)} ${'tA,tB'.padEnd(6)} ${'stock'.padStart(8)} ${'patched'.padStart(8)}  speed-up`);

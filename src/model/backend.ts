@@ -115,13 +115,16 @@ function silenceCpuBanner(): void {
   }
 }
 
-/** While alive, console.log/info/warn/debug/error output is kept in memory instead of printed. */
+/**
+ * While alive, console.log/info/debug (stdout) and console.warn output is kept in memory instead of
+ * printed; console.error still goes to stderr. Process-wide, so only for the short init window.
+ */
 class CapturedConsole {
   readonly lines: string[] = [];
-  private readonly saved: Partial<Record<'log' | 'info' | 'warn' | 'debug' | 'error', (...args: unknown[]) => void>> = {};
+  private readonly saved: Partial<Record<'log' | 'info' | 'warn' | 'debug', (...args: unknown[]) => void>> = {};
 
   constructor() {
-    for (const k of ['log', 'info', 'warn', 'debug', 'error'] as const) {
+    for (const k of ['log', 'info', 'warn', 'debug'] as const) {
       this.saved[k] = console[k];
       console[k] = (...args: unknown[]) => {
         this.lines.push(args.map(String).join(' '));

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, validateModelConfig } from './config';
 import { lstmSequence, lstmSequenceWithState, lstmStep } from './lstm';
 import { gruSequence, gruStep } from './gru';
+import { gatherRows } from './kernels/rows';
 import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
 import { CharmError } from '../errors';
 
@@ -163,7 +164,7 @@ export class CharModel {
     const [batch, steps] = ids.shape;
     const { units } = this.config;
     const timeMajor = tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D;
-    let projected = tf.gather(this.firstLayerTable(), timeMajor);
+    let projected = gatherRows(this.firstLayerTable(), timeMajor);
     let hidden: tf.Tensor2D | undefined;
     const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
     for (let layer = 0; layer < this.config.layers; layer++) {
@@ -215,7 +216,7 @@ export class CharModel {
     return tf.tidy(() => {
       const [batch, steps] = ids.shape;
       const table = this.firstLayerTable();
-      let projected: tf.Tensor2D = tf.gather(table, tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D);
+      let projected: tf.Tensor2D = gatherRows(table, tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D);
       let hidden: tf.Tensor2D | undefined;
       const next: RecurrentState = [];
       for (let layer = 0; layer < this.config.layers; layer++) {

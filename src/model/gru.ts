@@ -4,7 +4,6 @@
  * autodiff: it is the option, the LSTM is the tuned path.
  */
 import * as tf from '@tensorflow/tfjs';
-import { stepSlices } from './lstm';
 
 function cell(xProj: tf.Tensor2D, h: tf.Tensor2D, recurrentKernel: tf.Tensor2D, recurrentBias: tf.Tensor1D): tf.Tensor2D {
   const units = recurrentKernel.shape[0];
@@ -25,11 +24,12 @@ export function gruSequence(
   recurrentBias: tf.Tensor1D,
   h0: tf.Tensor2D,
 ): { outputs: tf.Tensor2D; h: tf.Tensor2D } {
-  const xs = stepSlices(xProj);
+  const [steps, batch, width] = xProj.shape;
+  const xAll = tf.reshape(xProj, [steps * batch, width]) as tf.Tensor2D;
   let h = h0;
   const hs: tf.Tensor2D[] = [];
-  for (const x of xs) {
-    h = cell(x, h, recurrentKernel, recurrentBias);
+  for (let t = 0; t < steps; t++) {
+    h = cell(tf.slice(xAll, [t * batch, 0], [batch, width]), h, recurrentKernel, recurrentBias);
     hs.push(h);
   }
   return { outputs: tf.concat(hs, 0) as tf.Tensor2D, h };

@@ -1,13 +1,15 @@
 /**
- * A fused LSTM written with tfjs ops, in Keras' weight layout (kernel [in, 4U], recurrent kernel
- * [U, 4U], bias [4U], gates i, f, c, o).
+ * A fused LSTM in Keras' weight layout (kernel [in, 4U], recurrent kernel [U, 4U], bias [4U],
+ * gates i, f, c, o).
  *
- * Training goes through `lstmSequence`: the caller computes the input projection for every time
- * step in one matmul, then each step does one recurrent matmul and slices its gates; the backward
- * pass is written out by hand (tf.customGrad) so autodiff does not record ~15 ops per step, and the
- * weight gradient becomes one large matmul over all steps. tf.layers.lstm is 2-10x slower here.
+ * The caller computes the input projection x W + b for every time step at once; each step then
+ * does one recurrent matmul and one cell update. The backward pass is written out by hand
+ * (tf.customGrad): one cell-gradient and one matmul per step, and the recurrent kernel's gradient
+ * as one large matmul over all steps. On cpu and wasm the cell update is a single kernel
+ * (kernels/lstmCellKernels.ts); elsewhere it is composed of tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';
 
 // A type alias so tf.tidy accepts it as a TensorContainer.
 export type LstmState = {
@@ -15,43 +17,58 @@ export type LstmState = {
   c: tf.Tensor2D;
 };
 
-interface CellOutputs {
-  i: tf.Tensor2D;
-  f: tf.Tensor2D;
-  g: tf.Tensor2D;
-  o: tf.Tensor2D;
-  c: tf.Tensor2D;
-  tanhC: tf.Tensor2D;
+interface StepOutputs {
   h: tf.Tensor2D;
+  c: tf.Tensor2D;
+  /** Activated gates i, f, g, o [B, 4U], kept for the backward pass. */
+  gates: tf.Tensor2D;
 }
 
-/** One cell update from the pre-activations z = x W + h R + b. */
-function cell(z: tf.Tensor2D, cPrev: tf.Tensor2D, units: number): CellOutputs {
-  const batch = z.shape[0];
+/** One cell update from op-by-op tfjs calls: the path for backends without the fused kernel. */
+function stepForwardOps(xAll: tf.Tensor2D, step: number, hr: tf.Tensor2D, cPrev: tf.Tensor2D): StepOutputs {
+  const [batch, width] = hr.shape;
+  const units = width / 4;
+  const z = tf.add(tf.slice(xAll, [step * batch, 0], [batch, width]), hr);
   const s = tf.sigmoid(z);
   const i = tf.slice(s, [0, 0], [batch, units]);
   const f = tf.slice(s, [0, units], [batch, units]);
   const o = tf.slice(s, [0, 3 * units], [batch, units]);
   const g = tf.tanh(tf.slice(z, [0, 2 * units], [batch, units]));
   const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g)) as tf.Tensor2D;
+  const h = tf.mul(o, tf.tanh(c)) as tf.Tensor2D;
+  return { h, c, gates: tf.concat([i, f, g, o], 1) as tf.Tensor2D };
+}
+
+function stepBackwardOps(
+  dyAll: tf.Tensor2D, step: number, gates: tf.Tensor2D, cPrev: tf.Tensor2D, c: tf.Tensor2D,
+  dhNext: tf.Tensor2D | null, dcNext: tf.Tensor2D | null,
+): [tf.Tensor2D, tf.Tensor2D] {
+  const [batch, units] = c.shape;
+  const [i, f, g, o] = tf.split(gates, 4, 1) as tf.Tensor2D[];
   const tanhC = tf.tanh(c);
-  const h = tf.mul(o, tanhC) as tf.Tensor2D;
-  return { i, f, g, o, c, tanhC, h };
+  const dyT = tf.slice(dyAll, [step * batch, 0], [batch, units]);
+  const dh = dhNext ? tf.add(dyT, dhNext) : dyT;
+  // d tanh(x) = 1 - tanh(x)^2; d sigmoid(x) = s (1 - s)
+  const dcFromH = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tanhC)));
+  const dc = dcNext ? tf.add(dcFromH, dcNext) : dcFromH;
+  const di = tf.mul(tf.mul(dc, g), tf.mul(i, tf.sub(1, i)));
+  const df = tf.mul(tf.mul(dc, cPrev), tf.mul(f, tf.sub(1, f)));
+  const dg = tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g)));
+  const dO = tf.mul(tf.mul(dh, tanhC), tf.mul(o, tf.sub(1, o)));
+  return [tf.concat([di, df, dg, dO], 1) as tf.Tensor2D, tf.mul(dc, f) as tf.Tensor2D];
 }
 
-/** Per-step [B, G] views of a time-major [T, B, G] tensor; row slices are cheaper than tf.unstack on wasm. */
-export function stepSlices(x: tf.Tensor3D): tf.Tensor2D[] {
-  const [steps, batch, width] = x.shape;
-  const flat = tf.reshape(x, [steps * batch, width]) as tf.Tensor2D;
-  return Array.from({ length: steps }, (_, t) => tf.slice(flat, [t * batch, 0], [batch, width]));
+function stepForward(xAll: tf.Tensor2D, step: number, h: tf.Tensor2D, c: tf.Tensor2D, recurrentKernel: tf.Tensor2D, fused: boolean): StepOutputs {
+  const hr = tf.matMul(h, recurrentKernel) as tf.Tensor2D;
+  if (!fused) return stepForwardOps(xAll, step, hr, c);
+  const [hNew, cNew, gates] = runCellForward(xAll, step, hr, c);
+  return { h: hNew, c: cNew, gates };
 }
 
-/** One step without gradients: the sampler's inner loop. `xProj` already holds x W + b. */
+/** One step without gradients: the sampler's inner loop. `xProj` [B, 4U] already holds x W + b. */
 export function lstmStep(xProj: tf.Tensor2D, recurrentKernel: tf.Tensor2D, state: LstmState): LstmState {
   return tf.tidy(() => {
-    const units = recurrentKernel.shape[0];
-    const z = tf.add(xProj, tf.matMul(state.h, recurrentKernel)) as tf.Tensor2D;
-    const out = cell(z, state.c, units);
+    const out = stepForward(xProj, 0, state.h, state.c, recurrentKernel, hasLstmCellKernels());
     return { h: out.h, c: out.c };
   });
 }
@@ -67,62 +84,57 @@ export function lstmSequence(
   h0: tf.Tensor2D,
   c0: tf.Tensor2D,
 ): tf.Tensor2D {
-  const fused = tf.customGrad((...args: unknown[]) => {
+  const fusedCell = hasLstmCellKernels();
+  const sequence = tf.customGrad((...args: unknown[]) => {
     const [x, r, hInit, cInit] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const save = args[4] as tf.GradSaveFunc;
-    const [steps, batch] = x.shape;
+    const [steps, batch, width] = x.shape;
     const units = r.shape[0];
-    const xs = stepSlices(x);
+    const xAll = tf.reshape(x, [steps * batch, width]) as tf.Tensor2D;
     let h = hInit;
     let c = cInit;
     const hs: tf.Tensor2D[] = [];
-    const saved: tf.Tensor[] = [];
+    const saved: tf.Tensor[] = [cInit];
     for (let t = 0; t < steps; t++) {
-      const z = tf.add(xs[t], tf.matMul(h, r)) as tf.Tensor2D;
-      const out = cell(z, c, units);
-      // Saved per step: gates, previous c and tanh(c), everything the backward pass needs.
-      saved.push(out.i, out.f, out.g, out.o, c, out.tanhC);
+      const out = stepForward(xAll, t, h, c, r, fusedCell);
       h = out.h;
       c = out.c;
       hs.push(h);
+      saved.push(out.gates, out.c);
     }
     const hAll = tf.concat(hs, 0) as tf.Tensor2D; // [T * B, U]
-    // hPrev, stacked, gives the recurrent kernel's gradient in one matmul.
+    // h_{t-1} for every step, stacked: the recurrent kernel's gradient is then one matmul.
     const hPrev = steps > 1 ? tf.concat([hInit, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) : hInit;
     save([...saved, hPrev, r]);
     return {
       value: hAll,
       gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => {
-        const rKept = kept[kept.length - 1] as tf.Tensor2D;
+        const rT = tf.transpose(kept[kept.length - 1] as tf.Tensor2D);
         const hPrevKept = kept[kept.length - 2] as tf.Tensor2D;
-        const rT = tf.transpose(rKept);
-        const dYs = tf.split(dy as tf.Tensor2D, steps, 0) as tf.Tensor2D[];
+        const dyAll = dy as tf.Tensor2D;
         let dhNext: tf.Tensor2D | null = null;
         let dcNext: tf.Tensor2D | null = null;
         const dzs: tf.Tensor2D[] = new Array(steps);
         for (let t = steps - 1; t >= 0; t--) {
-          const [i, f, g, o, cPrev, tanhC] = kept.slice(6 * t, 6 * t + 6) as tf.Tensor2D[];
-          const dh = (dhNext ? tf.add(dYs[t], dhNext) : dYs[t]) as tf.Tensor2D;
-          // d tanh(c) = 1 - tanh(c)^2; d sigmoid(s) = s (1 - s)
-          const dcFromH = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tanhC)));
-          const dc = (dcNext ? tf.add(dcFromH, dcNext) : dcFromH) as tf.Tensor2D;
-          const di = tf.mul(tf.mul(dc, g), tf.mul(i, tf.sub(1, i)));
-          const df = tf.mul(tf.mul(dc, cPrev), tf.mul(f, tf.sub(1, f)));
-          const dg = tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g)));
-          const dO = tf.mul(tf.mul(dh, tanhC), tf.mul(o, tf.sub(1, o)));
-          const dz = tf.concat([di, df, dg, dO], 1) as tf.Tensor2D;
+          // kept: c_{-1}, then (gates_t, c_t) for each step.
+          const gates = kept[1 + 2 * t] as tf.Tensor2D;
+          const cT = kept[2 + 2 * t] as tf.Tensor2D;
+          const cPrev = kept[2 * t] as tf.Tensor2D;
+          const [dz, dcPrev]: [tf.Tensor2D, tf.Tensor2D] = fusedCell
+            ? runCellBackward(dyAll, t, gates, cPrev, cT, dhNext, dcNext)
+            : stepBackwardOps(dyAll, t, gates, cPrev, cT, dhNext, dcNext);
           dzs[t] = dz;
-          dcNext = tf.mul(dc, f) as tf.Tensor2D;
+          dcNext = dcPrev;
           dhNext = tf.matMul(dz, rT) as tf.Tensor2D;
         }
         const dzAll = tf.concat(dzs, 0) as tf.Tensor2D; // [T * B, 4U]
         const dR = tf.matMul(hPrevKept, dzAll, true, false);
-        const dX = tf.reshape(dzAll, [steps, batch, 4 * units]);
+        const dX = tf.reshape(dzAll, [steps, batch, width]);
         return [dX, dR, dhNext as tf.Tensor2D, dcNext as tf.Tensor2D];
       },
     };
   });
-  return fused(xProj, recurrentKernel, h0, c0) as tf.Tensor2D;
+  return sequence(xProj, recurrentKernel, h0, c0) as tf.Tensor2D;
 }
 
 /** Forward only, also returning the final state: priming the sampler and stateful evaluation. */
@@ -132,13 +144,14 @@ export function lstmSequenceWithState(
   state: LstmState,
 ): { outputs: tf.Tensor2D; state: LstmState } {
   return tf.tidy(() => {
-    const units = recurrentKernel.shape[0];
-    const xs = stepSlices(xProj);
+    const fusedCell = hasLstmCellKernels();
+    const [steps, batch, width] = xProj.shape;
+    const xAll = tf.reshape(xProj, [steps * batch, width]) as tf.Tensor2D;
     let h = state.h;
     let c = state.c;
     const hs: tf.Tensor2D[] = [];
-    for (const x of xs) {
-      const out = cell(tf.add(x, tf.matMul(h, recurrentKernel)) as tf.Tensor2D, c, units);
+    for (let t = 0; t < steps; t++) {
+      const out = stepForward(xAll, t, h, c, recurrentKernel, fusedCell);
       h = out.h;
       c = out.c;
       hs.push(h);

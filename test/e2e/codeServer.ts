@@ -12,7 +12,8 @@
  *   try {
  *     await s.waitForStatusBarText(/Charm/, 60_000);      // -> the matching item's text
  *     await s.runCommand('Charm: Train Model');           // F1, type title, pick row, Enter
- *     await s.openFile('src/a.ts');                       // Ctrl+P quick open, relative path
+ *     await s.openFile('src/a.ts');     // relative to the workspace or absolute; Ctrl+P quick open
+ *                                       // (falls back to "File: Open File..." with the full path)
  *     await s.typeText('const x = ');
  *     const ghost = await s.waitForGhostText(30_000);     // text of the inline suggestion
  *     await s.pressKey('Tab');                            // accept it
@@ -34,7 +35,8 @@
  * sessions a failed/timed-out test never stopped. Run dirs: one temp folder per session
  * (`runDir`): user-data-dir `ud/`, extensions `exts/`, XDG_* dirs, browser profile, logs/
  * (server.log, browser.log). Set CHARM_E2E_KEEP=1 (or stop({ keepRunDir: true })) to keep it,
- * CHARM_E2E_DEBUG=1 to echo the harness log to stderr, CHARM_E2E_CACHE to move the tool cache.
+ * CHARM_E2E_DEBUG=1 to echo the harness log to stderr (=2: also quick-input rows),
+ * CHARM_E2E_CACHE to move the tool cache, CHARM_E2E_CHROMIUM to use another browser binary.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -270,7 +272,10 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerSes
   if (!fs.statSync(workspace).isDirectory()) throw new Error(`workspace ${workspace} is not a folder`);
   const startTimeout = opts.startTimeoutMs ?? 60_000;
 
-  const runDir = fs.mkdtempSync(path.join(opts.tmpRoot ?? os.tmpdir(), 'charm-e2e-'));
+  const tmpRoot = opts.tmpRoot ?? os.tmpdir();
+  sweepStaleRunDirs(tmpRoot);
+  const runDir = fs.mkdtempSync(path.join(tmpRoot, 'charm-e2e-'));
+  fs.writeFileSync(path.join(runDir, 'owner.pid'), String(process.pid));
   const dirs = {
     userData: path.join(runDir, 'ud'),
     extensions: path.join(runDir, 'exts'),
@@ -539,22 +544,49 @@ export class CodeServerSession {
     this.log(`ran command "${title}"`);
   }
 
-  /** Opens a workspace file by its path relative to the workspace (Ctrl+P quick open). */
-  async openFile(relativePath: string, timeoutMs = 30_000): Promise<void> {
-    const rel = relativePath.split(path.sep).join('/');
-    const base = path.posix.basename(rel);
-    await this.pickInQuickInput('Control+P', rel, timeoutMs, 'file');
-    await waitFor(
-      `editor of ${rel}`,
-      async () => {
-        const uri = await this.activeEditorUri();
-        return uri !== undefined && decodeURIComponent(uri).endsWith('/' + rel) ? true : undefined;
-      },
-      timeoutMs,
-    );
-    // Focus lands in the editor after quick open; make sure (typing goes to the focused element).
+  /**
+   * Opens a file, given relative to the workspace (or absolute), and waits for its editor to be
+   * active and focused. Uses Ctrl+P quick open; falls back to "File: Open File..." (code-server's
+   * simple dialog, typing the absolute path) when quick open does not list it (files ignored by
+   * .gitignore/search.exclude, files outside the workspace, search still indexing).
+   */
+  async openFile(file: string, timeoutMs = 30_000): Promise<void> {
+    const abs = path.resolve(this.workspace, file);
+    const rel = path.relative(this.workspace, abs).split(path.sep).join('/');
+    const isActive = async () => {
+      const uri = await this.activeEditorUri();
+      return uri !== undefined && decodeURIComponent(new URL(uri).pathname) === abs;
+    };
+    const deadline = Date.now() + timeoutMs;
+    let via = 'quick open';
+    let opened = false;
+    if (!rel.startsWith('..')) {
+      try {
+        await this.pickInQuickInput('Control+P', rel, Math.min(6000, timeoutMs / 2), 'file');
+        opened = await waitFor(`editor of ${rel}`, isActive, 5000).catch(() => false);
+      } catch (e) {
+        this.log(`quick open did not find ${rel}: ${(e as Error).message}`);
+      }
+    }
+    if (!opened) {
+      via = 'File: Open File...';
+      await this.runCommand('File: Open File...', Math.max(5000, deadline - Date.now()));
+      const input = this.page.locator('.quick-input-widget input.input');
+      // The dialog fills in a default folder asynchronously: wait for it before typing ours.
+      await waitFor('the Open File dialog', async () => (await input.inputValue()).startsWith('/'), 10_000, 100);
+      for (let attempt = 1; !opened; attempt++) {
+        await input.fill(abs);
+        await sleep(300);
+        if ((await input.inputValue()) !== abs) continue;
+        await this.page.keyboard.press('Enter');
+        opened = await waitFor(`editor of ${abs}`, isActive, 5000).catch(() => false);
+        if (!opened && (attempt >= 3 || Date.now() > deadline)) {
+          throw new Error(`openFile(${file}): the Open File dialog did not open ${abs}`);
+        }
+      }
+    }
     await this.page.locator(`${ACTIVE_EDITOR} .view-lines`).first().waitFor({ state: 'visible' });
-    this.log(`opened ${rel} (${base})`);
+    this.log(`opened ${abs} via ${via}`);
   }
 
   private async pickInQuickInput(openKey: string, query: string, timeoutMs: number, kind: 'command' | 'file'): Promise<void> {
@@ -584,6 +616,7 @@ export class CodeServerSession {
           const desc = await rows.evaluateAll((els) =>
             els.map((e) => ((e as unknown as { getAttribute(n: string): string | null }).getAttribute('aria-label') ?? '').replace(/\u00a0/g, ' ')),
           );
+          if (process.env.CHARM_E2E_DEBUG === '2') this.log(`rows: ${JSON.stringify(labels)}`);
           if (kind === 'command') {
             let i = labels.findIndex((l) => l === query);
             if (i < 0) i = labels.findIndex((l) => l.startsWith(query));
@@ -603,7 +636,14 @@ export class CodeServerSession {
       ).catch(() => ({ index: -1 }));
       if (pick.index >= 0) {
         await rows.nth(pick.index).click();
-        await widget.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+        // The widget hides, or is reused by what the pick opened (e.g. a file dialog).
+        const typed = kind === 'command' ? '>' + query : query;
+        await waitFor(
+          'quick input to take the pick',
+          async () => !(await widget.isVisible()) || (await widget.locator('input.input').inputValue()) !== typed,
+          10_000,
+          100,
+        ).catch(() => undefined);
         return;
       }
       if (Date.now() > deadline) {
@@ -827,7 +867,8 @@ export class CodeServerSession {
     if (left.length) this.log(`WARNING: processes left after stop: ${left.join(' ')}`);
     this.log(`stopped in ${Date.now() - t0} ms`);
     const keep = opts.keepRunDir ?? process.env.CHARM_E2E_KEEP === '1';
-    if (!keep) fs.rmSync(this.runDir, { recursive: true, force: true, maxRetries: 3 });
+    if (keep) fs.rmSync(path.join(this.runDir, 'owner.pid'), { force: true });
+    else fs.rmSync(this.runDir, { recursive: true, force: true, maxRetries: 3 });
   }
 
   /** PIDs of processes of this session still alive (expected [] after stop()). */
@@ -852,6 +893,28 @@ export function vscodeStringHash(s: string): number {
   let h = step(149417, 0);
   for (let i = 0; i < s.length; i++) h = step(s.charCodeAt(i), h);
   return h;
+}
+
+/** Removes run dirs left by test processes that died without stop() (e.g. SIGKILL). */
+function sweepStaleRunDirs(tmpRoot: string): void {
+  for (const e of safeReaddir(tmpRoot)) {
+    if (!e.startsWith('charm-e2e-')) continue;
+    const dir = path.join(tmpRoot, e);
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, 'owner.pid'), 'utf8'));
+    } catch {
+      continue; // not a run dir, or kept on purpose
+    }
+    if (!owner || owner === process.pid) continue;
+    try {
+      process.kill(owner, 0);
+      continue; // owner alive
+    } catch {
+      /* owner gone */
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function safeReaddir(dir: string): string[] {

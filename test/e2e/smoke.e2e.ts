@@ -52,6 +52,8 @@ describe('e2e harness: smoke (code-server + chromium + fixture extension)', func
     fs.mkdirSync(path.join(workspace, 'sub'));
     fs.writeFileSync(path.join(workspace, 'sub', 'other.txt'), 'other\n');
     fs.writeFileSync(path.join(workspace, 'long.txt'), LONG);
+    fs.writeFileSync(path.join(workspace, '.gitignore'), 'ignored.txt\n');
+    fs.writeFileSync(path.join(workspace, 'ignored.txt'), 'ignored\n');
     s = await startCodeServer({ workspace, extensionFolders: [FIXTURE] });
   });
 
@@ -96,6 +98,7 @@ describe('e2e harness: smoke (code-server + chromium + fixture extension)', func
     await s!.typeText('hello ');
     const ghost = await s!.waitForGhostText(30_000);
     assert.equal(ghost.trim(), GHOST);
+    assert.equal(await s!.editorText(), 'first line\nhello ', 'editorText() must not include ghost text');
     await s!.pressKey('Tab');
     await waitUntil(async () => !(await s!.hasGhostText()), 10_000, 'ghost text to disappear');
     assert.equal(await s!.editorText(), `first line\nhello ${GHOST}`);
@@ -111,6 +114,11 @@ describe('e2e harness: smoke (code-server + chromium + fixture extension)', func
   it('opens a file in a sub folder', async () => {
     await s!.openFile('sub/other.txt');
     assert.equal(await s!.editorText(), 'other\n');
+  });
+
+  it('opens a file quick open does not list (git-ignored)', async () => {
+    await s!.openFile('ignored.txt', 40_000);
+    assert.equal(await s!.editorText(), 'ignored\n');
   });
 
   it('reads a long file from disk; editorText() refuses a partial view', async () => {

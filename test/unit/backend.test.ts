@@ -210,6 +210,13 @@ describe('backend', function () {
     assert.equal(tf.getBackend(), 'wasm');
   });
 
+  it('rejects a bad thread count or backend name with a CharmError', async function () {
+    await assert.rejects(initBackend('wasm', { threads: 0 }), CharmError);
+    await assert.rejects(initBackend('wasm', { threads: 1.5 }), CharmError);
+    await assert.rejects(initBackend('gpu' as never), CharmError);
+    assert.equal(tf.getBackend(), 'wasm');
+  });
+
   it('keeps stdout clean and lets the process exit by itself (threaded build)', function () {
     const code = `
       const tf = require('@tensorflow/tfjs');

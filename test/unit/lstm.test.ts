@@ -1,47 +1,82 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/model/backend';
 import { lstmSequence, lstmSequenceWithState } from '../../src/model/lstm';
+import { setLstmCellKernelsEnabled } from '../../src/model/kernels/lstmCellKernels';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
+/** A textbook LSTM from tfjs ops, differentiated by autodiff: the reference. */
+function referenceLstm(x: tf.Tensor3D, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor2D {
+  const [T, B] = x.shape;
+  const U = r.shape[0];
+  let h = h0;
+  let c = c0;
+  const hs: tf.Tensor2D[] = [];
+  for (let t = 0; t < T; t++) {
+    const z = tf.add(tf.reshape(tf.slice(x, [t, 0, 0], [1, B, 4 * U]), [B, 4 * U]), tf.matMul(h, r));
+    const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+    c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg))) as tf.Tensor2D;
+    h = tf.mul(tf.sigmoid(zo), tf.tanh(c)) as tf.Tensor2D;
+    hs.push(h);
+  }
+  return tf.concat(hs, 0) as tf.Tensor2D;
+}
+
+const VARIANTS: [string, 'cpu' | 'wasm', boolean][] = [
+  ['cpu, fused cell kernel', 'cpu', true],
+  ['cpu, op-by-op cell', 'cpu', false],
+  ['wasm, fused cell kernel', 'wasm', true],
+  ['wasm, op-by-op cell', 'wasm', false],
+];
+
 describe('fused LSTM', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  after(() => setLstmCellKernelsEnabled(true));
 
-  it('custom gradient matches autodiff through the same ops', () => {
-    const [T, B, I, U] = [5, 3, 4, 6];
-    const x = tf.randomNormal([T, B, 4 * U], 0, 1, 'float32', 1) as tf.Tensor3D;
-    const r = tf.randomNormal([U, 4 * U], 0, 0.5, 'float32', 2) as tf.Tensor2D;
-    const h0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 3) as tf.Tensor2D;
-    const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 4) as tf.Tensor2D;
-    const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 5);
-    void I;
-    const fused = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
-      tf.sum(tf.mul(lstmSequence(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
-    const plain = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
-      tf.sum(tf.mul(lstmSequenceWithState(xi as tf.Tensor3D, ri as tf.Tensor2D, { h: hi as tf.Tensor2D, c: ci as tf.Tensor2D }).outputs, probe)));
-    const a = fused([x, r, h0, c0]);
-    const b = plain([x, r, h0, c0]);
-    assert.equal(a.length, 4);
-    for (let k = 0; k < 4; k++) {
-      assert.deepEqual(a[k].shape, b[k].shape);
-      const scale = tf.tidy(() => tf.max(tf.abs(b[k])).dataSync()[0]);
-      assert.ok(scale > 1e-3, `gradient ${k} should not vanish`);
-      assert.ok(maxAbsDiff(a[k], b[k]) < 1e-4 * Math.max(1, scale), `gradient ${k} differs by ${maxAbsDiff(a[k], b[k])}`);
-    }
-  });
+  for (const [label, backend, fused] of VARIANTS) {
+    it(`custom gradient matches autodiff of a reference LSTM (${label})`, async () => {
+      await initBackend(backend);
+      setLstmCellKernelsEnabled(fused);
+      const [T, B, U] = [5, 3, 6];
+      const x = tf.randomNormal([T, B, 4 * U], 0, 1, 'float32', 1) as tf.Tensor3D;
+      const r = tf.randomNormal([U, 4 * U], 0, 0.5, 'float32', 2) as tf.Tensor2D;
+      const h0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 3) as tf.Tensor2D;
+      const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 4) as tf.Tensor2D;
+      const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 5);
+      const ours = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
+        tf.sum(tf.mul(lstmSequence(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
+      const reference = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
+        tf.sum(tf.mul(referenceLstm(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
+      const a = ours([x, r, h0, c0]);
+      const b = reference([x, r, h0, c0]);
+      assert.equal(a.length, 4);
+      for (let k = 0; k < 4; k++) {
+        assert.deepEqual(a[k].shape, b[k].shape);
+        const scale = tf.tidy(() => tf.max(tf.abs(b[k])).dataSync()[0]);
+        assert.ok(scale > 1e-3, `gradient ${k} should not vanish`);
+        const diff = maxAbsDiff(a[k], b[k]);
+        assert.ok(diff < 1e-4 * Math.max(1, scale), `gradient ${k} differs by ${diff}`);
+      }
+      // Forward values agree too, with and without the state-carrying variant.
+      const value = lstmSequence(x, r, h0, c0);
+      assert.ok(maxAbsDiff(value, referenceLstm(x, r, h0, c0)) < 1e-5);
+      assert.ok(maxAbsDiff(value, lstmSequenceWithState(x, r, { h: h0, c: c0 }).outputs) < 1e-6);
+      tf.dispose([x, r, h0, c0, probe, value, ...a, ...b]);
+    });
+  }
 
-  it('forward pass equals tf.layers.lstm given the same weights', () => {
+  it('forward pass equals tf.layers.lstm given the same weights', async () => {
+    await initBackend('cpu');
+    setLstmCellKernelsEnabled(true);
     const [T, B, I, U] = [7, 2, 5, 8];
     // Keras 2 (TF2) uses a true sigmoid; tfjs-layers defaults to the hard sigmoid of old Keras.
     const layer = tf.layers.lstm({ units: U, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [T, I] });
     const xs = tf.randomNormal([B, T, I], 0, 1, 'float32', 11) as tf.Tensor3D;
     const expected = layer.apply(xs) as tf.Tensor3D; // [B, T, U]
     const [kernel, recurrent, bias] = layer.getWeights() as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    // Random bias too, so the test covers the gate order of the bias.
+    // A random bias, so the test covers the bias' gate order.
     const randomBias = tf.randomNormal(bias.shape, 0, 1, 'float32', 12) as tf.Tensor1D;
     layer.setWeights([kernel, recurrent, randomBias]);
     const expectedWithBias = layer.apply(xs) as tf.Tensor3D;
@@ -50,7 +85,7 @@ describe('fused LSTM', () => {
     const zeros = tf.zeros([B, U]) as tf.Tensor2D;
     const ours = lstmSequence(proj, recurrent, zeros, zeros); // [T * B, U]
     const oursBatchMajor = tf.transpose(tf.reshape(ours, [T, B, U]), [1, 0, 2]);
-    assert.ok(maxAbsDiff(oursBatchMajor, expected) > 1e-3, 'bias change should change the output');
+    assert.ok(maxAbsDiff(oursBatchMajor, expected) > 1e-3, 'a different bias must change the output');
     assert.ok(maxAbsDiff(oursBatchMajor, expectedWithBias) < 1e-5);
   });
 });

@@ -55,6 +55,20 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
     return loaded;
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  if (tf.engine().registry.wasm != null) {
+    // Someone ran tf.setBackend('wasm') before us: replacing that backend would dispose its
+    // tensors, so keep it (whatever build tfjs chose: single-thread under Node).
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to re-activate');
+    const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+    const n = Math.max(1, tfwasm.getThreadsCount());
+    loaded = {
+      threads: n,
+      simd,
+      build: n > 1 ? 'threaded-simd' : simd ? 'simd' : 'plain',
+      detail: `tfjs-backend-wasm ${version}, already initialised outside initBackend (${n} thread(s))`,
+    };
+    return loaded;
+  }
   let fallbackReason = '';
   const wanted = Math.min(threads, MAX_WASM_THREADS);
   if ((wanted > 1 || opts.forceThreadedBuild) && simd) {
