@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, currentBackend, initBackend } from '../../src/model/backend';
 import { CharmError } from '../../src/errors';
-import { setTransposedMatMulFix } from '../../src/model/wasm';
+import { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from '../../src/model/wasm';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -179,6 +179,44 @@ describe('backend', function () {
     } finally {
       setTransposedMatMulFix(true);
     }
+  });
+
+  it('reuses a transposed copy of b while b lives, and frees it afterwards', async function () {
+    clearTransposeCache();
+    const backend = tf.backend();
+    const idsBefore = backend.numDataIds();
+    const x = tf.tensor2d(values(6 * 40, 30), [6, 40]);
+    const w = tf.tensor2d(values(50 * 40, 31), [50, 40]); // used as w^T
+    const expected = await on('cpu', () => tf.matMul(tf.tensor2d(values(6 * 40, 30), [6, 40]), tf.tensor2d(values(50 * 40, 31), [50, 40]), false, true));
+    const first = tf.matMul(x, w, false, true);
+    assert.equal(transposeCacheBytes(), 50 * 40 * 4);
+    const second = tf.matMul(x.mul(2), w, false, true);
+    assert.equal(transposeCacheBytes(), 50 * 40 * 4, 'one copy, reused');
+    assertClose(Float32Array.from(await first.data()), expected[0], 1e-4, 'first');
+    assertClose(Float32Array.from(await second.data()), expected[0].map((v) => 2 * v), 1e-4, 'second (cached)');
+    const row = tf.tensor2d(values(40, 32), [1, 40]);
+    const col = tf.matMul(x, row, false, true);
+    assert.deepEqual(col.shape, [6, 1]);
+    assert.equal(transposeCacheBytes(), 51 * 40 * 4);
+    tf.dispose([w, row]);
+    const other = tf.tensor2d(values(3 * 40, 33), [3, 40]);
+    const third = tf.matMul(x, other, false, true); // sweeps the copies of the disposed w and row
+    assert.equal(transposeCacheBytes(), 3 * 40 * 4);
+    tf.dispose([x, other, first, second, third, col]);
+    clearTransposeCache();
+    assert.equal(transposeCacheBytes(), 0);
+    assert.equal(backend.numDataIds(), idsBefore, 'no wasm buffers leaked');
+  });
+
+  it('multiplies by the same data under two shapes (reshape shares the tensor id)', async function () {
+    // The stock kernel caches XNNPACK operators per b id and crashes the wasm module here.
+    const run = () => {
+      const b = tf.tensor2d(values(24, 40), [4, 6]);
+      return [tf.matMul(tf.ones([2, 4]), b), tf.matMul(tf.ones([2, 6]), b.reshape([6, 4])), tf.matMul(tf.ones([3, 4]), b)];
+    };
+    const wasm = await on('wasm', run);
+    const cpu = await on('cpu', run);
+    for (let i = 0; i < wasm.length; i++) assertClose(wasm[i], cpu[i], 1e-5, `product ${i}`);
   });
 
   it('gives gradients through transposed matmuls like cpu', async function () {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createThreadedWasmBackend, MAX_WASM_THREADS } from './threaded';
 import { registerWasmKernelFixes } from './kernels';
 
-export { setTransposedMatMulFix, transposedMatMulFixEnabled } from './kernels';
+export { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes, transposedMatMulFixEnabled } from './kernels';
 export { MAX_WASM_THREADS } from './threaded';
 
 export interface WasmInfo {

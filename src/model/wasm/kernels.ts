@@ -8,7 +8,9 @@
  *    loop that is 10-40x slower. We re-register `BatchMatMul` and `_FusedMatMul` so that a
  *    transposed operand is first transposed explicitly (wasm `Transpose` kernel), then the stock
  *    kernel runs with no transposes.
- * 3. The stock `_FusedMatMul` is WRONG on its slow path (batched or transposed operands) when the
+ * 3. The XNNPACK path caches its operator per `b` tensor id, but reshaped tensors share ids: the
+ *    same data used as `b` under another [K, N] crashes the stock kernel. Such uses get a copy.
+ * 4. The stock `_FusedMatMul` is WRONG on its slow path (batched or transposed operands) when the
  *    shared dimension exceeds 48 and there is a bias or a relu/relu6: it adds the bias once per
  *    48-wide block and clamps partial sums. The patched kernel avoids that path or runs such cases
  *    unfused (matmul, Add, activation).
@@ -131,6 +133,100 @@ function batchSize(x: TensorInfo): number {
   return tf.util.sizeFromShape(x.shape.slice(0, -2));
 }
 
+// A transposed copy of each recently used `b` operand is kept while that operand lives: weights are
+// multiplied transposed once per time step in a backward pass, and XNNPACK caches its packed copy
+// of `b` per tensor id, so reusing the same copy avoids re-transposing and re-packing (6x faster
+// for [64,4096] x [1280,4096]^T). Copies of disposed operands are freed at the next matmul.
+interface CachedTranspose {
+  shapeKey: string;
+  t: TensorInfo;
+  bytes: number;
+}
+const MAX_CACHE_BYTES = 96 * 2 ** 20;
+const MAX_CACHE_ENTRIES = 16;
+const transposeCaches = new WeakMap<BackendWasm, Map<object, CachedTranspose>>();
+
+function cacheFor(backend: BackendWasm): Map<object, CachedTranspose> {
+  let cache = transposeCaches.get(backend);
+  if (cache == null) {
+    cache = new Map();
+    transposeCaches.set(backend, cache);
+  }
+  return cache;
+}
+
+function dropEntry(backend: BackendWasm, cache: Map<object, CachedTranspose>, key: object): void {
+  const e = cache.get(key);
+  if (e == null) return;
+  cache.delete(key);
+  if (backend.dataIdMap.has(e.t.dataId)) backend.disposeData(e.t.dataId);
+}
+
+/** Frees the cached transposed copies (they are also freed as their source tensors go). */
+export function clearTransposeCache(): void {
+  const backend = tf.engine().registry.wasm as BackendWasm | undefined;
+  if (backend == null) return;
+  const cache = cacheFor(backend);
+  for (const key of [...cache.keys()]) dropEntry(backend, cache, key);
+}
+
+/** Bytes held by cached transposed copies on the wasm backend (for tests and diagnostics). */
+export function transposeCacheBytes(): number {
+  const backend = tf.engine().registry.wasm as BackendWasm | undefined;
+  if (backend == null) return 0;
+  let total = 0;
+  for (const e of cacheFor(backend).values()) total += e.bytes;
+  return total;
+}
+
+/** The transposed `b`, cached; `owned` means the caller must dispose it. */
+function transposedB(b: TensorInfo, backend: BackendWasm): { t: TensorInfo; owned: boolean } {
+  const cache = cacheFor(backend);
+  for (const key of [...cache.keys()]) {
+    if (!backend.dataIdMap.has(key)) dropEntry(backend, cache, key);
+  }
+  const shapeKey = b.shape.join(',');
+  const hit = cache.get(b.dataId);
+  if (hit != null && hit.shapeKey === shapeKey) {
+    cache.delete(b.dataId); // move to the most recently used end
+    cache.set(b.dataId, hit);
+    return { t: hit.t, owned: false };
+  }
+  if (hit != null) dropEntry(backend, cache, b.dataId);
+  const t = transposeLastTwo(b, backend);
+  const bytes = tf.util.sizeFromShape(b.shape) * 4;
+  // A no-op transpose shares b's data (and holds a reference to it): never cache that.
+  if (t.dataId === b.dataId || bytes > MAX_CACHE_BYTES / 2) return { t, owned: true };
+  cache.set(b.dataId, { shapeKey, t, bytes });
+  let total = 0;
+  for (const e of cache.values()) total += e.bytes;
+  for (const key of cache.keys()) {
+    if (total <= MAX_CACHE_BYTES && cache.size <= MAX_CACHE_ENTRIES) break;
+    if (key === b.dataId) continue;
+    total -= cache.get(key)?.bytes ?? 0;
+    dropEntry(backend, cache, key);
+  }
+  return { t, owned: false };
+}
+
+// The XNNPACK path caches its operator (with a packed copy of `b`) under b's tensor id. Tensors made
+// by reshape share that id, so the same data used as `b` with another [K, N] reuses an operator
+// built for the wrong shape: the stock kernel then aborts the wasm module or reads out of bounds.
+// We remember the [K, N] each id was first used with and give a differently shaped use a copy.
+const xnnShapes = new WeakMap<object, string>();
+
+/** `b` itself, or a copy under a fresh id if its id was used on the XNNPACK path with another shape. */
+function xnnSafeB(b: TensorInfo, backend: BackendWasm): { t: TensorInfo; owned: boolean } {
+  const shapeKey = b.shape.slice(-2).join(',');
+  const seen = xnnShapes.get(b.dataId);
+  if (seen == null) {
+    xnnShapes.set(b.dataId, shapeKey);
+    return { t: b, owned: false };
+  }
+  if (seen === shapeKey) return { t: b, owned: false };
+  return { t: runKernel(tf.Identity, { x: b }, backend), owned: true };
+}
+
 /**
  * Runs `stock` with explicit transposes when that unlocks the XNNPACK path: only then (both batch
  * sizes 1) does the stock kernel become fast; batched matmuls use the slow loop either way.
@@ -142,16 +238,23 @@ function withExplicitTransposes(stock: KernelFunc, args: KernelArgs): TensorInfo
   const b = inputs.b as TensorInfo;
   const transposeA = Boolean(attrs.transposeA);
   const transposeB = Boolean(attrs.transposeB);
-  if (!transposeFixEnabled || (!transposeA && !transposeB) || batchSize(a) !== 1 || batchSize(b) !== 1 ||
-      a.dtype !== 'float32' || b.dtype !== 'float32') {
+  const xnnPath = batchSize(a) === 1 && batchSize(b) === 1 && a.dtype === 'float32' && b.dtype === 'float32';
+  if (!transposeFixEnabled || !xnnPath) {
     return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
   }
   const temps: TensorInfo[] = [];
   try {
     const a2 = transposeA ? transposeLastTwo(a, backend) : a;
     if (transposeA) temps.push(a2);
-    const b2 = transposeB ? transposeLastTwo(b, backend) : b;
-    if (transposeB) temps.push(b2);
+    let b2 = b;
+    if (transposeB) {
+      const { t, owned } = transposedB(b, backend);
+      b2 = t;
+      if (owned) temps.push(t);
+    }
+    const safe = xnnSafeB(b2, backend);
+    if (safe.owned) temps.push(safe.t);
+    b2 = safe.t;
     return stock({
       inputs: { ...inputs, a: a2, b: b2 } as tf.NamedTensorInfoMap,
       backend,
