@@ -8,6 +8,10 @@
  *
  * Each build runs in its own child process (a process holds one wasm module); stock and patched
  * runs alternate inside it so load changes on a shared machine hit both alike.
+ * Operands stay the same across runs and the best run counts, so both sides run warm: XNNPACK
+ * keeps its packed copy of `b` per tensor (stock NN path), and the patched kernel keeps a transposed
+ * copy of a transposed `b` while it lives (the steady state for a weight matrix); a transposed `a`
+ * is transposed on every call.
  * The stock transposed kernels run at ~1 GFLOP/s, so on the big shape they are timed on a
  * 320-row slice (same K and N): their per-FLOP speed barely depends on M.
  */

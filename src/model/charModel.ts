@@ -132,7 +132,7 @@ export class CharModel {
   }
 
   /** Input projection of layer 0 for every symbol: Embedding followed by x W + b folds into one [V, G*U] table. */
-  private firstLayerTable(): tf.Tensor2D {
+  firstLayerTable(): tf.Tensor2D {
     const name = layerName(this.config, 0);
     const bias = this.weight(`${name}/bias`);
     const inputBias = this.config.cell === 'lstm' ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
@@ -210,12 +210,13 @@ export class CharModel {
   /**
    * Feeds a whole sequence from a given state, without gradients.
    * @param ids [B, T] int32
+   * @param table `firstLayerTable()`, computed once by a caller that advances many times
    * @returns the logits of the last step [B, V] and the state after it (the caller disposes both)
    */
-  advance(ids: tf.Tensor2D, state: RecurrentState): { logits: tf.Tensor2D; state: RecurrentState } {
+  advance(ids: tf.Tensor2D, state: RecurrentState, table?: tf.Tensor2D): { logits: tf.Tensor2D; state: RecurrentState } {
     return tf.tidy(() => {
       const [batch, steps] = ids.shape;
-      const table = this.firstLayerTable();
+      table = table ?? this.firstLayerTable();
       let projected: tf.Tensor2D = gatherRows(table, tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D);
       let hidden: tf.Tensor2D | undefined;
       const next: RecurrentState = [];

@@ -40,9 +40,12 @@ const PRIME_CHUNK = 512;
 export class Generator {
   private state: RecurrentState;
   private logits: Float32Array | null = null;
+  /** Embedding x first kernel + bias, computed once instead of once per character. */
+  private readonly table: tf.Tensor2D;
 
   constructor(readonly model: CharModel, readonly codec: SymbolCodec) {
     this.state = model.zeroState(1);
+    this.table = tf.tidy(() => model.firstLayerTable());
   }
 
   /** Forgets the context. */
@@ -61,7 +64,7 @@ export class Generator {
     for (let start = 0; start < ids.length; start += PRIME_CHUNK) {
       const piece = ids.subarray(start, Math.min(ids.length, start + PRIME_CHUNK));
       const input = tf.tensor2d(piece, [1, piece.length], 'int32');
-      const out = this.model.advance(input, this.state);
+      const out = this.model.advance(input, this.state, this.table);
       input.dispose();
       disposeState(this.state);
       this.state = out.state;
@@ -120,5 +123,6 @@ export class Generator {
 
   dispose(): void {
     disposeState(this.state);
+    this.table.dispose();
   }
 }

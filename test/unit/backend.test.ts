@@ -190,7 +190,8 @@ describe('backend', function () {
     const expected = await on('cpu', () => tf.matMul(tf.tensor2d(values(6 * 40, 30), [6, 40]), tf.tensor2d(values(50 * 40, 31), [50, 40]), false, true));
     const first = tf.matMul(x, w, false, true);
     assert.equal(transposeCacheBytes(), 50 * 40 * 4);
-    const second = tf.matMul(x.mul(2), w, false, true);
+    const x2 = x.mul(2);
+    const second = tf.matMul(x2, w, false, true);
     assert.equal(transposeCacheBytes(), 50 * 40 * 4, 'one copy, reused');
     assertClose(Float32Array.from(await first.data()), expected[0], 1e-4, 'first');
     assertClose(Float32Array.from(await second.data()), expected[0].map((v) => 2 * v), 1e-4, 'second (cached)');
@@ -202,7 +203,7 @@ describe('backend', function () {
     const other = tf.tensor2d(values(3 * 40, 33), [3, 40]);
     const third = tf.matMul(x, other, false, true); // sweeps the copies of the disposed w and row
     assert.equal(transposeCacheBytes(), 3 * 40 * 4);
-    tf.dispose([x, other, first, second, third, col]);
+    tf.dispose([x, x2, other, first, second, third, col]);
     clearTransposeCache();
     assert.equal(transposeCacheBytes(), 0);
     assert.equal(backend.numDataIds(), idsBefore, 'no wasm buffers leaked');
