@@ -152,7 +152,7 @@ export class CharModel {
   }
 
   private dense(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(h, this.weight('dense/kernel')), this.weight('dense/bias')) as tf.Tensor2D;
+    return tf.fused.matMul({ a: h, b: this.weight('dense/kernel'), bias: this.weight('dense/bias') }) as tf.Tensor2D;
   }
 
   /**
@@ -226,7 +226,7 @@ export class CharModel {
         const s = state[layer];
         if (steps === 1) {
           if (this.config.cell === 'lstm') {
-            const out = lstmStep(projected, recurrent, { h: s.h, c: s.c as tf.Tensor2D });
+            const out = lstmStep(projected, 0, recurrent, { h: s.h, c: s.c as tf.Tensor2D });
             next.push(out);
             hidden = out.h;
           } else {
@@ -248,6 +248,34 @@ export class CharModel {
       }
       const last = tf.slice(hidden as tf.Tensor2D, [(steps - 1) * batch, 0], [batch, this.config.units]) as tf.Tensor2D;
       return { logits: this.dense(last), state: next };
+    });
+  }
+
+  /**
+   * One character of one sequence (batch 1): the sampler's inner loop, in as few tfjs ops as
+   * possible (per layer one matmul and one cell kernel; the first layer reads its input row
+   * straight from `table`).
+   */
+  stepOne(id: number, state: RecurrentState, table: tf.Tensor2D): { logits: tf.Tensor2D; state: RecurrentState } {
+    if (this.config.cell !== 'lstm') {
+      const ids = tf.tensor2d([id], [1, 1], 'int32');
+      try {
+        return this.advance(ids, state, table);
+      } finally {
+        ids.dispose();
+      }
+    }
+    return tf.tidy(() => {
+      const next: RecurrentState = [];
+      let hidden: tf.Tensor2D | undefined;
+      for (let layer = 0; layer < this.config.layers; layer++) {
+        const recurrent = this.weight(`${layerName(this.config, layer)}/recurrent_kernel`) as tf.Tensor2D;
+        const s = { h: state[layer].h, c: state[layer].c as tf.Tensor2D };
+        const out = layer === 0 ? lstmStep(table, id, recurrent, s) : lstmStep(this.inputProjection(layer, hidden as tf.Tensor2D), 0, recurrent, s);
+        next.push(out);
+        hidden = out.h;
+      }
+      return { logits: this.dense(hidden as tf.Tensor2D), state: next };
     });
   }
 

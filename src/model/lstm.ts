@@ -65,10 +65,14 @@ function stepForward(xAll: tf.Tensor2D, step: number, h: tf.Tensor2D, c: tf.Tens
   return { h: hNew, c: cNew, gates };
 }
 
-/** One step without gradients: the sampler's inner loop. `xProj` [B, 4U] already holds x W + b. */
-export function lstmStep(xProj: tf.Tensor2D, recurrentKernel: tf.Tensor2D, state: LstmState): LstmState {
+/**
+ * One step without gradients: the sampler's inner loop.
+ * @param xAll input projections (x W + b) with the step's rows starting at row * B; the sampler
+ *   passes the whole Embedding x kernel table and the character's id as the row
+ */
+export function lstmStep(xAll: tf.Tensor2D, row: number, recurrentKernel: tf.Tensor2D, state: LstmState): LstmState {
   return tf.tidy(() => {
-    const out = stepForward(xProj, 0, state.h, state.c, recurrentKernel, hasLstmCellKernels());
+    const out = stepForward(xAll, row, state.h, state.c, recurrentKernel, hasLstmCellKernels());
     return { h: out.h, c: out.c };
   });
 }

@@ -61,6 +61,14 @@ export class Generator {
   }
 
   feedIds(ids: Int32Array): void {
+    if (ids.length === 1) {
+      const out = this.model.stepOne(ids[0], this.state, this.table);
+      disposeState(this.state);
+      this.state = out.state;
+      this.logits = out.logits.dataSync() as Float32Array;
+      out.logits.dispose();
+      return;
+    }
     for (let start = 0; start < ids.length; start += PRIME_CHUNK) {
       const piece = ids.subarray(start, Math.min(ids.length, start + PRIME_CHUNK));
       const input = tf.tensor2d(piece, [1, piece.length], 'int32');

@@ -162,7 +162,10 @@ export class Trainer {
     }
 
     progress.elapsedSeconds = elapsedBefore + runSeconds();
-    if (evaluatedAtStep !== progress.step && stopReason !== 'diverged' && (stepsThisRun > 0 || progress.bestValLoss === null)) {
+    // An interrupted run saves at once (the user is waiting); a finished one evaluates first.
+    const evaluate = stopReason !== 'interrupted' && stopReason !== 'diverged' && evaluatedAtStep !== progress.step &&
+      (stepsThisRun > 0 || progress.bestValLoss === null);
+    if (evaluate) {
       await this.evaluateAndSave(hooks, lossSinceEval);
     } else {
       await this.saveLatest(hooks);

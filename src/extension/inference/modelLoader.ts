@@ -1,25 +1,32 @@
 /**
- * Loads a checkpoint for inference: the engine's loader (format checks, checksums) on the tfjs cpu
- * backend, then copies the weights out into plain arrays for JsCharModel and frees the tensors.
+ * Loads a checkpoint for inference: the engine's loader (format checks, checksums), then the
+ * weights copied out of tfjs into a StepModel whose products run on the chosen backend.
  */
-import { initBackend } from '../../model/backend';
+import { BackendChoice, BackendInfo, initBackend } from '../../model/backend';
 import { weightSpecs } from '../../model/charModel';
 import { parameterCount } from '../../model/config';
 import { CheckpointKind, CheckpointMeta, loadCheckpoint } from '../../training/checkpoint';
 import { Vocabulary } from '../../training/vocabulary';
-import { JsCharModel } from './jsCharModel';
+import { jsMatVec } from './matVec';
+import { StepModel } from './stepModel';
+import { tfjsMatVec } from './tfjsMatVec';
 
 export interface LoadedModel {
   dir: string;
-  model: JsCharModel;
+  model: StepModel;
   vocab: Vocabulary;
   meta: CheckpointMeta;
   parameters: number;
+  backend: BackendInfo;
 }
 
-export async function loadForInference(root: string, prefer: CheckpointKind = 'best'): Promise<LoadedModel> {
-  // cpu: only to hold the tensors for the moment of copying; it needs no threads or wasm files.
-  await initBackend('cpu');
+/**
+ * @param backend 'cpu' runs the products in plain JavaScript (faster than tfjs's cpu backend for
+ * one vector); others use that tfjs backend, with ONE wasm thread: the inference process must not
+ * compete with a training process for cores, and a single vector gains nothing from more threads.
+ */
+export async function loadForInference(root: string, backend: BackendChoice, prefer: CheckpointKind = 'best'): Promise<LoadedModel> {
+  const info = await initBackend(backend, { threads: 1 });
   const loaded = await loadCheckpoint(root, { prefer });
   try {
     const weights = new Map<string, Float32Array>();
@@ -29,10 +36,11 @@ export async function loadForInference(root: string, prefer: CheckpointKind = 'b
     });
     return {
       dir: loaded.dir,
-      model: new JsCharModel(loaded.meta.model, weights),
+      model: new StepModel(loaded.meta.model, weights, info.name === 'cpu' ? jsMatVec : tfjsMatVec),
       vocab: loaded.vocab,
       meta: loaded.meta,
       parameters: parameterCount(loaded.meta.model),
+      backend: info.name === 'cpu' ? { ...info, detail: 'plain JavaScript (one thread)' } : info,
     };
   } finally {
     loaded.model.dispose();

@@ -1,0 +1,179 @@
+/**
+ * The char model's forward pass for ONE sequence, ONE character at a time, outside tfjs's op graph.
+ * Inline completion is a chain of single steps (prime once, then one step per character); through
+ * the engine's Generator each step is a dozen tiny tfjs ops whose fixed cost dominates (2-6 ms per
+ * character on wasm, ~60 ms on cpu, on the 2-core dev machine). Here a step is the cell update in
+ * plain JavaScript plus ONE vector x matrix product per layer: layer l's new h multiplies
+ * [R_l | W_{l+1}] (or [R_L | Dense] for the last layer), giving both its recurrent term for the next
+ * step and the next layer's input (or the logits) for this one.
+ *
+ * Same weights and layout as CharModel (Keras: LSTM gates i, f, c, o; GRU z, r, h with reset_after),
+ * so the logits match CharModel.advance (checked by the unit tests).
+ */
+import type { ModelConfig } from '../../model/config';
+import { layerName } from '../../model/charModel';
+import type { MatVec, MatVecFactory } from './matVec';
+
+/** The carried state of one sequence. Plain arrays: copying it is a few microseconds. */
+export interface StepState {
+  h: Float32Array[];
+  /** LSTM only. */
+  c: Float32Array[];
+  /** Per layer h R (without bias): the recurrent term of the next step, computed by the fused product. */
+  rec: Float32Array[];
+  /** Logits of the next symbol; null before anything was fed. */
+  logits: Float32Array | null;
+}
+
+export function copyState(s: StepState): StepState {
+  return { h: s.h.map((a) => a.slice()), c: s.c.map((a) => a.slice()), rec: s.rec.map((a) => a.slice()), logits: s.logits ? s.logits.slice() : null };
+}
+
+interface Layer {
+  /** Input bias [G*U] (folded into the table for layer 0). */
+  inputBias: Float32Array;
+  /** GRU only: the recurrent bias [3U] (reset_after). */
+  recurrentBias: Float32Array | null;
+  /** h x [recurrent kernel | next layer's kernel or the dense kernel]. */
+  fused: MatVec;
+}
+
+export class StepModel {
+  /** Layer 0's input projection per symbol: embedding x kernel + bias, [V, G*U]. */
+  private readonly table: Float32Array;
+  private readonly layers: Layer[];
+  private readonly denseBias: Float32Array;
+  private readonly width: number;
+  private readonly z: Float32Array;
+  private readonly hz: Float32Array;
+  private readonly nextInput: Float32Array;
+
+  /** @param weights every weight of weightSpecs(config), by name, row-major */
+  constructor(readonly config: ModelConfig, weights: ReadonlyMap<string, Float32Array>, matVec: MatVecFactory) {
+    const { units, vocabSize, embedding, cell } = config;
+    const width = (cell === 'lstm' ? 4 : 3) * units;
+    this.width = width;
+    const get = (name: string, size: number): Float32Array => {
+      const w = weights.get(name);
+      if (!w) throw new Error(`missing weight ${name}`);
+      if (w.length !== size) throw new Error(`weight ${name} has ${w.length} values, expected ${size}`);
+      return w;
+    };
+    const recurrent = (l: number) => get(`${layerName(config, l)}/recurrent_kernel`, units * width);
+    const bias = (l: number) => get(`${layerName(config, l)}/bias`, cell === 'lstm' ? width : 2 * width);
+    const dense = get('dense/kernel', units * vocabSize);
+    this.denseBias = get('dense/bias', vocabSize);
+
+    this.layers = [];
+    for (let l = 0; l < config.layers; l++) {
+      const last = l === config.layers - 1;
+      const next = last ? dense : get(`${layerName(config, l + 1)}/kernel`, units * width);
+      const nextWidth = last ? vocabSize : width;
+      this.layers.push({
+        inputBias: bias(l).subarray(0, width),
+        recurrentBias: cell === 'gru' ? bias(l).subarray(width, 2 * width) : null,
+        fused: matVec(concatColumns(recurrent(l), width, next, nextWidth, units), units, width + nextWidth),
+      });
+    }
+
+    const emb = get('embedding/embeddings', vocabSize * embedding);
+    const k0 = get(`${layerName(config, 0)}/kernel`, embedding * width);
+    this.table = new Float32Array(vocabSize * width);
+    for (let v = 0; v < vocabSize; v++) {
+      const row = this.table.subarray(v * width, (v + 1) * width);
+      row.set(this.layers[0].inputBias);
+      for (let k = 0; k < embedding; k++) {
+        const a = emb[v * embedding + k];
+        const base = k * width;
+        for (let j = 0; j < width; j++) row[j] += a * k0[base + j];
+      }
+    }
+    this.z = new Float32Array(width);
+    this.hz = new Float32Array(width);
+    this.nextInput = new Float32Array(Math.max(width, vocabSize));
+  }
+
+  zeroState(): StepState {
+    const { layers, units } = this.config;
+    const make = (n: number) => Array.from({ length: layers }, () => new Float32Array(n));
+    return { h: make(units), c: this.config.cell === 'lstm' ? make(units) : [], rec: make(this.width), logits: null };
+  }
+
+  /** Feeds one symbol; `state` (including its logits) is updated in place. */
+  step(id: number, state: StepState): void {
+    const { units, vocabSize, cell } = this.config;
+    if (!(id >= 0 && id < vocabSize)) throw new RangeError(`symbol id ${id} outside [0, ${vocabSize})`);
+    const width = this.width;
+    const z = this.z;
+    for (let l = 0; l < this.layers.length; l++) {
+      const layer = this.layers[l];
+      if (l === 0) {
+        z.set(this.table.subarray(id * width, (id + 1) * width));
+      } else {
+        for (let j = 0; j < width; j++) z[j] = layer.inputBias[j] + this.nextInput[j];
+      }
+      const rec = state.rec[l];
+      if (cell === 'lstm') {
+        for (let j = 0; j < width; j++) z[j] += rec[j];
+        lstmCell(z, state.h[l], state.c[l], units);
+      } else {
+        const hz = this.hz;
+        const rb = layer.recurrentBias as Float32Array;
+        for (let j = 0; j < width; j++) hz[j] = rec[j] + rb[j];
+        gruCell(z, hz, state.h[l], units);
+      }
+      const fused = layer.fused.multiply(state.h[l]);
+      rec.set(fused.subarray(0, width));
+      this.nextInput.set(fused.subarray(width));
+    }
+    const logits = state.logits ?? new Float32Array(vocabSize);
+    for (let v = 0; v < vocabSize; v++) logits[v] = this.nextInput[v] + this.denseBias[v];
+    state.logits = logits;
+  }
+
+  feed(ids: ArrayLike<number>, state: StepState): void {
+    for (let k = 0; k < ids.length; k++) this.step(ids[k], state);
+  }
+
+  dispose(): void {
+    for (const l of this.layers) l.fused.dispose();
+  }
+}
+
+/** [rows, a | b]: the columns of `a` then those of `b`, row-major. */
+function concatColumns(a: Float32Array, aCols: number, b: Float32Array, bCols: number, rows: number): Float32Array {
+  const cols = aCols + bCols;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    out.set(a.subarray(r * aCols, (r + 1) * aCols), r * cols);
+    out.set(b.subarray(r * bCols, (r + 1) * bCols), r * cols + aCols);
+  }
+  return out;
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** z = x W + b + h R for gates i, f, g, o; updates h and c in place. */
+function lstmCell(z: Float32Array, h: Float32Array, c: Float32Array, units: number): void {
+  for (let j = 0; j < units; j++) {
+    const i = sigmoid(z[j]);
+    const f = sigmoid(z[units + j]);
+    const g = Math.tanh(z[2 * units + j]);
+    const o = sigmoid(z[3 * units + j]);
+    const cNew = f * c[j] + i * g;
+    c[j] = cNew;
+    h[j] = o * Math.tanh(cNew);
+  }
+}
+
+/** x = x W + b_in and hz = h R + b_rec for gates z, r, h (reset_after); updates h in place. */
+function gruCell(x: Float32Array, hz: Float32Array, h: Float32Array, units: number): void {
+  for (let j = 0; j < units; j++) {
+    const zg = sigmoid(x[j] + hz[j]);
+    const r = sigmoid(x[units + j] + hz[units + j]);
+    const cand = Math.tanh(x[2 * units + j] + r * hz[2 * units + j]);
+    h[j] = cand + zg * (h[j] - cand);
+  }
+}

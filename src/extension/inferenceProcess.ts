@@ -1,0 +1,141 @@
+/**
+ * Entry of the long-lived inference process (forked by the extension host, built to
+ * dist/inferenceProcess.js). It holds the model and the per-document states and answers
+ * completion, generation and sample requests over Node IPC (protocol.ts), newest first per
+ * document. The host asks it to load again when training writes a new best checkpoint.
+ */
+import { CharmError } from '../errors';
+import { InferenceEngine } from './inference/inferenceEngine';
+import { loadForInference } from './inference/modelLoader';
+import { RequestQueue } from './inference/requestQueue';
+import {
+  CompleteRequest, GenerateRequest, HostToInference, InferenceToHost, isHostToInference, SamplesRequest,
+} from './protocol';
+
+type Work = (CompleteRequest | GenerateRequest | SamplesRequest) & { doc?: string };
+
+function send(message: InferenceToHost): void {
+  process.send?.(message);
+}
+
+let engine: InferenceEngine | undefined;
+/** Engines replaced while a request was using them; disposed when it finishes. */
+const retired: InferenceEngine[] = [];
+let loading: Promise<void> = Promise.resolve();
+const queue = new RequestQueue<Work>();
+let pumping = false;
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function load(root: string, backend: Extract<HostToInference, { type: 'load' }>['backend']): void {
+  loading = loading.then(async () => {
+    try {
+      const loaded = await loadForInference(root, backend);
+      if (engine) retired.push(engine);
+      engine = new InferenceEngine(loaded);
+      const p = loaded.meta.progress;
+      send({
+        type: 'loaded',
+        info: {
+          dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
+          backend: loaded.backend.name, backendDetail: loaded.backend.detail, savedAt: loaded.meta.savedAt,
+        },
+      });
+    } catch (e) {
+      // No checkpoint at all is a normal state ("no model"), not a failure.
+      if (e instanceof CharmError && /^No model at /.test(e.message)) send({ type: 'noModel', message: e.message });
+      else send({ type: 'loadFailed', message: errorMessage(e) });
+    }
+    disposeRetired();
+  });
+  void pump();
+}
+
+function disposeRetired(): void {
+  if (pumping) return;
+  for (const e of retired.splice(0)) e.dispose();
+}
+
+async function run(req: Work, current: InferenceEngine): Promise<void> {
+  const cancelled = () => queue.isCancelled(req.id);
+  const started = performance.now();
+  if (req.type === 'complete') {
+    const r = await current.complete(req, cancelled);
+    if (!r) return send({ type: 'dropped', id: req.id, reason: 'cancelled' });
+    send({ type: 'completion', id: req.id, text: r.text, logProbs: r.logProbs, reuse: r.reuse, ms: performance.now() - started });
+  } else if (req.type === 'generate') {
+    let lastReport = 0;
+    const r = await current.generate(req, cancelled, (chars) => {
+      if (chars - lastReport >= 16) {
+        lastReport = chars;
+        send({ type: 'progress', id: req.id, chars, total: req.length });
+      }
+    });
+    if (!r) return send({ type: 'dropped', id: req.id, reason: 'cancelled' });
+    const mean = r.logProbs.length ? r.logProbs.reduce((a, b) => a + b, 0) / r.logProbs.length : 0;
+    send({ type: 'generated', id: req.id, text: r.text, meanLogProb: mean });
+  } else {
+    const samples = await current.samples(req, cancelled);
+    if (!samples) return send({ type: 'dropped', id: req.id, reason: 'cancelled' });
+    send({ type: 'samples', id: req.id, samples });
+  }
+}
+
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
+  try {
+    for (;;) {
+      await loading;
+      const req = queue.take();
+      if (!req) break;
+      const current = engine;
+      try {
+        if (!current) send({ type: 'dropped', id: req.id, reason: 'no-model' });
+        else await run(req, current);
+      } catch (e) {
+        send({ type: 'failed', id: req.id, message: errorMessage(e) });
+      } finally {
+        queue.finish(req);
+      }
+    }
+  } finally {
+    pumping = false;
+    disposeRetired();
+  }
+}
+
+function handle(message: HostToInference): void {
+  switch (message.type) {
+    case 'load':
+      load(message.root, message.backend);
+      return;
+    case 'unload':
+      loading = loading.then(() => {
+        if (engine) retired.push(engine);
+        engine = undefined;
+        disposeRetired();
+      });
+      return;
+    case 'cancel': {
+      const removed = queue.cancel(message.id);
+      if (removed) send({ type: 'dropped', id: removed.id, reason: 'cancelled' });
+      return;
+    }
+    case 'forget':
+      engine?.forget(message.doc);
+      return;
+    default: {
+      for (const stale of queue.push(message)) send({ type: 'dropped', id: stale.id, reason: 'stale' });
+      void pump();
+    }
+  }
+}
+
+process.on('message', (message: unknown) => {
+  if (isHostToInference(message)) handle(message);
+});
+// The host went away (window closed, extension host crashed): nothing left to serve.
+process.on('disconnect', () => process.exit(0));

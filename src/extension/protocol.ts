@@ -1,0 +1,193 @@
+/**
+ * The messages between the extension host and its two child processes (Node IPC, JSON). One file,
+ * so both sides compile against the same shapes; each side checks what it receives with the guards
+ * at the bottom (a message from an older or broken child must not crash the host).
+ */
+import type { BackendChoice } from '../model/backend';
+import type { PresetName } from '../model/config';
+
+// ------------------------------------------------------------------------- training process
+
+/** What the trainer needs; everything the host decides (paths, budgets, rules) is resolved here. */
+export interface TrainJob {
+  paths: string[];
+  out: string;
+  /** Continue the model in `out` (resume or fine-tune); else start a new one. */
+  resume: boolean;
+  /** Replace a model in `out` (with resume false). */
+  overwrite: boolean;
+  preset?: PresetName;
+  maxSeconds: number;
+  evalEvery?: number;
+  backend: BackendChoice;
+  corpus: {
+    exclude: string[];
+    secretPatterns: string[];
+    maxFileBytes: number;
+  };
+}
+
+export type HostToTrainer =
+  | { type: 'train'; job: TrainJob }
+  /** Stop after saving a checkpoint. */
+  | { type: 'stop' };
+
+export interface TrainStartInfo {
+  backend: string;
+  backendDetail: string;
+  parameters: number;
+  model: { cell: string; layers: number; units: number; embedding: number; vocabSize: number };
+  corpusSummary: string;
+  files: number;
+  chars: number;
+  resumed: boolean;
+  fineTuning: boolean;
+  startStep: number;
+}
+
+export type TrainerToHost =
+  | { type: 'started'; info: TrainStartInfo }
+  | { type: 'step'; step: number; epoch: number; loss: number; progress: number; etaSeconds: number; charsPerSec: number }
+  | { type: 'eval'; step: number; valLoss: number | null; valAccuracy: number | null; best: boolean }
+  | { type: 'checkpoint'; step: number; path: string; best: boolean }
+  | { type: 'warning'; message: string }
+  | { type: 'done'; stopReason: string; step: number; stepsThisRun: number; bestValLoss: number | null }
+  /** `userError`: a CharmError (bad input), shown without a stack. */
+  | { type: 'failed'; message: string; userError: boolean };
+
+// ------------------------------------------------------------------------- inference process
+
+export interface CompleteRequest {
+  type: 'complete';
+  id: number;
+  /** Identifies the document (its URI); states and staleness are per document. */
+  doc: string;
+  /** Up to `contextChars` characters before the cursor, as in the document (CRLF kept). */
+  window: string;
+  /** The cursor's offset in the document, to recognise one typed character. */
+  offset: number;
+  maxChars: number;
+  stopAtNewline: boolean;
+  temperature: number;
+  seed: number;
+}
+
+export interface GenerateRequest {
+  type: 'generate';
+  id: number;
+  prompt: string;
+  length: number;
+  temperature: number;
+  seed?: number;
+}
+
+export interface SamplesRequest {
+  type: 'samples';
+  id: number;
+  prime: string;
+  temperatures: number[];
+  length: number;
+}
+
+export type HostToInference =
+  | { type: 'load'; root: string; backend: BackendChoice }
+  | { type: 'unload' }
+  | CompleteRequest
+  | GenerateRequest
+  | SamplesRequest
+  | { type: 'cancel'; id: number }
+  | { type: 'forget'; doc: string };
+
+export interface LoadedInfo {
+  dir: string;
+  step: number;
+  bestValLoss: number | null;
+  parameters: number;
+  backend: string;
+  backendDetail: string;
+  savedAt: string;
+}
+
+export type StateReuse = 'hit' | 'advance' | 'prime';
+
+export type InferenceToHost =
+  | { type: 'loaded'; info: LoadedInfo }
+  | { type: 'noModel'; message: string }
+  | { type: 'loadFailed'; message: string }
+  | { type: 'completion'; id: number; text: string; logProbs: number[]; reuse: StateReuse; ms: number }
+  | { type: 'generated'; id: number; text: string; meanLogProb: number }
+  | { type: 'progress'; id: number; chars: number; total: number }
+  | { type: 'samples'; id: number; samples: { temperature: number; text: string }[] }
+  /** The request was cancelled, superseded by a newer one for the same document, or came with no model loaded. */
+  | { type: 'dropped'; id: number; reason: 'cancelled' | 'stale' | 'no-model' }
+  | { type: 'failed'; id: number; message: string };
+
+// ------------------------------------------------------------------------- guards
+
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array' | 'number|null' | 'string?' | 'number?'>;
+
+function matches(value: unknown, shape: Shape): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<string, unknown>;
+  return Object.entries(shape).every(([key, kind]) => {
+    const v = o[key];
+    switch (kind) {
+      case 'array': return Array.isArray(v);
+      case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v);
+      case 'number|null': return v === null || typeof v === 'number';
+      case 'string?': return v === undefined || typeof v === 'string';
+      case 'number?': return v === undefined || typeof v === 'number';
+      default: return typeof v === kind;
+    }
+  });
+}
+
+const TRAINER_TO_HOST: Record<TrainerToHost['type'], Shape> = {
+  started: { info: 'object' },
+  step: { step: 'number', epoch: 'number', loss: 'number', progress: 'number', etaSeconds: 'number', charsPerSec: 'number' },
+  eval: { step: 'number', valLoss: 'number|null', valAccuracy: 'number|null', best: 'boolean' },
+  checkpoint: { step: 'number', path: 'string', best: 'boolean' },
+  warning: { message: 'string' },
+  done: { stopReason: 'string', step: 'number', stepsThisRun: 'number', bestValLoss: 'number|null' },
+  failed: { message: 'string', userError: 'boolean' },
+};
+
+const HOST_TO_TRAINER: Record<HostToTrainer['type'], Shape> = {
+  train: { job: 'object' },
+  stop: {},
+};
+
+const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
+  loaded: { info: 'object' },
+  noModel: { message: 'string' },
+  loadFailed: { message: 'string' },
+  completion: { id: 'number', text: 'string', logProbs: 'array', reuse: 'string', ms: 'number' },
+  generated: { id: 'number', text: 'string', meanLogProb: 'number' },
+  progress: { id: 'number', chars: 'number', total: 'number' },
+  samples: { id: 'number', samples: 'array' },
+  dropped: { id: 'number', reason: 'string' },
+  failed: { id: 'number', message: 'string' },
+};
+
+const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
+  load: { root: 'string', backend: 'string' },
+  unload: {},
+  complete: { id: 'number', doc: 'string', window: 'string', offset: 'number', maxChars: 'number', stopAtNewline: 'boolean', temperature: 'number', seed: 'number' },
+  generate: { id: 'number', prompt: 'string', length: 'number', temperature: 'number', seed: 'number?' },
+  samples: { id: 'number', prime: 'string', temperatures: 'array', length: 'number' },
+  cancel: { id: 'number' },
+  forget: { doc: 'string' },
+};
+
+function guard<T extends { type: string }>(table: Record<string, Shape>) {
+  return (value: unknown): value is T => {
+    if (typeof value !== 'object' || value === null) return false;
+    const type = (value as { type?: unknown }).type;
+    return typeof type === 'string' && Object.prototype.hasOwnProperty.call(table, type) && matches(value, table[type]);
+  };
+}
+
+export const isTrainerToHost = guard<TrainerToHost>(TRAINER_TO_HOST);
+export const isHostToTrainer = guard<HostToTrainer>(HOST_TO_TRAINER);
+export const isInferenceToHost = guard<InferenceToHost>(INFERENCE_TO_HOST);
+export const isHostToInference = guard<HostToInference>(HOST_TO_INFERENCE);
