@@ -26,7 +26,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'seqLength' | 'batchSize'
   valFraction: 0.1,
   evalEvery: 200,
   patience: 5,
-  maxEvalChars: 65536,
+  maxEvalChars: 131072,
   seed: 1,
 };
 

@@ -1,0 +1,69 @@
+/**
+ * Vector x matrix products for single-sequence stepping, in a small WebAssembly SIMD module of our
+ * own (matvec.wat): no tfjs op overhead per call, the matrix copied once into the module's memory.
+ */
+import { MATVEC_WASM_BASE64 } from './matvecWasm';
+
+/** out = v x M for a fixed matrix M [rows, cols]. */
+export interface MatVec {
+  readonly rows: number;
+  readonly cols: number;
+  /** `v` has `rows` values; the result has `cols` values and is valid until the next call. */
+  multiply(v: Float32Array): Float32Array;
+  dispose(): void;
+}
+
+export type MatVecFactory = (matrix: Float32Array, rows: number, cols: number) => MatVec;
+
+interface MatVecExports {
+  matvec(v: number, w: number, out: number, n: number, m: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function module(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    const bytes = Buffer.from(MATVEC_WASM_BASE64, 'base64');
+    // Without SIMD support (very old runtimes) callers fall back to another MatVec.
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+export function wasmSimdAvailable(): boolean {
+  return module() !== null;
+}
+
+const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
+
+export const wasmMatVec: MatVecFactory = (matrix, rows, cols) => {
+  const mod = module();
+  if (!mod) throw new Error('WebAssembly SIMD is not available');
+  if (matrix.length !== rows * cols) throw new Error(`matrix has ${matrix.length} values, expected ${rows * cols}`);
+  // Rows and columns padded to multiples of 4 with zeros, as the kernel requires.
+  const n = roundUp4(rows);
+  const m = roundUp4(cols);
+  const floats = n * m + n + m;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / 65536) || 1 });
+  const { matvec } = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as MatVecExports;
+  const heap = new Float32Array(memory.buffer);
+  const w = heap.subarray(0, n * m);
+  if (m === cols) w.set(matrix);
+  else for (let r = 0; r < rows; r++) w.set(matrix.subarray(r * cols, (r + 1) * cols), r * m);
+  const vOffset = n * m;
+  const outOffset = vOffset + n;
+  const v = heap.subarray(vOffset, vOffset + rows);
+  const out = heap.subarray(outOffset, outOffset + cols);
+  return {
+    rows,
+    cols,
+    multiply(input: Float32Array): Float32Array {
+      v.set(input);
+      matvec(vOffset * 4, 0, outOffset * 4, n, m);
+      return out;
+    },
+    dispose() {
+      // The memory goes with the instance when this object is dropped.
+    },
+  };
+};

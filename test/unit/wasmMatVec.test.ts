@@ -1,0 +1,34 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
+
+// scripts/build-wasm.js is plain JS, shared with the build, so it is required rather than imported.
+const { compile, render } = require('../../scripts/build-wasm.js') as { compile(): Promise<string>; render(b: string): string };
+
+describe('wasm SIMD matvec', () => {
+  it('is available on this Node', () => assert.ok(wasmSimdAvailable()));
+
+  for (const [rows, cols] of [[4, 4], [3, 5], [17, 66], [256, 1089]]) {
+    it(`matches a plain product for [${rows}, ${cols}], padding included`, () => {
+      const m = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.7));
+      const mv = wasmMatVec(m, rows, cols);
+      for (const seed of [1, 2]) {
+        const v = Float32Array.from({ length: rows }, (_, i) => Math.cos(i * seed));
+        const out = mv.multiply(v);
+        assert.equal(out.length, cols);
+        for (let c = 0; c < cols; c++) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += v[r] * m[r * cols + c];
+          assert.ok(Math.abs(s - out[c]) < 1e-4, `column ${c}: ${out[c]} vs ${s}`);
+        }
+      }
+    });
+  }
+
+  it('the committed module is compiled from matvec.wat', async () => {
+    const expected = render(await compile());
+    const committed = fs.readFileSync(path.join(__dirname, '../../src/model/kernels/matvecWasm.ts'), 'utf8');
+    assert.equal(committed, expected, 'run node scripts/build-wasm.js');
+  });
+});
