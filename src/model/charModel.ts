@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, validateModelConfig } from './config';
-import { lstmSequence, lstmSequenceWithState, lstmStep } from './lstm';
+import { lstmSequence, lstmSequenceWithState, lstmStep, SequenceInput } from './lstm';
 import { gruSequence, gruStep } from './gru';
 import { gatherRows } from './kernels/rows';
 import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
@@ -164,16 +164,22 @@ export class CharModel {
     const [batch, steps] = ids.shape;
     const { units } = this.config;
     const timeMajor = tf.reshape(tf.transpose(ids), [steps * batch]) as tf.Tensor1D;
-    let projected = gatherRows(this.firstLayerTable(), timeMajor);
+    const table = this.firstLayerTable();
     let hidden: tf.Tensor2D | undefined;
     const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
     for (let layer = 0; layer < this.config.layers; layer++) {
-      if (layer > 0) projected = this.inputProjection(layer, hidden as tf.Tensor2D);
-      const xProj = tf.reshape(projected, [steps, batch, this.gateWidth()]) as tf.Tensor3D;
       const recurrent = this.weight(`${layerName(this.config, layer)}/recurrent_kernel`) as tf.Tensor2D;
-      hidden = this.config.cell === 'lstm'
-        ? lstmSequence(xProj, recurrent, zeros, zeros)
-        : gruSequence(xProj, recurrent, this.recurrentBias(layer), zeros).outputs;
+      if (this.config.cell === 'lstm') {
+        // The first layer reads its inputs from the per-symbol table inside the fused LSTM.
+        const input: SequenceInput = layer === 0
+          ? { kind: 'table', table, ids: timeMajor, steps, batch }
+          : { kind: 'rows', x: tf.reshape(this.inputProjection(layer, hidden as tf.Tensor2D), [steps, batch, this.gateWidth()]) as tf.Tensor3D };
+        hidden = lstmSequence(input, recurrent, zeros, zeros);
+      } else {
+        const projected = layer === 0 ? gatherRows(table, timeMajor) : this.inputProjection(layer, hidden as tf.Tensor2D);
+        const xProj = tf.reshape(projected, [steps, batch, this.gateWidth()]) as tf.Tensor3D;
+        hidden = gruSequence(xProj, recurrent, this.recurrentBias(layer), zeros).outputs;
+      }
     }
     return this.dense(hidden as tf.Tensor2D);
   }

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';
+import { gatherRows, scatterAddRows } from './kernels/rows';
 
 // A type alias so tf.tidy accepts it as a TensorContainer.
 export type LstmState = {
@@ -61,7 +62,7 @@ function stepBackwardOps(
 function stepForward(xAll: tf.Tensor2D, step: number, h: tf.Tensor2D, c: tf.Tensor2D, recurrentKernel: tf.Tensor2D, fused: boolean): StepOutputs {
   const hr = tf.matMul(h, recurrentKernel) as tf.Tensor2D;
   if (!fused) return stepForwardOps(xAll, step, hr, c);
-  const [hNew, cNew, gates] = runCellForward(xAll, step, hr, c);
+  const [hNew, cNew, gates] = runCellForward({ x: xAll, step, hr, c });
   return { h: hNew, c: cNew, gates };
 }
 
@@ -77,18 +78,118 @@ export function lstmStep(xAll: tf.Tensor2D, row: number, recurrentKernel: tf.Ten
   });
 }
 
+/** A sequence's input projections: per-step rows, or (first layer) a per-symbol table and the ids. */
+export type SequenceInput =
+  | { kind: 'rows'; x: tf.Tensor3D }
+  | { kind: 'table'; table: tf.Tensor2D; ids: tf.Tensor1D; steps: number; batch: number };
+
 /**
  * Runs the LSTM over a whole sequence.
- * @param xProj input projections, time-major [T, B, 4U] (bias included)
+ * @param input x W + b per step, time-major [T, B, 4U]; or a table [V, 4U] of it per symbol and the
+ *   time-major ids [T * B] (then the [T * B, 4U] projections are never materialised)
  * @returns hidden states, time-major and flattened: [T * B, U]
  */
-export function lstmSequence(
-  xProj: tf.Tensor3D,
-  recurrentKernel: tf.Tensor2D,
-  h0: tf.Tensor2D,
-  c0: tf.Tensor2D,
-): tf.Tensor2D {
-  const fusedCell = hasLstmCellKernels();
+export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor2D {
+  if (!hasLstmCellKernels()) {
+    const x = input.kind === 'rows' ? input.x
+      : tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D;
+    return lstmSequenceOps(x, recurrentKernel, h0, c0);
+  }
+  if (input.kind === 'rows') {
+    const [steps, batch, width] = input.x.shape;
+    const fused = tf.customGrad((...args: unknown[]) => {
+      const [x, r, hInit, cInit] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const rows = tf.reshape(x, [steps * batch, width]) as tf.Tensor2D;
+      const { value, backward } = fusedSequence(rows, null, r, hInit, cInit, steps, args[4] as tf.GradSaveFunc);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const g = backward(dy as tf.Tensor2D, saved);
+          return [tf.reshape(g.dzAll, [steps, batch, width]), g.dR, g.dh0, g.dc0];
+        },
+      };
+    });
+    return fused(input.x, recurrentKernel, h0, c0) as tf.Tensor2D;
+  }
+  const { steps, batch } = input;
+  const fused = tf.customGrad((...args: unknown[]) => {
+    const [table, ids, r, hInit, cInit] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const { value, backward } = fusedSequence(table, ids, r, hInit, cInit, steps, args[5] as tf.GradSaveFunc);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = backward(dy as tf.Tensor2D, saved);
+        // The table's gradient: every step's dz added into the row of its symbol.
+        const dTable = scatterAddRows(g.dzAll, saved[saved.length - 1] as tf.Tensor1D, table.shape[0]);
+        return [dTable, tf.zerosLike(ids), g.dR, g.dh0, g.dc0];
+      },
+    };
+  });
+  void batch;
+  return fused(input.table, input.ids, recurrentKernel, h0, c0) as tf.Tensor2D;
+}
+
+interface FusedGradients {
+  dzAll: tf.Tensor2D;
+  dR: tf.Tensor2D;
+  dh0: tf.Tensor2D;
+  dc0: tf.Tensor2D;
+}
+
+/**
+ * The forward pass with the fused cell kernels, and its backward pass. Per-step outputs and
+ * gradients are written in place into one [T * B, *] buffer each, and each step's temporaries are
+ * freed as soon as they are used: the seed model's peak memory is dominated by these buffers.
+ */
+function fusedSequence(
+  x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
+): { value: tf.Tensor2D; backward: (dy: tf.Tensor2D, saved: tf.Tensor[]) => FusedGradients } {
+  const [batch, units] = h0.shape;
+  const width = 4 * units;
+  const hAll = tf.zeros([steps * batch, units]) as tf.Tensor2D;
+  let h = h0;
+  let c = c0;
+  const kept: tf.Tensor[] = [c0];
+  for (let t = 0; t < steps; t++) {
+    const hr = tf.matMul(h, r) as tf.Tensor2D;
+    const [hNew, cNew, gates] = runCellForward({ x, ids: ids ?? undefined, step: t, hr, c, hAll });
+    hr.dispose();
+    if (h !== h0) h.dispose();
+    h = hNew;
+    c = cNew;
+    kept.push(gates, cNew);
+  }
+  if (h !== h0) h.dispose();
+  // h_{t-1} for every step, stacked: the recurrent kernel's gradient is then one matmul.
+  const hPrev = steps > 1 ? tf.concat([h0, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) as tf.Tensor2D : h0;
+  save([...kept, hPrev, r, ...(ids ? [ids] : [])]);
+  return {
+    value: hAll,
+    backward: (dy, saved) => {
+      const hPrevKept = saved[2 * steps + 1] as tf.Tensor2D;
+      const rT = tf.transpose(saved[2 * steps + 2] as tf.Tensor2D);
+      const dzAll = tf.zeros([steps * batch, width]) as tf.Tensor2D;
+      let dhNext: tf.Tensor2D | null = null;
+      let dcNext: tf.Tensor2D | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        // saved: c_{-1}, then (gates_t, c_t) for each step.
+        const [dz, dcPrev] = runCellBackward(dy, t, saved[1 + 2 * t] as tf.Tensor2D, saved[2 * t] as tf.Tensor2D, saved[2 + 2 * t] as tf.Tensor2D, dhNext, dcNext, dzAll);
+        const dh = tf.matMul(dz, rT) as tf.Tensor2D;
+        dz.dispose();
+        dhNext?.dispose();
+        dcNext?.dispose();
+        dhNext = dh;
+        dcNext = dcPrev;
+      }
+      rT.dispose();
+      const dR = tf.matMul(hPrevKept, dzAll, true, false) as tf.Tensor2D;
+      return { dzAll, dR, dh0: dhNext as tf.Tensor2D, dc0: dcNext as tf.Tensor2D };
+    },
+  };
+}
+
+/** The op-by-op path, for backends without the fused kernels (tfjs-node). */
+function lstmSequenceOps(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor2D {
   const sequence = tf.customGrad((...args: unknown[]) => {
     const [x, r, hInit, cInit] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const save = args[4] as tf.GradSaveFunc;
@@ -100,14 +201,13 @@ export function lstmSequence(
     const hs: tf.Tensor2D[] = [];
     const saved: tf.Tensor[] = [cInit];
     for (let t = 0; t < steps; t++) {
-      const out = stepForward(xAll, t, h, c, r, fusedCell);
+      const out = stepForward(xAll, t, h, c, r, false);
       h = out.h;
       c = out.c;
       hs.push(h);
       saved.push(out.gates, out.c);
     }
     const hAll = tf.concat(hs, 0) as tf.Tensor2D; // [T * B, U]
-    // h_{t-1} for every step, stacked: the recurrent kernel's gradient is then one matmul.
     const hPrev = steps > 1 ? tf.concat([hInit, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) : hInit;
     save([...saved, hPrev, r]);
     return {
@@ -115,26 +215,18 @@ export function lstmSequence(
       gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => {
         const rT = tf.transpose(kept[kept.length - 1] as tf.Tensor2D);
         const hPrevKept = kept[kept.length - 2] as tf.Tensor2D;
-        const dyAll = dy as tf.Tensor2D;
         let dhNext: tf.Tensor2D | null = null;
         let dcNext: tf.Tensor2D | null = null;
         const dzs: tf.Tensor2D[] = new Array(steps);
         for (let t = steps - 1; t >= 0; t--) {
-          // kept: c_{-1}, then (gates_t, c_t) for each step.
-          const gates = kept[1 + 2 * t] as tf.Tensor2D;
-          const cT = kept[2 + 2 * t] as tf.Tensor2D;
-          const cPrev = kept[2 * t] as tf.Tensor2D;
-          const [dz, dcPrev]: [tf.Tensor2D, tf.Tensor2D] = fusedCell
-            ? runCellBackward(dyAll, t, gates, cPrev, cT, dhNext, dcNext)
-            : stepBackwardOps(dyAll, t, gates, cPrev, cT, dhNext, dcNext);
+          const [dz, dcPrev] = stepBackwardOps(dy as tf.Tensor2D, t, kept[1 + 2 * t] as tf.Tensor2D, kept[2 * t] as tf.Tensor2D, kept[2 + 2 * t] as tf.Tensor2D, dhNext, dcNext);
           dzs[t] = dz;
           dcNext = dcPrev;
           dhNext = tf.matMul(dz, rT) as tf.Tensor2D;
         }
-        const dzAll = tf.concat(dzs, 0) as tf.Tensor2D; // [T * B, 4U]
+        const dzAll = tf.concat(dzs, 0) as tf.Tensor2D;
         const dR = tf.matMul(hPrevKept, dzAll, true, false);
-        const dX = tf.reshape(dzAll, [steps, batch, width]);
-        return [dX, dR, dhNext as tf.Tensor2D, dcNext as tf.Tensor2D];
+        return [tf.reshape(dzAll, [steps, batch, width]), dR, dhNext as tf.Tensor2D, dcNext as tf.Tensor2D];
       },
     };
   });

@@ -46,7 +46,7 @@ describe('fused LSTM', () => {
       const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 4) as tf.Tensor2D;
       const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 5);
       const ours = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
-        tf.sum(tf.mul(lstmSequence(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
+        tf.sum(tf.mul(lstmSequence({ kind: 'rows', x: xi as tf.Tensor3D }, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
       const reference = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
         tf.sum(tf.mul(referenceLstm(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
       const a = ours([x, r, h0, c0]);
@@ -60,10 +60,31 @@ describe('fused LSTM', () => {
         assert.ok(diff < 1e-4 * Math.max(1, scale), `gradient ${k} differs by ${diff}`);
       }
       // Forward values agree too, with and without the state-carrying variant.
-      const value = lstmSequence(x, r, h0, c0);
+      const value = lstmSequence({ kind: 'rows', x }, r, h0, c0);
       assert.ok(maxAbsDiff(value, referenceLstm(x, r, h0, c0)) < 1e-5);
       assert.ok(maxAbsDiff(value, lstmSequenceWithState(x, r, { h: h0, c: c0 }).outputs) < 1e-6);
       tf.dispose([x, r, h0, c0, probe, value, ...a, ...b]);
+    });
+  }
+
+  for (const [label, backend, fused] of VARIANTS) {
+    it(`a table of projections and ids trains like the gathered rows (${label})`, async () => {
+      await initBackend(backend);
+      setLstmCellKernelsEnabled(fused);
+      const [T, B, U, V] = [4, 3, 5, 7];
+      const table = tf.randomNormal([V, 4 * U], 0, 1, 'float32', 21) as tf.Tensor2D;
+      const ids = tf.tensor1d([0, 3, 6, 6, 1, 2, 3, 3, 3, 5, 4, 0], 'int32');
+      const r = tf.randomNormal([U, 4 * U], 0, 0.5, 'float32', 22) as tf.Tensor2D;
+      const zeros = tf.zeros([B, U]) as tf.Tensor2D;
+      const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 23);
+      const viaTable = tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
+        tf.sum(tf.mul(lstmSequence({ kind: 'table', table: t as tf.Tensor2D, ids, steps: T, batch: B }, ri as tf.Tensor2D, zeros, zeros), probe)));
+      const viaRows = tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
+        tf.sum(tf.mul(referenceLstm(tf.reshape(tf.gather(t, ids), [T, B, 4 * U]) as tf.Tensor3D, ri as tf.Tensor2D, zeros, zeros), probe)));
+      const a = viaTable([table, r]);
+      const b = viaRows([table, r]);
+      for (let k = 0; k < 2; k++) assert.ok(maxAbsDiff(a[k], b[k]) < 1e-4, `gradient ${k} differs by ${maxAbsDiff(a[k], b[k])}`);
+      tf.dispose([table, ids, r, zeros, probe, ...a, ...b]);
     });
   }
 
@@ -83,7 +104,7 @@ describe('fused LSTM', () => {
     const timeMajor = tf.transpose(xs, [1, 0, 2]);
     const proj = tf.reshape(tf.add(tf.matMul(tf.reshape(timeMajor, [T * B, I]), kernel), randomBias), [T, B, 4 * U]) as tf.Tensor3D;
     const zeros = tf.zeros([B, U]) as tf.Tensor2D;
-    const ours = lstmSequence(proj, recurrent, zeros, zeros); // [T * B, U]
+    const ours = lstmSequence({ kind: 'rows', x: proj }, recurrent, zeros, zeros); // [T * B, U]
     const oursBatchMajor = tf.transpose(tf.reshape(ours, [T, B, U]), [1, 0, 2]);
     assert.ok(maxAbsDiff(oursBatchMajor, expected) > 1e-3, 'a different bias must change the output');
     assert.ok(maxAbsDiff(oursBatchMajor, expectedWithBias) < 1e-5);

@@ -12,29 +12,40 @@ export const LSTM_CELL_GRAD = 'CharmLstmCellGrad';
 
 type TensorInfo = tf.TensorInfo;
 
-/** inputs: x [T*B, 4U], hr [B, 4U], c [B, U]; attrs: step. outputs: h, c, gates. */
+/**
+ * inputs: x (step rows [T*B, 4U], or a table [V, 4U] with ids [T*B]), hr [B, 4U], c [B, U], and
+ * optionally hAll [T*B, U], written in place (a buffer the caller owns; it saves concatenating
+ * per-step outputs). attrs: step. outputs: h, c, gates.
+ */
 function cellForward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): TensorInfo[] {
   const [x, hr, c] = [inputs.x, inputs.hr, inputs.c] as TensorInfo[];
   const [batch, width] = hr.shape;
   const units = width / 4;
   const { infos, arrays } = access.allocate([[batch, units], [batch, units], [batch, width]]);
   const [hOut, cOut, gatesOut] = arrays;
-  lstmCellForward(access.read(x), (attrs.step as number) * batch, access.read(hr), access.read(c), batch, units, gatesOut, cOut, hOut);
+  const step = attrs.step as number;
+  lstmCellForward(
+    { x: access.read(x), ids: inputs.ids ? access.readInt(inputs.ids) : null, step },
+    access.read(hr), access.read(c), batch, units, gatesOut, cOut, hOut, inputs.hAll ? access.read(inputs.hAll) : null,
+  );
   return infos;
 }
 
-/** inputs: dy [T*B, U], gates [B, 4U], cPrev, c [B, U], optional dhNext, dcNext; attrs: step. outputs: dz, dcPrev. */
+/**
+ * inputs: dy [T*B, U], gates [B, 4U], cPrev, c [B, U], optional dhNext, dcNext [B, U], optional
+ * dzAll [T*B, 4U] written in place. attrs: step. outputs: dz, dcPrev.
+ */
 function cellBackward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): TensorInfo[] {
   const [dy, gates, cPrev, c] = [inputs.dy, inputs.gates, inputs.cPrev, inputs.c] as TensorInfo[];
-  const { dhNext, dcNext } = inputs;
+  const { dhNext, dcNext, dzAll } = inputs;
   const [batch, width] = gates.shape;
   const units = width / 4;
   const { infos, arrays } = access.allocate([[batch, width], [batch, units]]);
   const [dz, dcPrev] = arrays;
   lstmCellBackward(
-    access.read(dy), (attrs.step as number) * batch,
+    access.read(dy), attrs.step as number,
     dhNext ? access.read(dhNext) : null, dcNext ? access.read(dcNext) : null,
-    access.read(gates), access.read(cPrev), access.read(c), batch, units, dz, dcPrev,
+    access.read(gates), access.read(cPrev), access.read(c), batch, units, dz, dcPrev, dzAll ? access.read(dzAll) : null,
   );
   return infos;
 }
@@ -54,18 +65,33 @@ export function hasLstmCellKernels(): boolean {
   return kernelsEnabled && tf.getKernel(LSTM_CELL, tf.getBackend()) !== undefined;
 }
 
-/** One forward step: returns [h, c, gates]. */
-export function runCellForward(x: tf.Tensor2D, step: number, hr: tf.Tensor2D, c: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
-  return tf.engine().runKernel(LSTM_CELL, { x, hr, c }, { step }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+export interface CellForwardArgs {
+  /** Step rows [T*B, 4U], or with `ids` a table [V, 4U]. */
+  x: tf.Tensor2D;
+  ids?: tf.Tensor1D;
+  step: number;
+  hr: tf.Tensor2D;
+  c: tf.Tensor2D;
+  /** A [T*B, U] buffer this call writes h into, in place. */
+  hAll?: tf.Tensor2D;
 }
 
-/** One backward step: returns [dz, dcPrev]. */
+/** One forward step: returns [h, c, gates]. */
+export function runCellForward(a: CellForwardArgs): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  const inputs: tf.NamedTensorMap = { x: a.x, hr: a.hr, c: a.c };
+  if (a.ids) inputs.ids = a.ids;
+  if (a.hAll) inputs.hAll = a.hAll;
+  return tf.engine().runKernel(LSTM_CELL, inputs, { step: a.step }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+}
+
+/** One backward step: returns [dz, dcPrev]; with `dzAll`, dz is also written into it in place. */
 export function runCellBackward(
   dy: tf.Tensor2D, step: number, gates: tf.Tensor2D, cPrev: tf.Tensor2D, c: tf.Tensor2D,
-  dhNext: tf.Tensor2D | null, dcNext: tf.Tensor2D | null,
+  dhNext: tf.Tensor2D | null, dcNext: tf.Tensor2D | null, dzAll?: tf.Tensor2D,
 ): [tf.Tensor2D, tf.Tensor2D] {
   const inputs: tf.NamedTensorMap = { dy, gates, cPrev, c };
   if (dhNext) inputs.dhNext = dhNext;
   if (dcNext) inputs.dcNext = dcNext;
+  if (dzAll) inputs.dzAll = dzAll;
   return tf.engine().runKernel(LSTM_CELL_GRAD, inputs, { step }) as unknown as [tf.Tensor2D, tf.Tensor2D];
 }

@@ -4,56 +4,71 @@
  * per-op overhead dominated training on the wasm and cpu backends. Gate order i, f, c (g), o.
  */
 
+/** Where a step's input projections come from. */
+export interface StepInput {
+  /** Rows of x W + b: either every step's rows ([T * B, 4U]) or, with `ids`, a table [V, 4U]. */
+  x: Float32Array;
+  /** With a table: the symbol of each sequence at each step, time-major [T * B]. */
+  ids: Int32Array | null;
+  step: number;
+}
+
 /**
- * @param x    input projections for all steps [T * B, 4U]; rows xRow .. xRow + B - 1 are this step
- * @param hr   h_{t-1} R [B, 4U]
+ * @param hr    h_{t-1} R [B, 4U]
  * @param cPrev c_{t-1} [B, U]
  * @param gates out: activated gates i, f, g, o [B, 4U]
+ * @param hAll  optional out: also writes h_t into rows step * B .. of this [T * B, U] buffer
  */
 export function lstmCellForward(
-  x: Float32Array, xRow: number, hr: Float32Array, cPrev: Float32Array,
+  input: StepInput, hr: Float32Array, cPrev: Float32Array,
   batch: number, units: number,
-  gates: Float32Array, c: Float32Array, h: Float32Array,
+  gates: Float32Array, c: Float32Array, h: Float32Array, hAll: Float32Array | null,
 ): void {
   const width = 4 * units;
+  const { x, ids, step } = input;
   for (let b = 0; b < batch; b++) {
     const zBase = b * width;
-    const xBase = (xRow + b) * width;
+    const row = ids ? ids[step * batch + b] : step * batch + b;
+    const xBase = row * width;
     const sBase = b * units;
+    const allBase = (step * batch + b) * units;
     for (let j = 0; j < units; j++) {
       const i = 1 / (1 + Math.exp(-(x[xBase + j] + hr[zBase + j])));
       const f = 1 / (1 + Math.exp(-(x[xBase + units + j] + hr[zBase + units + j])));
       const g = Math.tanh(x[xBase + 2 * units + j] + hr[zBase + 2 * units + j]);
       const o = 1 / (1 + Math.exp(-(x[xBase + 3 * units + j] + hr[zBase + 3 * units + j])));
       const cNew = f * cPrev[sBase + j] + i * g;
+      const hNew = o * Math.tanh(cNew);
       gates[zBase + j] = i;
       gates[zBase + units + j] = f;
       gates[zBase + 2 * units + j] = g;
       gates[zBase + 3 * units + j] = o;
       c[sBase + j] = cNew;
-      h[sBase + j] = o * Math.tanh(cNew);
+      h[sBase + j] = hNew;
+      if (hAll) hAll[allBase + j] = hNew;
     }
   }
 }
 
 /**
- * @param dy     gradient of the loss w.r.t. every step's output [T * B, U]; rows dyRow .. are this step
+ * @param dy     gradient of the loss w.r.t. every step's output [T * B, U]; rows step * B .. are this step
  * @param dhNext gradient flowing back into h_t from step t + 1 [B, U], or null at the last step
  * @param dcNext gradient flowing back into c_t from step t + 1 [B, U], or null at the last step
  * @param dz     out: gradient w.r.t. the pre-activations [B, 4U]
  * @param dcPrev out: gradient w.r.t. c_{t-1} [B, U]
+ * @param dzAll  optional out: also writes dz into rows step * B .. of this [T * B, 4U] buffer
  */
 export function lstmCellBackward(
-  dy: Float32Array, dyRow: number, dhNext: Float32Array | null, dcNext: Float32Array | null,
+  dy: Float32Array, step: number, dhNext: Float32Array | null, dcNext: Float32Array | null,
   gates: Float32Array, cPrev: Float32Array, c: Float32Array,
   batch: number, units: number,
-  dz: Float32Array, dcPrev: Float32Array,
+  dz: Float32Array, dcPrev: Float32Array, dzAll: Float32Array | null,
 ): void {
   const width = 4 * units;
   for (let b = 0; b < batch; b++) {
     const zBase = b * width;
     const sBase = b * units;
-    const yBase = (dyRow + b) * units;
+    const yBase = (step * batch + b) * units;
     for (let j = 0; j < units; j++) {
       const s = sBase + j;
       const i = gates[zBase + j];
@@ -70,4 +85,5 @@ export function lstmCellBackward(
       dcPrev[s] = dc * f;
     }
   }
+  if (dzAll) dzAll.set(dz, step * batch * width);
 }

@@ -48,6 +48,12 @@ function scatterAddRowsKernel(access: MemoryAccess, inputs: tf.NamedTensorInfoMa
 registerForJsBackends(GATHER_ROWS, gatherRowsKernel);
 registerForJsBackends(SCATTER_ADD_ROWS, scatterAddRowsKernel);
 
+/** values [N, W], ids [N] int32 -> [rows, W]: row r is the sum of the values whose id is r. */
+export function scatterAddRows(values: tf.Tensor2D, ids: tf.Tensor1D, rows: number): tf.Tensor2D {
+  if (!activeBackendHas(SCATTER_ADD_ROWS)) return tf.unsortedSegmentSum(values, ids, rows) as tf.Tensor2D;
+  return tf.engine().runKernel(SCATTER_ADD_ROWS, { values, ids }, { rows }) as tf.Tensor2D;
+}
+
 /** table [V, W], ids [N] int32 -> [N, W], differentiable w.r.t. the table. */
 export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   if (!activeBackendHas(GATHER_ROWS)) return tf.gather(table, ids) as tf.Tensor2D;
@@ -59,7 +65,7 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.engine().runKernel(SCATTER_ADD_ROWS, { values: dy, ids: saved[0] }, { rows: t.shape[0] }) as tf.Tensor2D,
+        scatterAddRows(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, t.shape[0]),
         tf.zerosLike(saved[0]),
       ],
     };

@@ -36,6 +36,29 @@ function restoreStockFactory(): void {
   tf.registerBackend('wasm', stockFactory, WASM_PRIORITY);
 }
 
+/**
+ * The emscripten glue of both builds, under Node, adds process listeners that rethrow every
+ * uncaught exception and unhandled rejection (there to handle its exit()), which breaks anyone
+ * else's 'uncaughtException' handling and turns crash exit codes into 7. tfjs only removes them
+ * on backend dispose. We remove them right after loading; the wasm code never calls exit().
+ */
+async function withoutEmscriptenProcessListeners<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    const patterns: Array<['uncaughtException' | 'unhandledRejection', RegExp]> = [
+      ['uncaughtException', /ExitStatus/],
+      ['unhandledRejection', /throw\s+reason/],
+    ];
+    for (const [event, pattern] of patterns) {
+      const emitter = process as unknown as NodeJS.EventEmitter;
+      for (const listener of emitter.listeners(event)) {
+        if (pattern.test(String(listener))) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : typeof e === 'object' && e != null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
   return msg.split('\n')[0].slice(0, 200);
@@ -73,7 +96,7 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
   const wanted = Math.min(threads, MAX_WASM_THREADS);
   if ((wanted > 1 || opts.forceThreadedBuild) && simd) {
     try {
-      const { backend, threads: actual } = await createThreadedWasmBackend(wanted);
+      const { backend, threads: actual } = await withoutEmscriptenProcessListeners(() => createThreadedWasmBackend(wanted));
       if (tf.findBackendFactory('wasm') != null) tf.removeBackend('wasm');
       tf.registerBackend('wasm', () => backend, WASM_PRIORITY);
       if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend rejected the threaded wasm backend');
@@ -92,7 +115,9 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
   } else if (wanted > 1) {
     fallbackReason = '; threaded build needs SIMD, which this runtime lacks';
   }
-  if (!(await tf.setBackend('wasm'))) throw new Error('the stock wasm backend failed to initialise');
+  if (!(await withoutEmscriptenProcessListeners(() => tf.setBackend('wasm')))) {
+    throw new Error('the stock wasm backend failed to initialise');
+  }
   loaded = {
     threads: 1,
     simd,

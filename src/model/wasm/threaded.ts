@@ -12,8 +12,8 @@
  *
  * What we do instead: call the emscripten factory ourselves (the CommonJS file
  * `wasm-out/tfjs-backend-wasm-threaded-simd.js` shipped in the package) with
- *  - locateFile: the worker script written to a private temp file (mkdtemp, removed on exit), and
- *    the .wasm from the package's dist folder;
+ *  - locateFile: the worker script written to a private temp file (mkdtemp; removed as soon as the
+ *    workers have loaded it), and the .wasm from the package's dist folder;
  *  - mainScriptUrlOrBlob: the path of that same CommonJS file, which the workers `importScripts`
  *    (in Node: an indirect eval of the file);
  *  - instantiateWasm: instantiates the binary ourselves, reporting 2 * threads logical cores so
@@ -83,11 +83,20 @@ function packagePaths() {
   };
 }
 
-let workerScriptPath: string | undefined;
+/** Temp dirs holding a worker script; removed once the pool has loaded, or at exit. */
+const scriptDirs = new Set<string>();
 
-/** Writes the pthread worker script to a private temp dir (once per process), removed at exit. */
-function writeWorkerScript(workerModule: string): string {
-  if (workerScriptPath != null && fs.existsSync(workerScriptPath)) return workerScriptPath;
+function removeDir(dir: string): void {
+  scriptDirs.delete(dir);
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // best effort
+  }
+}
+
+/** Writes the pthread worker script to a private temp dir (mkdtemp, mode 0700). */
+function writeWorkerScript(workerModule: string): { file: string; dir: string } {
   const load = createRequire(workerModule);
   const contents: unknown = load(workerModule).wasmWorkerContents;
   if (typeof contents !== 'string' || !contents.includes('WasmBackendModuleThreadedSimd')) {
@@ -97,17 +106,15 @@ function writeWorkerScript(workerModule: string): string {
   // inside string literals; tfjs re-escapes them the same way before making its Blob.
   const script = contents.replace(/\n/g, '\\n');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-wasm-'));
+  if (scriptDirs.size === 0) {
+    process.once('exit', () => {
+      for (const d of [...scriptDirs]) removeDir(d);
+    });
+  }
+  scriptDirs.add(dir);
   const file = path.join(dir, `${BUILD}.worker.cjs`); // .cjs: CommonJS whatever package.json is near
   fs.writeFileSync(file, script, { mode: 0o600 });
-  process.once('exit', () => {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // best effort
-    }
-  });
-  workerScriptPath = file;
-  return file;
+  return { file, dir };
 }
 
 function toStderr(text: string): void {
@@ -130,7 +137,18 @@ export async function createThreadedWasmBackend(threads: number, timeoutMs = 30_
     if (!fs.existsSync(f)) throw new Error(`missing ${f}`);
   }
   const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
-  const workerScript = writeWorkerScript(paths.workerModule);
+  // Workers read their script when they start, so it only has to exist while a worker loads:
+  // it is removed once the pool is up (no litter in the temp dir if the process is killed later)
+  // and written again should emscripten ever need a new worker.
+  let script: { file: string; dir: string } | undefined;
+  const workerScript = () => {
+    if (script == null || !fs.existsSync(script.file)) script = writeWorkerScript(paths.workerModule);
+    return script.file;
+  };
+  const removeWorkerScript = () => {
+    if (script != null) removeDir(script.dir);
+    script = undefined;
+  };
   const factory: Factory = createRequire(paths.mainScript)(paths.mainScript);
   if (typeof factory !== 'function') throw new Error(`${paths.mainScript} does not export a factory`);
   const binary = fs.readFileSync(paths.wasmBinary);
@@ -144,7 +162,7 @@ export async function createThreadedWasmBackend(threads: number, timeoutMs = 30_
 
   const config: FactoryConfig = {
     locateFile(file, prefix) {
-      if (file.endsWith('.worker.js')) return workerScript;
+      if (file.endsWith('.worker.js')) return workerScript();
       if (file.endsWith('.wasm')) return paths.wasmBinary;
       return prefix + file;
     },
@@ -221,6 +239,7 @@ export async function createThreadedWasmBackend(threads: number, timeoutMs = 30_
       module = await Promise.race([ready, failed, timeout]);
     } finally {
       clearTimeout(timer);
+      removeWorkerScript();
     }
 
     const m = module as unknown as { cwrap: (name: string, ret: string | null, args: string[]) => (...a: number[]) => number };
@@ -239,6 +258,7 @@ export async function createThreadedWasmBackend(threads: number, timeoutMs = 30_
     return { backend, threads: actual };
   } catch (e) {
     initializing = false;
+    removeWorkerScript();
     cleanup();
     throw e;
   }
