@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';
-import { gatherRows, scatterAddRows } from './kernels/rows';
+import { gatherRows } from './kernels/rows';
 
 // A type alias so tf.tidy accepts it as a TensorContainer.
 export type LstmState = {
@@ -105,7 +105,7 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const g = backward(dy as tf.Tensor2D, saved);
-          return [tf.reshape(g.dzAll, [steps, batch, width]), g.dR, g.dh0, g.dc0];
+          return [tf.reshape(g.dInput, [steps, batch, width]), g.dR, g.dh0, g.dc0];
         },
       };
     });
@@ -119,9 +119,7 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = backward(dy as tf.Tensor2D, saved);
-        // The table's gradient: every step's dz added into the row of its symbol.
-        const dTable = scatterAddRows(g.dzAll, saved[saved.length - 1] as tf.Tensor1D, table.shape[0]);
-        return [dTable, tf.zerosLike(ids), g.dR, g.dh0, g.dc0];
+        return [g.dInput, tf.zerosLike(ids), g.dR, g.dh0, g.dc0];
       },
     };
   });
@@ -130,16 +128,27 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
 }
 
 interface FusedGradients {
-  dzAll: tf.Tensor2D;
+  /** Gradient w.r.t. the step rows [T * B, 4U] (rows input), or w.r.t. the table [V, 4U] (table input). */
+  dInput: tf.Tensor2D;
   dR: tf.Tensor2D;
   dh0: tf.Tensor2D;
   dc0: tf.Tensor2D;
 }
 
+/** Rows of dz gathered before each partial dR matmul, when dz is not kept whole. */
+let chunkRows = 1536;
+
+/** Tests set small chunks to exercise the chunked gradient. */
+export function setGradientChunkRows(rows: number): void {
+  chunkRows = rows;
+}
+
 /**
- * The forward pass with the fused cell kernels, and its backward pass. Per-step outputs and
- * gradients are written in place into one [T * B, *] buffer each, and each step's temporaries are
- * freed as soon as they are used: the seed model's peak memory is dominated by these buffers.
+ * The forward pass with the fused cell kernels, and its backward pass. Outputs and gradients are
+ * written in place into preallocated buffers and each step's temporaries are freed as soon as they
+ * are used. With a table input, dz is never kept whole: it is added into the table's gradient as it
+ * is made, and the recurrent kernel's gradient is accumulated over chunks of steps; the seed
+ * model's peak memory is dominated by such [T * B, 4U] buffers and the copies matmuls make of them.
  */
 function fusedSequence(
   x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
@@ -160,30 +169,64 @@ function fusedSequence(
     kept.push(gates, cNew);
   }
   if (h !== h0) h.dispose();
-  // h_{t-1} for every step, stacked: the recurrent kernel's gradient is then one matmul.
+  // h_{t-1} for every step, stacked, for the recurrent kernel's gradient.
   const hPrev = steps > 1 ? tf.concat([h0, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) as tf.Tensor2D : h0;
   save([...kept, hPrev, r, ...(ids ? [ids] : [])]);
+  const tableRows = x.shape[0];
   return {
     value: hAll,
     backward: (dy, saved) => {
       const hPrevKept = saved[2 * steps + 1] as tf.Tensor2D;
       const rT = tf.transpose(saved[2 * steps + 2] as tf.Tensor2D);
-      const dzAll = tf.zeros([steps * batch, width]) as tf.Tensor2D;
+      const idsKept = ids ? saved[2 * steps + 3] as tf.Tensor1D : null;
+      // Rows input: dz for every step (it is the input's gradient). Table input: a chunk at a time.
+      const chunkSteps = idsKept ? Math.max(1, Math.min(steps, Math.round(chunkRows / batch))) : steps;
+      // A fresh buffer per chunk: the wasm matmul caches packed operands by tensor id, so a buffer
+      // rewritten in place must never be multiplied twice.
+      let dzBuffer = tf.zeros([chunkSteps * batch, width]) as tf.Tensor2D;
+      const dTable = idsKept ? tf.zeros([tableRows, width]) as tf.Tensor2D : null;
+      let dR: tf.Tensor2D | null = null;
       let dhNext: tf.Tensor2D | null = null;
       let dcNext: tf.Tensor2D | null = null;
+      // The chunk of steps [chunkStart, chunkEnd) whose dz the buffer holds, walking backwards.
+      let chunkEnd = steps;
+      let chunkStart = Math.max(0, steps - chunkSteps);
       for (let t = steps - 1; t >= 0; t--) {
         // saved: c_{-1}, then (gates_t, c_t) for each step.
-        const [dz, dcPrev] = runCellBackward(dy, t, saved[1 + 2 * t] as tf.Tensor2D, saved[2 * t] as tf.Tensor2D, saved[2 + 2 * t] as tf.Tensor2D, dhNext, dcNext, dzAll);
+        const [dz, dcPrev] = runCellBackward({
+          dy, step: t, gates: saved[1 + 2 * t] as tf.Tensor2D, cPrev: saved[2 * t] as tf.Tensor2D, c: saved[2 + 2 * t] as tf.Tensor2D,
+          dhNext, dcNext, dzCopy: { buffer: dzBuffer, row: t - chunkStart }, dTable: dTable && idsKept ? { table: dTable, ids: idsKept } : undefined,
+        });
         const dh = tf.matMul(dz, rT) as tf.Tensor2D;
         dz.dispose();
         dhNext?.dispose();
         dcNext?.dispose();
         dhNext = dh;
         dcNext = dcPrev;
+        if (idsKept && t === chunkStart) {
+          // dR += h_{t-1}^T dz over the chunk's steps.
+          const rows = (chunkEnd - chunkStart) * batch;
+          const part = tf.tidy(() => tf.matMul(
+            tf.slice(hPrevKept, [chunkStart * batch, 0], [rows, units]),
+            rows === chunkSteps * batch ? dzBuffer : tf.slice(dzBuffer, [0, 0], [rows, width]), true, false)) as tf.Tensor2D;
+          if (dR) {
+            const sum = tf.add(dR, part) as tf.Tensor2D;
+            dR.dispose();
+            part.dispose();
+            dR = sum;
+          } else {
+            dR = part;
+          }
+          chunkEnd = chunkStart;
+          chunkStart = Math.max(0, chunkStart - chunkSteps);
+          dzBuffer.dispose();
+          dzBuffer = tf.zeros([chunkSteps * batch, width]) as tf.Tensor2D;
+        }
       }
       rT.dispose();
-      const dR = tf.matMul(hPrevKept, dzAll, true, false) as tf.Tensor2D;
-      return { dzAll, dR, dh0: dhNext as tf.Tensor2D, dc0: dcNext as tf.Tensor2D };
+      if (!idsKept) dR = tf.matMul(hPrevKept, dzBuffer, true, false) as tf.Tensor2D;
+      else dzBuffer.dispose();
+      return { dInput: dTable ?? dzBuffer, dR: dR as tf.Tensor2D, dh0: dhNext as tf.Tensor2D, dc0: dcNext as tf.Tensor2D };
     },
   };
 }

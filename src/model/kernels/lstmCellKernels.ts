@@ -32,12 +32,13 @@ function cellForward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs:
 }
 
 /**
- * inputs: dy [T*B, U], gates [B, 4U], cPrev, c [B, U], optional dhNext, dcNext [B, U], optional
- * dzAll [T*B, 4U] written in place. attrs: step. outputs: dz, dcPrev.
+ * inputs: dy [T*B, U], gates [B, 4U], cPrev, c [B, U], optional dhNext, dcNext [B, U]; optional
+ * in-place outputs: dzCopy (dz written at rows attrs.copyRow * B ..), and dTable with ids (dz added
+ * into each symbol's row). attrs: step, copyRow. outputs: dz, dcPrev.
  */
 function cellBackward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): TensorInfo[] {
   const [dy, gates, cPrev, c] = [inputs.dy, inputs.gates, inputs.cPrev, inputs.c] as TensorInfo[];
-  const { dhNext, dcNext, dzAll } = inputs;
+  const { dhNext, dcNext, dzCopy, dTable, ids } = inputs;
   const [batch, width] = gates.shape;
   const units = width / 4;
   const { infos, arrays } = access.allocate([[batch, width], [batch, units]]);
@@ -45,7 +46,9 @@ function cellBackward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs
   lstmCellBackward(
     access.read(dy), attrs.step as number,
     dhNext ? access.read(dhNext) : null, dcNext ? access.read(dcNext) : null,
-    access.read(gates), access.read(cPrev), access.read(c), batch, units, dz, dcPrev, dzAll ? access.read(dzAll) : null,
+    access.read(gates), access.read(cPrev), access.read(c), batch, units, dz, dcPrev,
+    dzCopy ? { buffer: access.read(dzCopy), row: attrs.copyRow as number } : null,
+    dTable && ids ? { table: access.read(dTable), ids: access.readInt(ids) } : null,
   );
   return infos;
 }
@@ -84,14 +87,29 @@ export function runCellForward(a: CellForwardArgs): [tf.Tensor2D, tf.Tensor2D, t
   return tf.engine().runKernel(LSTM_CELL, inputs, { step: a.step }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 }
 
-/** One backward step: returns [dz, dcPrev]; with `dzAll`, dz is also written into it in place. */
-export function runCellBackward(
-  dy: tf.Tensor2D, step: number, gates: tf.Tensor2D, cPrev: tf.Tensor2D, c: tf.Tensor2D,
-  dhNext: tf.Tensor2D | null, dcNext: tf.Tensor2D | null, dzAll?: tf.Tensor2D,
-): [tf.Tensor2D, tf.Tensor2D] {
-  const inputs: tf.NamedTensorMap = { dy, gates, cPrev, c };
-  if (dhNext) inputs.dhNext = dhNext;
-  if (dcNext) inputs.dcNext = dcNext;
-  if (dzAll) inputs.dzAll = dzAll;
-  return tf.engine().runKernel(LSTM_CELL_GRAD, inputs, { step }) as unknown as [tf.Tensor2D, tf.Tensor2D];
+export interface CellBackwardArgs {
+  dy: tf.Tensor2D;
+  step: number;
+  gates: tf.Tensor2D;
+  cPrev: tf.Tensor2D;
+  c: tf.Tensor2D;
+  dhNext: tf.Tensor2D | null;
+  dcNext: tf.Tensor2D | null;
+  /** dz is also written, in place, at rows copyRow * B .. of this buffer. */
+  dzCopy?: { buffer: tf.Tensor2D; row: number };
+  /** dz is also added, in place, into the rows of this table given by ids[step * B + b]. */
+  dTable?: { table: tf.Tensor2D; ids: tf.Tensor1D };
+}
+
+/** One backward step: returns [dz, dcPrev]. */
+export function runCellBackward(a: CellBackwardArgs): [tf.Tensor2D, tf.Tensor2D] {
+  const inputs: tf.NamedTensorMap = { dy: a.dy, gates: a.gates, cPrev: a.cPrev, c: a.c };
+  if (a.dhNext) inputs.dhNext = a.dhNext;
+  if (a.dcNext) inputs.dcNext = a.dcNext;
+  if (a.dzCopy) inputs.dzCopy = a.dzCopy.buffer;
+  if (a.dTable) {
+    inputs.dTable = a.dTable.table;
+    inputs.ids = a.dTable.ids;
+  }
+  return tf.engine().runKernel(LSTM_CELL_GRAD, inputs, { step: a.step, copyRow: a.dzCopy?.row ?? 0 }) as unknown as [tf.Tensor2D, tf.Tensor2D];
 }

@@ -56,13 +56,17 @@ export function lstmCellForward(
  * @param dcNext gradient flowing back into c_t from step t + 1 [B, U], or null at the last step
  * @param dz     out: gradient w.r.t. the pre-activations [B, 4U]
  * @param dcPrev out: gradient w.r.t. c_{t-1} [B, U]
- * @param dzAll  optional out: also writes dz into rows step * B .. of this [T * B, 4U] buffer
+ * @param copy   optional out: also writes dz into rows copy.row * B .. of copy.buffer
+ * @param scatter optional out: also adds each sequence's dz into the table row of its symbol
+ *   (ids time-major [T * B]): the gradient of a per-symbol input table
  */
 export function lstmCellBackward(
   dy: Float32Array, step: number, dhNext: Float32Array | null, dcNext: Float32Array | null,
   gates: Float32Array, cPrev: Float32Array, c: Float32Array,
   batch: number, units: number,
-  dz: Float32Array, dcPrev: Float32Array, dzAll: Float32Array | null,
+  dz: Float32Array, dcPrev: Float32Array,
+  copy: { buffer: Float32Array; row: number } | null,
+  scatter: { table: Float32Array; ids: Int32Array } | null,
 ): void {
   const width = 4 * units;
   for (let b = 0; b < batch; b++) {
@@ -85,5 +89,12 @@ export function lstmCellBackward(
       dcPrev[s] = dc * f;
     }
   }
-  if (dzAll) dzAll.set(dz, step * batch * width);
+  if (copy) copy.buffer.set(dz, copy.row * batch * width);
+  if (scatter) {
+    for (let b = 0; b < batch; b++) {
+      const target = scatter.ids[step * batch + b] * width;
+      const source = b * width;
+      for (let j = 0; j < width; j++) scatter.table[target + j] += dz[source + j];
+    }
+  }
 }
