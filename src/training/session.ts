@@ -3,6 +3,7 @@
  * -> checkpoints. The CLI and the extension's training process are thin front ends over it.
  */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../errors';
 import { BackendChoice, BackendInfo, initBackend } from '../model/backend';
@@ -158,6 +159,10 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
     valChars: dataset.val.length,
     unknownChars,
   };
+  if (!request.resume && existing) {
+    // Replacing a model: its checkpoints go now, so best/ and latest/ never mix two models.
+    await removeCheckpoints(out);
+  }
   const trainer = new Trainer(model, dataset, options, start);
   // The optimizer copied its state; the loaded tensors are ours to free.
   start.optimizer?.m.forEach((t) => t.dispose());
@@ -188,6 +193,12 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
   } finally {
     trainer.dispose();
     model.dispose();
+  }
+}
+
+async function removeCheckpoints(out: string): Promise<void> {
+  for (const kind of ['latest', 'best']) {
+    for (const name of [kind, `${kind}.prev`]) await fs.promises.rm(path.join(out, name), { recursive: true, force: true });
   }
 }
 

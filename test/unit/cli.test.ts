@@ -89,6 +89,18 @@ describe('charm CLI', function () {
     assert.deepEqual(steps.map((e) => e.step), [13, 14, 15]);
   });
 
+  it('--overwrite replaces a model: the old best/ does not survive', () => {
+    const out = path.join(tmp.dir, 'replaced');
+    const small = ['--units', '32', '--embedding', '16', '--seq-length', '24', '--batch-size', '8', '--eval-every', '4'];
+    assert.equal(charm(['train', corpus, '--out', out, '--max-steps', '8', ...small]).status, 0);
+    const r = charm(['train', corpus, '--out', out, '--overwrite', '--max-steps', '2', '--eval-every', '100', ...small.slice(0, -2)]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const kind of ['best', 'latest']) {
+      const info = JSON.parse(charm(['info', '--model', path.join(out, kind), '--json']).stdout) as { progress: { step: number } };
+      assert.equal(info.progress.step, 2, kind);
+    }
+  });
+
   it('Ctrl-C (SIGINT) saves a checkpoint before exiting', async function () {
     this.timeout(120_000);
     const out = path.join(tmp.dir, 'interrupted');
