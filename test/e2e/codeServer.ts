@@ -1,42 +1,55 @@
 /**
- * Real-host e2e harness: a real VS Code (code-server) driven by a real browser (Debian chromium
- * through playwright-core). No test-framework coupling. Tools come from scripts/e2e-setup.sh
- * (cached in .cache/e2e/); `findTools()` throws `E2eToolsMissingError` when they are missing.
+ * Real-host e2e harness: a real VS Code (code-server 4.139.1 = VS Code 1.139.1, on Node 24) driven
+ * by a real browser (Debian chromium through playwright-core). No test-framework coupling.
+ * Tools come from scripts/e2e-setup.sh (cached in .cache/e2e/); findTools() throws
+ * E2eToolsMissingError ("Run scripts/e2e-setup.sh ...") when they are missing.
  *
  *   const s = await startCodeServer({
  *     workspace: '/abs/folder',                  // opened as the workspace folder
  *     settings: { 'charm.x': 1 },                // merged over QUIET_SETTINGS (user settings.json)
  *     extensionVsix: 'charm.vsix',               // and/or extensionFolders: ['/abs/ext']
+ *                                                //   (copied; linkExtensionFolders: true symlinks)
  *     env: { CHARM_DEBUG: '1' },                 // extra env for the server + extension host
  *   });
  *   try {
- *     await s.waitForStatusBarText(/Charm/, 60_000);      // -> the matching item's text
- *     await s.runCommand('Charm: Train Model');           // F1, type title, pick row, Enter
- *     await s.openFile('src/a.ts');     // relative to the workspace or absolute; Ctrl+P quick open
- *                                       // (falls back to "File: Open File..." with the full path)
- *     await s.typeText('const x = ');
- *     const ghost = await s.waitForGhostText(30_000);     // text of the inline suggestion
- *     await s.pressKey('Tab');                            // accept it
- *     await s.editorText();             // visible text of the active editor (DOM, no ghost text)
- *     await s.saveAndReadActiveFile();  // Ctrl+S, wait until saved, read it from disk (any size)
- *     s.statusBarTexts(); s.notifications(); s.waitForNotification(/done/, 10_000);
- *     s.workspaceStorageDir('charm-dev.charm'); s.globalStorageDir('charm-dev.charm');
- *       // = <ud>/User/workspaceStorage/<hash of folder URI incl. port>/<id>, <ud>/User/globalStorage/<id>
+ *     await s.waitForStatusBarText(/Charm/, 60_000);   // -> text of the matching item
+ *     await s.statusBarTexts();                        // -> texts of all items
+ *     await s.runCommand('Charm: Train Model');        // F1, type the title, pick the row;
+ *                                                      //   retries on "No matching commands"
+ *     await s.openFile('src/a.ts');    // relative to the workspace or absolute: Ctrl+P quick open,
+ *                                      //   else "File: Open File..." with the full path
+ *     await s.typeText('const x = ');  // key by key into the focused editor ('\n' = Enter)
+ *     await s.waitForGhostText(30_000);  // -> text of the inline suggestion; s.hasGhostText()
+ *     await s.pressKey('Tab');           // playwright key names: 'Escape', 'Control+End', ...
+ *     await s.editorText();              // active editor's text from its rendered lines (no ghost
+ *                                        //   text); throws if the file does not fit the view
+ *     await s.saveAndReadActiveFile();   // Ctrl+S, wait until saved, read from disk (any size)
+ *     await s.notifications();  await s.waitForNotification(/done/, 10_000);
+ *     s.workspaceStorageDir('charm-dev.charm');  // context.storageUri folder: <ud>/User/
+ *                                                //   workspaceStorage/<workspaceStorageId()>/<id>
+ *     s.globalStorageDir('charm-dev.charm');     // <ud>/User/globalStorage/<id>
  *     await s.reloadWindow();  await s.screenshot('/tmp/x.png');
- *     s.serverLog(); s.page  (the playwright Page, for anything else)
+ *     s.serverLog(); s.page (the playwright Page); s.runDir, s.userDataDir, s.extensionsDir
  *   } finally {
- *     await s.stop();   // kills browser + code-server's whole process group; removes the run dir
+ *     await s.stop();   // closes the browser, kills code-server's process group, removes runDir
  *   }
  *
+ * Timing facts: workbench shown ~6-10 s after start, extension activation a few s more; Monaco
+ * creates its inline-completions controller lazily (on browser idle, <= 5 s after an editor is
+ * created) and text typed before that gets no automatic inline suggestion: openFile(),
+ * typeText() and reloadWindow() therefore end/start with waitForIdle().
+ *
  * Processes: code-server runs in its own process group (setsid) under a tiny sh watchdog that
- * kills the group if the test process dies (even by SIGKILL). stop() kills the group, closes the
- * browser, then kills any leftover process whose environment carries this run's marker (covers
- * terminals/pty hosts that start their own sessions). A process 'exit' hook does the same for
- * sessions a failed/timed-out test never stopped. Run dirs: one temp folder per session
- * (`runDir`): user-data-dir `ud/`, extensions `exts/`, XDG_* dirs, browser profile, logs/
- * (server.log, browser.log). Set CHARM_E2E_KEEP=1 (or stop({ keepRunDir: true })) to keep it,
- * CHARM_E2E_DEBUG=1 to echo the harness log to stderr (=2: also quick-input rows),
- * CHARM_E2E_CACHE to move the tool cache, CHARM_E2E_CHROMIUM to use another browser binary.
+ * kills the group when the test process dies (even by SIGKILL). stop() closes the browser, kills
+ * the group, then kills any process whose environment carries this session's marker (browser
+ * helpers, pty hosts that start their own sessions); leftoverPids() should then be []. A process
+ * 'exit'/signal hook does the same for sessions a failed or timed-out test never stopped, and
+ * startCodeServer() removes run dirs of dead test processes.
+ * Run dir (runDir, a fresh temp folder per session): ud/ (user-data-dir), exts/, xdg/ (XDG_*),
+ * home/, browser-profile/, logs/ (server.log, browser.log, harness.log, install.log).
+ * Env: CHARM_E2E_KEEP=1 keeps run dirs (or stop({ keepRunDir: true })); CHARM_E2E_DEBUG=1 echoes
+ * the harness log to stderr (=2: also quick-input rows); CHARM_E2E_CACHE moves the tool cache;
+ * CHARM_E2E_CHROMIUM picks another browser binary.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -137,8 +150,14 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** .vsix file(s) installed with `code-server --install-extension --force` before start. */
   extensionVsix?: string | string[];
-  /** Extension folder(s) (with package.json) copied to exts/<publisher>.<name>-<version>. */
+  /**
+   * Extension folder(s) (with package.json, built) put at exts/<publisher>.<name>-<version>:
+   * copied (without top-level .git/.cache/.e2e), or symlinked with linkExtensionFolders.
+   * Done before any .vsix install; both kinds can be mixed.
+   */
   extensionFolders?: string[];
+  /** Symlink extensionFolders instead of copying them (fast for a project folder). */
+  linkExtensionFolders?: boolean;
   /** Extra environment for code-server and its extension host. */
   env?: Record<string, string>;
   /** Browser viewport; default 1400x900. */
@@ -294,8 +313,14 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerSes
   );
 
   const marker = `CHARM_E2E_RUN=${runDir}#${process.pid}.${++sessionCounter}`;
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  // The test runner may be started by npm/tsx: keep their node options away from Node 24
+  // (StartOptions.env may still set NODE_OPTIONS on purpose).
+  delete inherited.NODE_OPTIONS;
+  delete inherited.ELECTRON_RUN_AS_NODE;
+  delete inherited.VSCODE_IPC_HOOK_CLI;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     ...(opts.env ?? {}),
     PATH: `${path.dirname(tools.node)}${path.delimiter}${process.env.PATH ?? ''}`,
     XDG_CONFIG_HOME: dirs.xdgConfig,
@@ -303,16 +328,12 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerSes
     XDG_CACHE_HOME: dirs.xdgCache,
     CHARM_E2E_RUN: marker.slice('CHARM_E2E_RUN='.length),
   };
-  // The test runner may be started by npm/tsx: keep their node options away from Node 24.
-  delete env.NODE_OPTIONS;
-  delete env.ELECTRON_RUN_AS_NODE;
-  delete env.VSCODE_IPC_HOOK_CLI;
 
   const session = new CodeServerSession(tools, runDir, dirs, workspace, marker);
   liveSessions.add(session);
   installExitHook();
   try {
-    for (const folder of opts.extensionFolders ?? []) session.copyExtensionFolder(folder);
+    for (const folder of opts.extensionFolders ?? []) session.copyExtensionFolder(folder, opts.linkExtensionFolders);
     const vsixes = typeof opts.extensionVsix === 'string' ? [opts.extensionVsix] : (opts.extensionVsix ?? []);
     for (const vsix of vsixes) session.installVsix(vsix, env);
     await session.startServer(env, startTimeout);
@@ -371,9 +392,14 @@ export class CodeServerSession {
     return this._page;
   }
 
+  /** Appends to logs/harness.log (and stderr with CHARM_E2E_DEBUG). */
   log(msg: string): void {
     const line = `[e2e ${new Date().toISOString().slice(11, 23)}] ${msg}`;
-    fs.appendFileSync(this.harnessLog, line + '\n');
+    try {
+      fs.appendFileSync(this.harnessLog, line + '\n');
+    } catch {
+      /* run dir already removed */
+    }
     if (process.env.CHARM_E2E_DEBUG) process.stderr.write(line + '\n');
   }
 
@@ -388,8 +414,9 @@ export class CodeServerSession {
 
   // ---------------------------------------------------------------- setup (used by startCodeServer)
 
-  /** Copies an extension folder to exts/<publisher>.<name>-<version> (done before start). */
-  copyExtensionFolder(folder: string): string {
+  /** Copies (or symlinks) an extension folder to exts/<publisher>.<name>-<version> (before start). */
+  copyExtensionFolder(folder: string, link = false): string {
+    folder = path.resolve(folder);
     const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as {
       publisher?: string;
       name?: string;
@@ -397,8 +424,17 @@ export class CodeServerSession {
     };
     if (!pkg.publisher || !pkg.name || !pkg.version) throw new Error(`${folder}/package.json needs publisher, name, version`);
     const dest = path.join(this.dirs.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`.toLowerCase());
-    fs.cpSync(folder, dest, { recursive: true, dereference: true });
-    this.log(`copied extension ${folder} -> ${dest}`);
+    if (link) {
+      fs.symlinkSync(folder, dest, 'dir');
+    } else {
+      const skip = new Set(['.git', '.cache', '.e2e']);
+      fs.cpSync(folder, dest, {
+        recursive: true,
+        dereference: true,
+        filter: (src) => !skip.has(path.relative(folder, src).split(path.sep)[0]),
+      });
+    }
+    this.log(`${link ? 'linked' : 'copied'} extension ${folder} -> ${dest}`);
     return dest;
   }
 
@@ -510,10 +546,17 @@ export class CodeServerSession {
   }
 
   private attachPageLog(p: Page, file: string): void {
+    const append = (line: string) => {
+      try {
+        fs.appendFileSync(file, line + '\n');
+      } catch {
+        /* run dir already removed */
+      }
+    };
     p.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') fs.appendFileSync(file, `[${m.type()}] ${m.text()}\n`);
+      if (m.type() === 'error' || m.type() === 'warning') append(`[${m.type()}] ${m.text()}`);
     });
-    p.on('pageerror', (e) => fs.appendFileSync(file, `[pageerror] ${e.message}\n`));
+    p.on('pageerror', (e) => append(`[pageerror] ${e.message}`));
   }
 
   private async waitForWorkbench(timeoutMs: number): Promise<void> {
@@ -523,13 +566,27 @@ export class CodeServerSession {
 
   // ---------------------------------------------------------------- UI helpers
 
+  /**
+   * Waits until the browser has run its pending idle callbacks (requestIdleCallback, which
+   * Monaco uses to create lazy editor contributions; bounded by their 5 s timeout).
+   */
+  async waitForIdle(rounds = 2): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      await this.page.evaluate('new Promise((r) => requestIdleCallback(() => r(true), { timeout: 5000 }))');
+    }
+  }
+
   /** Presses a key or chord in the page (playwright names: 'Tab', 'Enter', 'Control+S', 'F1'). */
   async pressKey(key: string): Promise<void> {
     await this.page.keyboard.press(key);
   }
 
-  /** Types text into whatever has focus (the editor after openFile). '\n' presses Enter. */
+  /**
+   * Types text into whatever has focus (the editor after openFile), key by key; '\n' presses
+   * Enter. Waits for browser idle first (see openFile) so that a just-created editor reacts.
+   */
   async typeText(text: string, delayMs = 20): Promise<void> {
+    await this.waitForIdle();
     await this.page.keyboard.type(text, { delay: delayMs });
   }
 
@@ -586,7 +643,12 @@ export class CodeServerSession {
       }
     }
     await this.page.locator(`${ACTIVE_EDITOR} .view-lines`).first().waitFor({ state: 'visible' });
-    this.log(`opened ${abs} via ${via}`);
+    // Monaco creates some editor contributions lazily, among them the inline-completions
+    // controller ("Eventually": on window idle, at the latest 5 s after the editor is created).
+    // Text typed before it exists triggers no inline suggestion, so wait for that idle point.
+    const tIdle = Date.now();
+    await this.waitForIdle();
+    this.log(`opened ${abs} via ${via} (then idle after ${Date.now() - tIdle} ms)`);
   }
 
   private async pickInQuickInput(openKey: string, query: string, timeoutMs: number, kind: 'command' | 'file'): Promise<void> {
@@ -796,6 +858,7 @@ export class CodeServerSession {
     const t0 = Date.now();
     await this.page.reload({ waitUntil: 'domcontentloaded', timeout: timeoutMs });
     await this.waitForWorkbench(timeoutMs);
+    await this.waitForIdle();
     this.log(`reloaded in ${Date.now() - t0} ms`);
   }
 

@@ -99,6 +99,9 @@ describe('e2e harness: smoke (code-server + chromium + fixture extension)', func
     const ghost = await s!.waitForGhostText(30_000);
     assert.equal(ghost.trim(), GHOST);
     assert.equal(await s!.editorText(), 'first line\nhello ', 'editorText() must not include ghost text');
+    // Shown by an automatic request (triggerKind 1), not an explicit one (see fixture's calls.log).
+    const calls = fs.readFileSync(path.join(s!.globalStorageDir(EXT_ID)!, 'calls.log'), 'utf8');
+    assert.match(calls, /provide v\d+ 1:6 trigger=1 "hello "/);
     await s!.pressKey('Tab');
     await waitUntil(async () => !(await s!.hasGhostText()), 10_000, 'ghost text to disappear');
     assert.equal(await s!.editorText(), `first line\nhello ${GHOST}`);
