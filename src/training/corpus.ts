@@ -58,7 +58,7 @@ const READ_AHEAD = 16;
 
 type Item =
   | { kind: 'skip'; path: string; reason: SkipReason }
-  | { kind: 'file'; path: string; real: string };
+  | { kind: 'file'; path: string; real: string; explicit?: boolean };
 
 interface WalkContext {
   readonly items: Item[];
@@ -174,7 +174,8 @@ async function addExplicitFile(given: string, ctx: WalkContext): Promise<void> {
   }
   if (ctx.seen.has(real)) return;
   ctx.seen.add(real);
-  ctx.items.push({ kind: 'file', path: given, real });
+  // The size limit keeps large generated files out of a folder walk; a file named on purpose is read.
+  ctx.items.push({ kind: 'file', path: given, real, explicit: true });
 }
 
 async function walkRoot(given: string, ctx: WalkContext): Promise<void> {
@@ -367,7 +368,7 @@ async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpu
   const startUpTo = (end: number) => {
     for (; started < Math.min(end, items.length); started++) {
       const item = items[started];
-      if (item.kind === 'file') pending.set(started, readCandidate(item.real, s.maxFileBytes));
+      if (item.kind === 'file') pending.set(started, readCandidate(item.real, item.explicit ? Infinity : s.maxFileBytes));
     }
   };
 
@@ -383,7 +384,7 @@ async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpu
       continue;
     }
     startUpTo(i + READ_AHEAD);
-    const result = await (pending.get(i) ?? readCandidate(item.real, s.maxFileBytes));
+    const result = await (pending.get(i) ?? readCandidate(item.real, item.explicit ? Infinity : s.maxFileBytes));
     pending.delete(i);
     if (result.kind === 'skip') {
       skipped.push({ path: item.path, reason: result.reason });

@@ -251,13 +251,14 @@ describe('buildCorpus', () => {
       assert.equal(decodeText(Buffer.from('\ufeff\ufeffx')), '\ufeffx', 'only one leading BOM is dropped');
     });
 
-    it('skips files above maxFileBytes, counting bytes rather than chars', async () => {
+    it('skips files above maxFileBytes in folders, counting bytes rather than chars; a file named on purpose is read', async () => {
       const root = await makeTree({ 'small.txt': '12345', 'big.txt': '1234567890A', 'wide.txt': 'ééé' });
       const c = await buildCorpus([root], { maxFileBytes: 5 });
       assert.deepEqual(names(c, root), ['small.txt']);
       assert.deepEqual(skips(c, root), { 'big.txt': 'too-large', 'wide.txt': 'too-large' });
       const explicit = await buildCorpus([path.join(root, 'big.txt')], { maxFileBytes: 5 });
-      assert.deepEqual(explicit.skipped, [{ path: path.join(root, 'big.txt'), reason: 'too-large' }]);
+      assert.deepEqual(explicit.skipped, []);
+      assert.equal(explicit.text, '1234567890A');
     });
 
     it('rejects nonsense limits with a CharmError', async () => {
