@@ -3,6 +3,7 @@
  * Run as one tfjs kernel per time step, it replaces ~15 ops forward and ~30 backward, whose
  * per-op overhead dominated training on the wasm and cpu backends. Gate order i, f, c (g), o.
  */
+import { sigmoid, tanh } from './activations';
 
 /** Where a step's input projections come from. */
 export interface StepInput {
@@ -33,12 +34,12 @@ export function lstmCellForward(
     const sBase = b * units;
     const allBase = (step * batch + b) * units;
     for (let j = 0; j < units; j++) {
-      const i = 1 / (1 + Math.exp(-(x[xBase + j] + hr[zBase + j])));
-      const f = 1 / (1 + Math.exp(-(x[xBase + units + j] + hr[zBase + units + j])));
-      const g = Math.tanh(x[xBase + 2 * units + j] + hr[zBase + 2 * units + j]);
-      const o = 1 / (1 + Math.exp(-(x[xBase + 3 * units + j] + hr[zBase + 3 * units + j])));
+      const i = sigmoid(x[xBase + j] + hr[zBase + j]);
+      const f = sigmoid(x[xBase + units + j] + hr[zBase + units + j]);
+      const g = tanh(x[xBase + 2 * units + j] + hr[zBase + 2 * units + j]);
+      const o = sigmoid(x[xBase + 3 * units + j] + hr[zBase + 3 * units + j]);
       const cNew = f * cPrev[sBase + j] + i * g;
-      const hNew = o * Math.tanh(cNew);
+      const hNew = o * tanh(cNew);
       gates[zBase + j] = i;
       gates[zBase + units + j] = f;
       gates[zBase + 2 * units + j] = g;
@@ -79,7 +80,7 @@ export function lstmCellBackward(
       const f = gates[zBase + units + j];
       const g = gates[zBase + 2 * units + j];
       const o = gates[zBase + 3 * units + j];
-      const tanhC = Math.tanh(c[s]);
+      const tanhC = tanh(c[s]);
       const dh = dy[yBase + j] + (dhNext ? dhNext[s] : 0);
       const dc = (dcNext ? dcNext[s] : 0) + dh * o * (1 - tanhC * tanhC);
       dz[zBase + j] = dc * g * i * (1 - i);
