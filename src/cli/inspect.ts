@@ -8,7 +8,7 @@ import { Generator } from '../model/sampler';
 import { buildCorpus, describeCorpus } from '../training/corpus';
 import { loadCheckpoint, readCheckpointMeta, resolveCheckpointDir } from '../training/checkpoint';
 import { sequentialBatches } from '../training/dataset';
-import { evaluateBatches } from '../training/trainer';
+import { evaluateBatches, evaluationBatchSize } from '../training/trainer';
 
 const BACKEND_FLAG: FlagSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] };
 
@@ -63,7 +63,8 @@ export async function evalCommand(paths: string[], flags: FlagValues, out: Outpu
     if (corpus.text.length < 2) throw new CharmError(`Nothing to evaluate: ${describeCorpus(corpus)}`);
     const ids = checkpoint.vocab.encode(corpus.text);
     const seqLength = Number(checkpoint.meta.training.seqLength) || 100;
-    const result = evaluateBatches(checkpoint.model, sequentialBatches(ids, seqLength, 64));
+    const batch = evaluationBatchSize(Number(checkpoint.meta.training.batchSize) || 64, seqLength, checkpoint.model.config.units);
+    const result = evaluateBatches(checkpoint.model, sequentialBatches(ids, seqLength, batch));
     out.event({
       lossNats: round(result.lossNats), bitsPerChar: round(result.bitsPerChar), accuracy: round(result.accuracy), chars: result.chars,
       unknownChars: checkpoint.vocab.countUnknown(corpus.text),

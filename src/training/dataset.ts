@@ -82,9 +82,13 @@ export class CharDataset {
     return { inputs, targets, batchSize, seqLength };
   }
 
-  /** Validation batches: contiguous, non-overlapping sequences from the held-out tail, in order. */
-  *validationBatches(maxChars = Infinity): Generator<Batch> {
-    yield* sequentialBatches(this.val, this.options.seqLength, this.options.batchSize, maxChars);
+  /**
+   * Validation batches: contiguous, non-overlapping sequences from the held-out tail, in order.
+   * @param batchSize evaluation keeps no activations for a backward pass, so it can use larger
+   *   batches than training (fewer, larger ops); defaults to the training batch size
+   */
+  *validationBatches(maxChars = Infinity, batchSize = this.options.batchSize): Generator<Batch> {
+    yield* sequentialBatches(this.val, this.options.seqLength, batchSize, maxChars);
   }
 }
 

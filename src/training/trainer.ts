@@ -211,7 +211,7 @@ export class Trainer {
     let valLoss: number | null = null;
     let valAccuracy: number | null = null;
     if (this.dataset.hasValidation) {
-      const result = evaluateBatches(this.model, this.dataset.validationBatches(options.maxEvalChars));
+      const result = evaluateBatches(this.model, this.dataset.validationBatches(options.maxEvalChars, evaluationBatchSize(options.batchSize, options.seqLength, this.model.config.units)));
       valLoss = result.lossNats;
       valAccuracy = result.accuracy;
       this.history.val.push([progress.step, valLoss]);
@@ -273,6 +273,12 @@ export class Trainer {
     this.disposeSnapshot();
     this.optimizer.dispose();
   }
+}
+
+/** Sequences per evaluation batch: as many as keep one batch's gate activations near 64 MB. */
+export function evaluationBatchSize(trainingBatch: number, seqLength: number, units: number): number {
+  const rows = Math.floor((16 * 1024 * 1024) / (4 * units));
+  return Math.max(trainingBatch, Math.min(512, Math.floor(rows / seqLength)));
 }
 
 export interface EvalResult {
