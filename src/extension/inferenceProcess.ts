@@ -9,7 +9,7 @@ import { InferenceEngine } from './inference/inferenceEngine';
 import { loadForInference } from './inference/modelLoader';
 import { RequestQueue } from './inference/requestQueue';
 import {
-  CompleteRequest, GenerateRequest, HostToInference, InferenceToHost, isHostToInference, SamplesRequest,
+  CompleteRequest, GenerateRequest, HostToInference, InferenceToHost, isHostToInference, LoadedInfo, SamplesRequest,
 } from './protocol';
 
 type Work = (CompleteRequest | GenerateRequest | SamplesRequest) & { doc?: string };
@@ -19,6 +19,8 @@ function send(message: InferenceToHost): void {
 }
 
 let engine: InferenceEngine | undefined;
+/** What the host was told about `engine`. */
+let engineInfo: LoadedInfo | undefined;
 /** Engines replaced while a request was using them; disposed when it finishes. */
 const retired: InferenceEngine[] = [];
 let loading: Promise<void> = Promise.resolve();
@@ -29,33 +31,53 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A checkpoint being swapped into place by the trainer can be caught half-way: try again once. */
+async function loadWithRetry(root: string, backend: Extract<HostToInference, { type: 'load' }>['backend']) {
+  try {
+    return await loadForInference(root, backend);
+  } catch (e) {
+    if (e instanceof CharmError && /^No model at /.test(e.message)) throw e;
+    await new Promise((r) => setTimeout(r, 300));
+    return loadForInference(root, backend);
+  }
+}
+
 function load(root: string, backend: Extract<HostToInference, { type: 'load' }>['backend']): void {
   loading = loading.then(async () => {
     try {
-      const loaded = await loadForInference(root, backend);
+      const loaded = await loadWithRetry(root, backend);
       if (engine) retired.push(engine);
       engine = new InferenceEngine(loaded);
       const p = loaded.meta.progress;
-      send({
-        type: 'loaded',
-        info: {
-          dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
-          backend: loaded.backend.name, backendDetail: loaded.backend.detail, savedAt: loaded.meta.savedAt,
-        },
-      });
+      engineInfo = {
+        dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
+        backend: loaded.backend.name, backendDetail: loaded.backend.detail, savedAt: loaded.meta.savedAt,
+      };
+      send({ type: 'loaded', info: engineInfo });
     } catch (e) {
-      // No checkpoint at all is a normal state ("no model"), not a failure.
-      if (e instanceof CharmError && /^No model at /.test(e.message)) send({ type: 'noModel', message: e.message });
-      else send({ type: 'loadFailed', message: errorMessage(e) });
+      if (engine && engineInfo) {
+        // A newer checkpoint failed to load: keep serving the one that works (the host logs this).
+        process.stderr.write(`could not reload ${root}: ${errorMessage(e)}; keeping the loaded model\n`);
+        send({ type: 'loaded', info: engineInfo });
+      } else if (e instanceof CharmError && /^No model at /.test(e.message)) {
+        // No checkpoint at all is a normal state ("no model"), not a failure.
+        send({ type: 'noModel', message: e.message });
+      } else {
+        send({ type: 'loadFailed', message: errorMessage(e) });
+      }
     }
     disposeRetired();
   });
   void pump();
 }
 
+/** The engine the running request uses; it must outlive the request. */
+let busy: InferenceEngine | undefined;
+
 function disposeRetired(): void {
-  if (pumping) return;
-  for (const e of retired.splice(0)) e.dispose();
+  for (let k = retired.length - 1; k >= 0; k--) {
+    if (retired[k] !== busy) retired.splice(k, 1)[0].dispose();
+  }
 }
 
 async function run(req: Work, current: InferenceEngine): Promise<void> {
@@ -64,7 +86,7 @@ async function run(req: Work, current: InferenceEngine): Promise<void> {
   if (req.type === 'complete') {
     const r = await current.complete(req, cancelled);
     if (!r) return send({ type: 'dropped', id: req.id, reason: 'cancelled' });
-    send({ type: 'completion', id: req.id, text: r.text, logProbs: r.logProbs, reuse: r.reuse, ms: performance.now() - started });
+    send({ type: 'completion', id: req.id, text: r.text, logProbs: r.logProbs, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy });
   } else if (req.type === 'generate') {
     let lastReport = 0;
     const r = await current.generate(req, cancelled, (chars) => {
@@ -88,10 +110,12 @@ async function pump(): Promise<void> {
   pumping = true;
   try {
     for (;;) {
-      await loading;
+      // The first load gates requests; later reloads swap the engine while the old one keeps serving.
+      if (!engine) await loading;
       const req = queue.take();
       if (!req) break;
       const current = engine;
+      busy = current;
       try {
         if (!current) send({ type: 'dropped', id: req.id, reason: 'no-model' });
         else await run(req, current);
@@ -99,11 +123,12 @@ async function pump(): Promise<void> {
         send({ type: 'failed', id: req.id, message: errorMessage(e) });
       } finally {
         queue.finish(req);
+        busy = undefined;
+        disposeRetired();
       }
     }
   } finally {
     pumping = false;
-    disposeRetired();
   }
 }
 
@@ -116,6 +141,7 @@ function handle(message: HostToInference): void {
       loading = loading.then(() => {
         if (engine) retired.push(engine);
         engine = undefined;
+        engineInfo = undefined;
         disposeRetired();
       });
       return;

@@ -18,6 +18,8 @@ export interface TrainJob {
   overwrite: boolean;
   preset?: PresetName;
   maxSeconds: number;
+  /** Tests and benchmarks bound runs by steps too. */
+  maxSteps?: number;
   evalEvery?: number;
   backend: BackendChoice;
   corpus: {
@@ -70,6 +72,8 @@ export interface CompleteRequest {
   stopAtNewline: boolean;
   temperature: number;
   seed: number;
+  /** Stop where the model becomes unsure: see DecodeOptions.minConfidence. */
+  minConfidence: number;
 }
 
 export interface GenerateRequest {
@@ -114,7 +118,7 @@ export type InferenceToHost =
   | { type: 'loaded'; info: LoadedInfo }
   | { type: 'noModel'; message: string }
   | { type: 'loadFailed'; message: string }
-  | { type: 'completion'; id: number; text: string; logProbs: number[]; reuse: StateReuse; ms: number }
+  | { type: 'completion'; id: number; text: string; logProbs: number[]; reuse: StateReuse; ms: number; stoppedBy: 'length' | 'newline' | 'unsure' }
   | { type: 'generated'; id: number; text: string; meanLogProb: number }
   | { type: 'progress'; id: number; chars: number; total: number }
   | { type: 'samples'; id: number; samples: { temperature: number; text: string }[] }
@@ -161,7 +165,7 @@ const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
   loaded: { info: 'object' },
   noModel: { message: 'string' },
   loadFailed: { message: 'string' },
-  completion: { id: 'number', text: 'string', logProbs: 'array', reuse: 'string', ms: 'number' },
+  completion: { id: 'number', text: 'string', logProbs: 'array', reuse: 'string', ms: 'number', stoppedBy: 'string' },
   generated: { id: 'number', text: 'string', meanLogProb: 'number' },
   progress: { id: 'number', chars: 'number', total: 'number' },
   samples: { id: 'number', samples: 'array' },
@@ -172,7 +176,7 @@ const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
 const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
   load: { root: 'string', backend: 'string' },
   unload: {},
-  complete: { id: 'number', doc: 'string', window: 'string', offset: 'number', maxChars: 'number', stopAtNewline: 'boolean', temperature: 'number', seed: 'number' },
+  complete: { id: 'number', doc: 'string', window: 'string', offset: 'number', maxChars: 'number', stopAtNewline: 'boolean', temperature: 'number', seed: 'number', minConfidence: 'number' },
   generate: { id: 'number', prompt: 'string', length: 'number', temperature: 'number', seed: 'number?' },
   samples: { id: 'number', prime: 'string', temperatures: 'array', length: 'number' },
   cancel: { id: 'number' },

@@ -41,7 +41,7 @@ async function train(job: TrainJob): Promise<void> {
     resume: job.resume,
     overwrite: job.overwrite,
     backend: job.backend,
-    options: { maxSeconds: job.maxSeconds, evalEvery: job.evalEvery },
+    options: { maxSeconds: job.maxSeconds, maxSteps: job.maxSteps, evalEvery: job.evalEvery },
     corpus: {
       exclude: job.corpus.exclude,
       secretPatterns: job.corpus.secretPatterns,

@@ -202,6 +202,8 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
 
   it('shows ghost text from the model for a prefix of the corpus, and Tab accepts it', async function () {
     this.timeout(180_000);
+    // The "training finished" toast would cover part of the screenshot.
+    await s!.runCommand('Notifications: Clear All Notifications');
     await s!.openFile('scratch.ts');
     await s!.pressKey('Control+End');
     await s!.typeText('\n');
@@ -215,6 +217,13 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     }
     assert.ok(ghost.trim().length > 0, 'the model suggested something for one of the prefixes');
     assert.ok(!ghost.includes('\n'), 'single-line by default');
+    // The extension logged this text as an answer of the model process.
+    const fromModel = fs.readFileSync(LOG_FILE, 'utf8').split('\n')
+      .map((l) => /completion ("(?:[^"\\]|\\.)*") \((model|cache)/.exec(l)?.[1])
+      .filter((j): j is string => j !== undefined)
+      .map((j) => JSON.parse(j) as string);
+    // (Or the rest of one: a suggestion typed through shows what is left of it.)
+    assert.ok(fromModel.some((m) => m.endsWith(ghost)), `ghost text ${JSON.stringify(ghost)} is (the end of) one of the model's answers ${JSON.stringify(fromModel.slice(-5))}`);
     await shot(s!, 'ghost-text.png');
     await s!.pressKey('Tab');
     await waitFor('the ghost text to be accepted', async () => !(await s!.hasGhostText()), 10_000);
@@ -248,6 +257,8 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     const table = await frame.locator('#model').innerText();
     assert.match(table, /Parameters/);
     await shot(s!, 'model-view.png');
+    await frame.locator('#samples').scrollIntoViewIfNeeded();
+    await shot(s!, 'model-samples.png');
   });
 
   it('after a window reload the model is ready again without retraining', async function () {

@@ -4,6 +4,7 @@
  */
 import { chooseNext } from '../../model/sampling';
 import { SeededRandom } from '../../util/random';
+import { normalizeEol } from '../text';
 import type { StepModel, StepState } from './stepModel';
 
 /** What decoding needs of a vocabulary (the engine's Vocabulary has it). */
@@ -17,11 +18,6 @@ export interface Codec {
 const SLICE = 16;
 
 export const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Line ends as the corpus has them: CRLF and lone CR become LF. */
-export function normalizeEol(text: string): string {
-  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-}
 
 /** Feeds text into `state`; false when cancelled part-way (the state is then unusable). */
 export async function prime(model: StepModel, codec: Codec, state: StepState, text: string, isCancelled: () => boolean): Promise<boolean> {
@@ -45,13 +41,19 @@ export interface DecodeOptions {
   /** End at the first newline (not included). */
   stopAtNewline: boolean;
   topK?: number;
+  /**
+   * 0..1: generation ends as soon as the running geometric-mean probability of the generated
+   * characters falls below this, and returns the longest prefix that stayed at or above it ('' if
+   * none). A suggestion is only shown when confident, so the unsure rest is never worth computing.
+   */
+  minConfidence?: number;
 }
 
 export interface Decoded {
   text: string;
   /** Log-probability (temperature 1) of each generated code point, in order. */
   logProbs: number[];
-  stoppedBy: 'length' | 'newline';
+  stoppedBy: 'length' | 'newline' | 'unsure';
 }
 
 /**
@@ -65,8 +67,12 @@ export async function decode(
   if (!state.logits) model.feed(codec.encode('\n'), state);
   const rng = new SeededRandom(options.seed);
   const choice = { temperature: options.temperature, topK: options.topK, bannedId: codec.unknownId };
+  const floor = options.minConfidence !== undefined && options.minConfidence > 0 ? Math.log(options.minConfidence) : -Infinity;
   let text = '';
   const logProbs: number[] = [];
+  let sum = 0;
+  /** Length of the text and of logProbs at the last point where the running mean was confident. */
+  let sure = { chars: 0, symbols: 0 };
   let steps = 0;
   while (text.length < options.maxChars) {
     if (++steps % SLICE === 0) {
@@ -77,8 +83,13 @@ export async function decode(
     const next = chooseNext(state.logits as Float32Array, choice, rng);
     const symbol = codec.decode([next.id]);
     if (options.stopAtNewline && symbol === '\n') return { text, logProbs, stoppedBy: 'newline' };
+    sum += next.logProb;
+    if (sum / (logProbs.length + 1) < floor) {
+      return { text: text.slice(0, sure.chars), logProbs: logProbs.slice(0, sure.symbols), stoppedBy: 'unsure' };
+    }
     text += symbol;
     logProbs.push(next.logProb);
+    sure = { chars: text.length, symbols: logProbs.length };
     model.step(next.id, state);
   }
   return { text, logProbs, stoppedBy: 'length' };

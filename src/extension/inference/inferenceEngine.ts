@@ -4,7 +4,8 @@
  * the benchmark and the tests drive it directly.
  */
 import type { CompleteRequest, GenerateRequest, SamplesRequest, StateReuse } from '../protocol';
-import { decode, Decoded, normalizeEol, prime } from './decode';
+import { normalizeEol } from '../text';
+import { decode, Decoded, prime } from './decode';
 import type { LoadedModel } from './modelLoader';
 import { StateCache } from './stateCache';
 import { copyState, StepState } from './stepModel';
@@ -49,6 +50,7 @@ export class InferenceEngine {
     this.states.remember(req.doc, req.window, req.offset, copyState(state));
     const decoded = await decode(model, vocab, state, {
       maxChars: req.maxChars, temperature: req.temperature, seed: req.seed, stopAtNewline: req.stopAtNewline,
+      minConfidence: req.minConfidence,
     }, isCancelled);
     return decoded && { ...decoded, reuse };
   }

@@ -1,0 +1,136 @@
+/**
+ * The inline-completion pipeline without VS Code: language switch, cache by document version and
+ * position, the suggestion being typed through, debounce, newest-request-wins, the model call
+ * (cancelled with the editor's token), then trimming and the confidence threshold.
+ * host/inlineProvider.ts adapts it to vscode.InlineCompletionItemProvider; the benchmark drives it
+ * directly.
+ */
+import type { CompletionReply } from '../ipc/inferenceClient';
+import type { CompleteRequest } from '../protocol';
+import type { InlineSettings } from '../settings';
+import { hash32 } from '../text';
+import { CancelToken, delay } from './cancellation';
+import { isLanguageEnabled } from './languages';
+import { LatestRequests } from './latestRequests';
+import { Lru } from './lru';
+import { DropReason, trimCompletion } from './trimming';
+import { TypeThrough } from './typeThrough';
+
+/** What the provider knows at the cursor. */
+export interface CompletionInput {
+  doc: string;
+  version: number;
+  languageId: string;
+  /** Cursor offset in the document. */
+  offset: number;
+  /** Up to contextChars characters before the cursor. */
+  window: string;
+  linePrefix: string;
+  lineSuffix: string;
+  nextLine?: string;
+  /** The document's line end, used in multi-line suggestions. */
+  eol: '\n' | '\r\n';
+  /** Typed-on-demand (e.g. Alt+\): no debounce. */
+  explicit?: boolean;
+}
+
+/** The model side: the inference client, or a fake in tests. */
+export interface CompletionModel {
+  readonly ready: boolean;
+  complete(req: Omit<CompleteRequest, 'type' | 'id'>, token: CancelToken): Promise<CompletionReply | undefined>;
+}
+
+export type Outcome =
+  | { kind: 'suggestion'; text: string; source: 'cache' | 'typed-through' | 'model'; confidence?: number; reply?: CompletionReply }
+  | { kind: 'none'; why: 'disabled' | 'language-off' | 'no-model' | 'cancelled' | 'stale' | 'cached-none' | DropReason; model?: string };
+
+const CACHE_SIZE = 256;
+
+export class CompletionService {
+  private readonly cache = new Lru<string, Outcome>(CACHE_SIZE);
+  private readonly latest = new LatestRequests();
+  private readonly typeThrough = new TypeThrough();
+
+  constructor(private readonly model: CompletionModel, private readonly settings: () => InlineSettings) {}
+
+  async provide(input: CompletionInput, token: CancelToken): Promise<Outcome> {
+    const s = this.settings();
+    if (!s.enabled) return { kind: 'none', why: 'disabled' };
+    if (!isLanguageEnabled(s.languages, input.languageId)) return { kind: 'none', why: 'language-off' };
+    if (!this.model.ready) return { kind: 'none', why: 'no-model' };
+
+    const key = `${input.doc}\u0000${input.version}\u0000${input.offset}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached.kind === 'suggestion' ? { ...cached, source: 'cache' } : { kind: 'none', why: 'cached-none' };
+
+    const rest = this.typeThrough.match(input.doc, input.offset, input.window);
+    if (rest !== undefined) {
+      const trimmed = trimCompletion(
+        { text: rest, logProbs: Array.from(rest, () => 0), linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
+        { maxLength: s.maxLength, multiline: s.multiline, minConfidence: 0 },
+      );
+      if ('text' in trimmed) {
+        const outcome: Outcome = { kind: 'suggestion', text: this.withEol(trimmed.text, input.eol), source: 'typed-through' };
+        this.cache.set(key, outcome);
+        return outcome;
+      }
+    }
+
+    const ticket = this.latest.begin(input.doc);
+    try {
+      if (!input.explicit && !(await delay(s.debounceMs, token))) return { kind: 'none', why: 'cancelled' };
+      if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };
+      const textAfter = input.lineSuffix.trim() !== '';
+      const reply = await this.model.complete({
+        doc: input.doc,
+        window: input.window,
+        offset: input.offset,
+        maxChars: s.maxLength,
+        stopAtNewline: !s.multiline || textAfter,
+        temperature: s.temperature,
+        // The same context gives the same suggestion, also when the temperature is above 0.
+        seed: hash32(input.window.slice(-64)),
+        minConfidence: s.minConfidence,
+      }, token);
+      if (token.isCancellationRequested) return { kind: 'none', why: 'cancelled' };
+      if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };
+      if (!reply) return { kind: 'none', why: 'cancelled' };
+      const trimmed = trimCompletion(
+        { text: reply.text, logProbs: reply.logProbs, linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
+        { maxLength: s.maxLength, multiline: s.multiline, minConfidence: s.minConfidence },
+      );
+      if (!('text' in trimmed)) {
+        // What the model said, for the log: why nothing shows is the first question users ask.
+        // Nothing left because the model stopped where it became unsure: say so.
+        const why = trimmed.dropped === 'empty' && reply.stoppedBy === 'unsure' ? 'unsure' : trimmed.dropped;
+        const none: Outcome = { kind: 'none', why, model: reply.text };
+        this.cache.set(key, none);
+        this.typeThrough.forget(input.doc);
+        return none;
+      }
+      const outcome: Outcome = { kind: 'suggestion', text: this.withEol(trimmed.text, input.eol), source: 'model', confidence: trimmed.confidence, reply };
+      this.cache.set(key, outcome);
+      this.typeThrough.remember(input.doc, input.offset, input.window, trimmed.text);
+      return outcome;
+    } finally {
+      this.latest.end(input.doc, ticket);
+    }
+  }
+
+  /** The model changed: nothing remembered is valid any more. */
+  reset(): void {
+    this.cache.clear();
+    this.typeThrough.clear();
+  }
+
+  /** The document closed. */
+  forget(doc: string): void {
+    this.cache.deleteWhere((k) => k.startsWith(`${doc}\u0000`));
+    this.typeThrough.forget(doc);
+    this.latest.forget(doc);
+  }
+
+  private withEol(text: string, eol: '\n' | '\r\n'): string {
+    return eol === '\n' ? text : text.replace(/\n/g, eol);
+  }
+}

@@ -1,0 +1,75 @@
+/** "Train on Workspace", "Train on Corpus…" and "Stop Training". */
+import * as vscode from 'vscode';
+import { hasModel } from '../modelStore';
+import { makeTrainJob, TrainMode } from '../training/trainJob';
+import { filesExcludeOf } from './config';
+import type { CharmServices } from './services';
+
+export async function trainOnWorkspace(s: CharmServices): Promise<void> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri);
+  if (folders.length === 0) {
+    const pick = await vscode.window.showWarningMessage('Charm: open a folder to train on it, or pick files with "Charm: Train on Corpus…".', 'Train on Corpus…');
+    if (pick) await trainOnCorpus(s);
+    return;
+  }
+  const title = folders.length === 1 ? 'training on the workspace' : `training on ${folders.length} workspace folders`;
+  await train(s, folders.map((f) => f.fsPath), title, folders);
+}
+
+export async function trainOnCorpus(s: CharmServices): Promise<void> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: true,
+    openLabel: 'Train on these',
+    title: 'Charm: choose the files and folders to train on',
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
+  if (!picked?.length) return;
+  const files = picked.filter((u) => u.scheme === 'file');
+  if (files.length === 0) {
+    void vscode.window.showErrorMessage('Charm: only files on this machine can be trained on.');
+    return;
+  }
+  await train(s, files.map((u) => u.fsPath), `training on ${files.length === 1 ? files[0].fsPath : `${files.length} selections`}`, files);
+}
+
+export async function stopTraining(s: CharmServices): Promise<void> {
+  if (!s.training.running) {
+    void vscode.window.showInformationMessage('Charm: no training is running.');
+    return;
+  }
+  await s.training.stop();
+}
+
+async function train(s: CharmServices, paths: string[], title: string, scopes: vscode.Uri[]): Promise<void> {
+  if (s.training.running) {
+    const pick = await vscode.window.showInformationMessage('Charm: a training is already running.', 'Stop Training');
+    if (pick) await s.training.stop();
+    return;
+  }
+  if (!vscode.workspace.isTrusted) {
+    const ok = await vscode.window.showWarningMessage(
+      'This workspace is not trusted. Training reads the text of its files into a model stored on this machine, and that model then suggests text. Train anyway?',
+      { modal: true },
+      'Train Anyway',
+    );
+    if (ok !== 'Train Anyway') return;
+  }
+  const root = s.modelRoot();
+  let mode: TrainMode = 'new';
+  if (hasModel(root)) {
+    const preset = s.settings().preset;
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: 'Continue training the current model', description: 'fine-tunes it on these files; keeps its size and vocabulary', mode: 'continue' as const },
+        { label: 'Start fresh', description: `replaces it with a new "${preset}" model`, mode: 'replace' as const },
+      ],
+      { title: 'Charm: a model already exists', placeHolder: 'Continue training it, or start a new one?', ignoreFocusOut: true },
+    );
+    if (!pick) return;
+    mode = pick.mode;
+  }
+  const job = makeTrainJob({ paths, out: root, mode, settings: s.settings(), filesExclude: filesExcludeOf(scopes) });
+  void s.training.start(job, title);
+}

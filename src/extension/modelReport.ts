@@ -1,0 +1,59 @@
+/**
+ * The data the model view shows, gathered from the checkpoint on disk and the live state. Pure
+ * data in, plain JSON out (it crosses into the webview by postMessage).
+ */
+import { parameterCount } from '../model/config';
+import type { ModelState } from './ipc/inferenceClient';
+import { ModelSummary, thinHistory } from './modelStore';
+import type { TrainingStatus } from './status';
+
+export interface ModelReport {
+  root: string;
+  model?: {
+    cell: string; layers: number; units: number; embedding: number; vocabSize: number;
+    parameters: number; weightBytes: number; totalBytes: number; checkpoint: string;
+  };
+  progress?: {
+    step: number; epoch: number; bestValLoss: number | null; bestStep: number | null;
+    elapsedSeconds: number; charsSeen: number; savedAt: string; trainedOn: string;
+    seqLength?: number; batchSize?: number; learningRate?: number;
+  };
+  corpus?: { sources: string[]; files: number; chars: number; trainChars: number; valChars: number; unknownChars: number };
+  inference: { state: ModelState['kind']; backend?: string; detail?: string; message?: string };
+  training?: TrainingStatus;
+  history: { train: [number, number][]; val: [number, number][] };
+}
+
+/** Points drawn per curve. */
+const MAX_POINTS = 400;
+
+export function buildModelReport(root: string, summary: ModelSummary | undefined, inference: ModelState, training?: TrainingStatus): ModelReport {
+  const inf: ModelReport['inference'] = { state: inference.kind };
+  if (inference.kind === 'ready') {
+    inf.backend = inference.info.backend;
+    inf.detail = inference.info.backendDetail;
+  } else if (inference.kind === 'failed' || inference.kind === 'none') {
+    inf.message = inference.message;
+  }
+  if (!summary) return { root, inference: inf, training, history: { train: [], val: [] } };
+  const { meta } = summary;
+  const t = meta.training;
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  return {
+    root,
+    model: {
+      cell: meta.model.cell, layers: meta.model.layers, units: meta.model.units, embedding: meta.model.embedding,
+      vocabSize: meta.model.vocabSize, parameters: parameterCount(meta.model), weightBytes: summary.weightBytes,
+      totalBytes: summary.totalBytes, checkpoint: summary.dir,
+    },
+    progress: {
+      step: meta.progress.step, epoch: meta.progress.epoch, bestValLoss: meta.progress.bestValLoss, bestStep: meta.progress.bestStep,
+      elapsedSeconds: meta.progress.elapsedSeconds, charsSeen: meta.progress.charsSeen, savedAt: meta.savedAt, trainedOn: meta.backend,
+      seqLength: num(t.seqLength), batchSize: num(t.batchSize), learningRate: num(t.learningRate),
+    },
+    corpus: { ...meta.corpus },
+    inference: inf,
+    training,
+    history: { train: thinHistory(meta.history.train, MAX_POINTS), val: thinHistory(meta.history.val, MAX_POINTS) },
+  };
+}

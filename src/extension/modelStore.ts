@@ -1,0 +1,95 @@
+/**
+ * Where models live and what is on disk, read without tfjs (the extension host never loads it):
+ * the checkpoint root holds best/ and latest/ (see src/training/checkpoint.ts), each with a
+ * config.json that carries the model's shape, progress, loss history and corpus statistics.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CheckpointMeta } from '../training/checkpoint';
+
+/** The model of a workspace lives in its storage; with no folder open, in the global storage. */
+export function modelRoot(storagePath: string | undefined, globalStoragePath: string): string {
+  return path.join(storagePath ?? globalStoragePath, 'model');
+}
+
+const CANDIDATES = ['best', 'latest', 'best.prev', 'latest.prev'];
+
+/** The checkpoint folder to describe (best first), or undefined when there is none. */
+export function findCheckpoint(root: string, prefer: 'best' | 'latest' = 'best'): string | undefined {
+  const order = prefer === 'best' ? CANDIDATES : ['latest', 'best', 'latest.prev', 'best.prev'];
+  return order.map((k) => path.join(root, k)).find((d) => fs.existsSync(path.join(d, 'config.json')));
+}
+
+export function hasModel(root: string): boolean {
+  return findCheckpoint(root) !== undefined;
+}
+
+export interface ModelSummary {
+  dir: string;
+  meta: CheckpointMeta;
+  /** Size of weights.bin. */
+  weightBytes: number;
+  /** Everything under the root (both checkpoints, optimizer state). */
+  totalBytes: number;
+}
+
+/** Reads a checkpoint's config.json; undefined when missing or unreadable. */
+export function readModelSummary(root: string, prefer: 'best' | 'latest' = 'best'): ModelSummary | undefined {
+  const dir = findCheckpoint(root, prefer);
+  if (!dir) return undefined;
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as CheckpointMeta;
+    if (!meta.model || !meta.progress || !meta.history) return undefined;
+    return { dir, meta, weightBytes: fileSize(path.join(dir, 'weights.bin')), totalBytes: folderSize(root) };
+  } catch {
+    return undefined;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function folderSize(dir: string): number {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? folderSize(p) : fileSize(p);
+  }
+  return total;
+}
+
+/** Deletes the model folder; true when something was there. */
+export async function deleteModel(root: string): Promise<boolean> {
+  const existed = fs.existsSync(root);
+  await fs.promises.rm(root, { recursive: true, force: true });
+  return existed;
+}
+
+/**
+ * Loss history thinned to at most `max` points for drawing (bucket means for the train curve,
+ * whose thousands of noisy per-step values would only blur the chart).
+ */
+export function thinHistory(points: readonly [number, number][], max: number): [number, number][] {
+  if (points.length <= max) return points.map(([s, l]) => [s, l]);
+  const out: [number, number][] = [];
+  const size = points.length / max;
+  for (let b = 0; b < max; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.max(from + 1, Math.floor((b + 1) * size));
+    let loss = 0;
+    for (let k = from; k < to; k++) loss += points[k][1];
+    out.push([points[to - 1][0], loss / (to - from)]);
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * What the status bar item says, from the extension's state. Pure: the text always contains
+ * "Charm" and one of the states `training N%`, `ready`, `off`, `no model` (plus `loading` and
+ * `error` while the completion process starts or after it failed).
+ */
+import { formatDuration, formatLoss } from './format';
+import type { ModelState } from './ipc/inferenceClient';
+
+export interface TrainingStatus {
+  /** 0..1 of this run's budget. */
+  progress: number;
+  step: number;
+  loss: number | null;
+  etaSeconds: number | null;
+  stopping: boolean;
+}
+
+export interface HostState {
+  model: ModelState;
+  training?: TrainingStatus;
+  inlineEnabled: boolean;
+}
+
+export type StatusKind = 'training' | 'ready' | 'off' | 'no model' | 'loading' | 'error';
+
+export interface StatusView {
+  kind: StatusKind;
+  text: string;
+  tooltip: string;
+}
+
+export function statusView(s: HostState): StatusView {
+  if (s.training) {
+    const t = s.training;
+    const pct = Math.floor(Math.min(1, Math.max(0, t.progress)) * 100);
+    const lines = [
+      t.stopping ? 'Charm: stopping training (saving a checkpoint)…' : 'Charm: training on this workspace in a background process.',
+      `Step ${t.step} · loss ${formatLoss(t.loss)}${t.etaSeconds !== null ? ` · ETA ${formatDuration(t.etaSeconds)}` : ''}`,
+      s.model.kind === 'ready' ? 'Completions use the best checkpoint so far.' : '',
+      'Click for actions.',
+    ];
+    return { kind: 'training', text: `$(sync~spin) Charm: training ${pct}%`, tooltip: lines.filter(Boolean).join('\n') };
+  }
+  switch (s.model.kind) {
+    case 'ready': {
+      const i = s.model.info;
+      const about = `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${i.parameters.toLocaleString('en-US')} parameters.\nBackend: ${i.backend} (${i.backendDetail}).`;
+      if (!s.inlineEnabled) return { kind: 'off', text: '$(circle-slash) Charm: off', tooltip: `Charm: inline completions are off.\n${about}\nClick for actions.` };
+      return { kind: 'ready', text: '$(sparkle) Charm: ready', tooltip: `Charm: ready (backend ${i.backend}).\n${about}\nClick for actions.` };
+    }
+    case 'loading':
+    case 'stopped':
+      return { kind: 'loading', text: '$(sync~spin) Charm: loading', tooltip: 'Charm: loading the model…' };
+    case 'failed':
+      return { kind: 'error', text: '$(warning) Charm: error', tooltip: `Charm: ${s.model.message}\nClick for actions.` };
+    case 'none':
+      return { kind: 'no model', text: '$(circle-outline) Charm: no model', tooltip: 'Charm: no model yet. Click to train one on this workspace.' };
+  }
+}
