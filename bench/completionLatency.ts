@@ -8,6 +8,8 @@
  *
  *   npx tsx bench/completionLatency.ts [--model DIR] [--train-seconds 60] [--keystrokes 400]
  *        [--interval-ms 80] [--backend auto|wasm|cpu|tensorflow] [--file PATH] [--json FILE]
+ *        [--min-confidence P]   (default: the setting's default; 0 = every suggestion runs to its
+ *                                full length, the worst case)
  *
  * Without --model it trains the default preset on this repo's src/ for --train-seconds (in the
  * training process, as the extension does) into bench/results/latency-model/ and reuses that model
@@ -42,6 +44,7 @@ const intervalMs = Number(value('--interval-ms', '80'));
 const backend = value('--backend', 'auto') as BackendChoice;
 const typingFile = path.resolve(ROOT, value('--file', 'src/training/trainer.ts'));
 const jsonOut = value('--json', '');
+const minConfidence = Number(value('--min-confidence', String(DEFAULT_SETTINGS.inline.minConfidence)));
 const defaultModel = path.join(ROOT, 'bench', 'results', 'latency-model');
 const modelDir = path.resolve(value('--model', defaultModel));
 
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   client.load(modelDir, backend);
   await waitReady(client);
   const info = client.state.kind === 'ready' ? client.state.info : undefined;
-  const settings = { ...DEFAULT_SETTINGS.inline, debounceMs: 0 };
+  const settings = { ...DEFAULT_SETTINGS.inline, debounceMs: 0, minConfidence };
   const service = () => new CompletionService({ get ready() { return client.state.kind === 'ready'; }, complete: (r, t) => client.complete(r, t) }, () => settings);
   const text = fs.readFileSync(typingFile, 'utf8');
 
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
   const rows = [idle, busy];
   console.log('');
   console.log(`Model: ${modelDir} (step ${info?.step}, ${info?.parameters.toLocaleString('en-US')} parameters, completing on ${info?.backendDetail})`);
-  console.log(`Typing ${keystrokes} characters of ${path.relative(ROOT, typingFile)}, one every ${intervalMs} ms; debounce 0; CPU: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`);
+  console.log(`Typing ${keystrokes} characters of ${path.relative(ROOT, typingFile)}, one every ${intervalMs} ms; debounce 0; minConfidence ${minConfidence}; CPU: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`);
   console.log(`Training beside it: ${trainingSteps} steps during the run (preset ${DEFAULT_PRESET}, backend ${backend}, low priority)`);
   console.log('');
   console.log('                   per keystroke (ms)        model calls (ms)         host event-loop lag (ms)');
