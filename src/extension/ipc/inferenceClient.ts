@@ -53,6 +53,11 @@ export class InferenceClient {
     return this.stateValue;
   }
 
+  /** The process id while the process runs. */
+  get pid(): number | undefined {
+    return this.channel?.alive ? this.channel.pid : undefined;
+  }
+
   onState(listener: (state: ModelState) => void): void {
     this.listeners.push(listener);
   }

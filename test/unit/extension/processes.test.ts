@@ -163,6 +163,17 @@ describe('child processes (forked)', function () {
       assert.deepEqual(replies.map((r) => r !== undefined), [false, false, true]);
     });
 
+    it('restarts after the process dies and loads the model again', async () => {
+      const pid = client.pid;
+      assert.ok(pid);
+      process.kill(pid, 'SIGKILL');
+      await waitForState(client, 'loading', 10_000);
+      await waitForState(client, 'ready');
+      assert.notEqual(client.pid, pid);
+      const reply = await client.complete({ doc: 'c', window: 'the quick ', offset: 10, maxChars: 10, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0 }, NEVER_CANCELLED);
+      assert.ok(reply);
+    });
+
     it('reloads a newer checkpoint while serving', async () => {
       const before = client.state.kind === 'ready' ? client.state.info.step : -1;
       const outcome = await new TrainingJob(job(dir, { resume: true, maxSteps: 4 }), child('trainer', 'trainerProcess.ts')).outcome;
