@@ -37,6 +37,11 @@ if command -v flock >/dev/null 2>&1; then
   flock -w 900 9 || die "another e2e-setup holds $CACHE/.lock"
 fi
 
+# Run through `npm run`, this script inherits the outer npm's settings as npm_* variables, among
+# them a user agent naming Node 20, which code-server's postinstall reads as the Node it runs on.
+# The nested installs below must see only their own Node 24 and settings.
+while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+
 export DEBIAN_FRONTEND=noninteractive
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
