@@ -175,7 +175,7 @@
       const pre = el('pre');
       if (prime) pre.append(el('span', prime, 'prime'));
       // A sample of blanks only (a young model at a low temperature) would look like an empty box.
-      if (s.text.trim() === '') pre.append(el('span', '(only blank characters: the model is not sure enough of anything else yet)', 'muted'));
+      if (s.text.trim() === '') pre.append(el('span', `${prime ? '\n' : ''}(only blank characters: the model is not sure enough of anything else yet)`, 'muted'));
       else pre.append(document.createTextNode(s.text));
       fig.append(el('figcaption', s.temperature === 0 ? 'temperature 0 (most likely)' : `temperature ${s.temperature}`), pre);
       return fig;
