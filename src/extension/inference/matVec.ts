@@ -4,16 +4,10 @@
  * XNNPACK SIMD kernels, ~7x faster for a 256 x 1024 matrix on the dev machine).
  */
 
-/** out = v x M for a fixed matrix M [rows, cols]. */
-export interface MatVec {
-  readonly rows: number;
-  readonly cols: number;
-  /** `v` has `rows` values; the result has `cols` values and is valid until the next call. */
-  multiply(v: Float32Array): Float32Array;
-  dispose(): void;
-}
+import type { MatVecFactory } from '../../model/kernels/wasmMatVec';
 
-export type MatVecFactory = (matrix: Float32Array, rows: number, cols: number) => MatVec;
+// The interface is the engine's (src/model/kernels/wasmMatVec.ts); re-exported for this folder.
+export type { MatVec, MatVecFactory } from '../../model/kernels/wasmMatVec';
 
 /**
  * Plain JavaScript: the matrix is stored transposed so each output is one contiguous dot product
