@@ -22,7 +22,8 @@ Usage:
 train   Builds a corpus from the files and folders (honouring .gitignore; skipping binary, large
         and secret files), trains, and writes checkpoints to --out (default ./charm-model):
         latest/ (to resume) and best/ (lowest validation loss). Budgets count from this run:
-        --epochs, --max-steps, --max-seconds (none given: ${10} epochs). Ctrl-C saves and stops.
+        --epochs, --max-steps, --max-seconds (none given: ${10} epochs). --max-seconds is the
+        command's wall clock, the final evaluation and save included. Ctrl-C saves and stops.
         --resume continues the model in --out: on the same corpus it resumes, on new text it
         fine-tunes, keeping the model's vocabulary.
 sample  Continues --prime (temperature 0 = always the most likely character).

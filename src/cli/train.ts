@@ -83,6 +83,8 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
   };
   const result = await trainModel({
     paths,
+    // Node's performance clock starts with the process: --max-seconds is the command's wall clock.
+    budgetStartedAt: 0,
     out: flagString(flags, 'out') ?? 'charm-model',
     preset: flagString(flags, 'preset') as PresetName | undefined,
     cell: flagString(flags, 'cell') as CellType | undefined,

@@ -1,10 +1,13 @@
 /**
  * A stateful one-step generator: prime with text in one call, then one step per character with
  * the LSTM state carried, as the TensorFlow tutorial's OneStep model does (instead of re-running
- * a window per character, as tfjs-examples does).
+ * a window per character, as tfjs-examples does). Steps run on StepModel, outside tfjs's op graph.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CharModel, RecurrentState, disposeState } from './charModel';
+import type { CharModel } from './charModel';
+import { matVecFor } from './kernels/matVecChoice';
+import type { MatVecFactory } from './kernels/wasmMatVec';
+import { StepModel, StepState } from './stepModel';
 import { chooseNext, ChoiceOptions } from './sampling';
 import { SeededRandom } from '../util/random';
 
@@ -34,25 +37,22 @@ export interface GenerateResult {
   msPerChar: number;
 }
 
-/** Feeding long primes in pieces bounds the memory of one forward pass. */
-const PRIME_CHUNK = 512;
-
 export class Generator {
-  private state: RecurrentState;
-  private logits: Float32Array | null = null;
-  /** Embedding x first kernel + bias, computed once instead of once per character. */
-  private readonly table: tf.Tensor2D;
+  private readonly steps: StepModel;
+  private state: StepState;
 
-  constructor(readonly model: CharModel, readonly codec: SymbolCodec) {
-    this.state = model.zeroState(1);
-    this.table = tf.tidy(() => model.firstLayerTable());
+  /**
+   * The weights are copied out of `model` once; the generator does not follow later training.
+   * @param matVec the product implementation (default: the best for the active tfjs backend)
+   */
+  constructor(model: CharModel, readonly codec: SymbolCodec, matVec: MatVecFactory = matVecFor(tf.getBackend()).factory) {
+    this.steps = new StepModel(model.config, model.weightValues(), matVec);
+    this.state = this.steps.zeroState();
   }
 
   /** Forgets the context. */
   reset(): void {
-    disposeState(this.state);
-    this.state = this.model.zeroState(1);
-    this.logits = null;
+    this.state = this.steps.zeroState();
   }
 
   /** Feeds text, continuing from the current state. */
@@ -60,45 +60,14 @@ export class Generator {
     this.feedIds(this.codec.encode(text));
   }
 
-  feedIds(ids: Int32Array): void {
-    if (ids.length === 1) {
-      const out = this.model.stepOne(ids[0], this.state, this.table);
-      disposeState(this.state);
-      this.state = out.state;
-      this.logits = out.logits.dataSync() as Float32Array;
-      out.logits.dispose();
-      return;
-    }
-    for (let start = 0; start < ids.length; start += PRIME_CHUNK) {
-      const piece = ids.subarray(start, Math.min(ids.length, start + PRIME_CHUNK));
-      const input = tf.tensor2d(piece, [1, piece.length], 'int32');
-      const out = this.model.advance(input, this.state, this.table);
-      input.dispose();
-      disposeState(this.state);
-      this.state = out.state;
-      this.logits = out.logits.dataSync() as Float32Array;
-      out.logits.dispose();
-    }
+  feedIds(ids: ArrayLike<number>): void {
+    this.steps.feed(ids, this.state);
   }
 
-  /** Probability distribution's logits for the next character; primes with a newline when empty. */
+  /** Logits of the next character's distribution; primes with a newline when nothing was fed. */
   nextLogits(): Float32Array {
-    if (!this.logits) this.feed('\n');
-    return this.logits as Float32Array;
-  }
-
-  /** A copy of the carried state, to come back to later (the caller disposes it). */
-  snapshot(): { state: RecurrentState; logits: Float32Array | null } {
-    return {
-      state: this.state.map((s) => ({ h: tf.clone(s.h), c: s.c ? tf.clone(s.c) : undefined })),
-      logits: this.logits ? this.logits.slice() : null,
-    };
-  }
-
-  restore(snapshot: { state: RecurrentState; logits: Float32Array | null }): void {
-    disposeState(this.state);
-    this.state = snapshot.state.map((s) => ({ h: tf.clone(s.h), c: s.c ? tf.clone(s.c) : undefined }));
-    this.logits = snapshot.logits ? snapshot.logits.slice() : null;
+    if (!this.state.logits) this.feed('\n');
+    return this.state.logits as Float32Array;
   }
 
   /** Generates up to maxLength characters after whatever has been fed. */
@@ -117,7 +86,7 @@ export class Generator {
       logProbSum += next.logProb;
       chars++;
       text += this.codec.decode([next.id]);
-      this.feedIds(Int32Array.of(next.id));
+      this.steps.step(next.id, this.state);
       const stop = stops.find((s) => text.endsWith(s));
       if (stop !== undefined) {
         text = text.slice(0, text.length - stop.length);
@@ -130,7 +99,6 @@ export class Generator {
   }
 
   dispose(): void {
-    disposeState(this.state);
-    this.table.dispose();
+    this.steps.dispose();
   }
 }

@@ -34,6 +34,11 @@ export interface TrainRequest {
   corpus?: CorpusOptions;
   backend?: BackendChoice;
   signal?: AbortSignal;
+  /**
+   * When --max-seconds began, in seconds on the performance.now() clock. Default: this call; the
+   * CLI passes 0, the process start, so the budget is the command's whole wall clock.
+   */
+  budgetStartedAt?: number;
 }
 
 export interface StartInfo {
@@ -85,6 +90,8 @@ async function collectCorpus(request: TrainRequest): Promise<Corpus> {
 }
 
 export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}): Promise<SessionResult> {
+  // --max-seconds covers reading the corpus and building the model too.
+  const budgetStartedAt = request.budgetStartedAt ?? performance.now() / 1000;
   const out = path.resolve(request.out);
   const existing = hasCheckpoint(out);
   if (request.resume && !existing) throw new CharmError(`Cannot resume: no checkpoint in ${out}`);
@@ -163,7 +170,7 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
     // Replacing a model: its checkpoints go now, so best/ and latest/ never mix two models.
     await removeCheckpoints(out);
   }
-  const trainer = new Trainer(model, dataset, options, start);
+  const trainer = new Trainer(model, dataset, options, { ...start, budgetStartedAt });
   // The optimizer copied its state; the loaded tensors are ours to free.
   start.optimizer?.m.forEach((t) => t.dispose());
   start.optimizer?.v.forEach((t) => t.dispose());

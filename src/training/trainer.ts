@@ -1,7 +1,8 @@
 /**
  * The training loop: batches -> loss and gradients -> clipping -> Adam, with periodic evaluation,
  * best/latest checkpoints, early stopping, a guard against NaN or exploding loss, budgets, and
- * interruption that saves before returning.
+ * interruption that saves before returning. A time budget covers the final evaluation and save:
+ * training stops early enough for them (their duration is measured at each evaluation).
  */
 import * as tf from '@tensorflow/tfjs';
 import { CharModel } from '../model/charModel';
@@ -49,6 +50,8 @@ export interface TrainerHooks {
 }
 
 export interface TrainerStart {
+  /** When the time budget began, on the trainer's clock (default: when run() starts). */
+  budgetStartedAt?: number;
   progress?: TrainingProgress;
   history?: LossHistory;
   optimizer?: AdamState;
@@ -68,16 +71,20 @@ export class Trainer {
   private readonly progress: TrainingProgress;
   private readonly history: LossHistory;
   private snapshot: { weights: tf.Tensor[]; optimizer: AdamState } | null = null;
+  private readonly budgetStartedAt: number | undefined;
 
   constructor(
     private readonly model: CharModel,
     private readonly dataset: CharDataset,
     private readonly options: TrainOptions,
     start: TrainerStart = {},
+    /** Seconds on a monotonic clock; tests pass their own. */
+    private readonly now: () => number = () => performance.now() / 1000,
   ) {
     this.optimizer = new Adam(model.variables);
     if (start.optimizer) this.optimizer.setState(start.optimizer);
     this.progress = start.progress ? { ...start.progress } : freshProgress();
+    this.budgetStartedAt = start.budgetStartedAt;
     this.history = start.history ? { train: [...start.history.train], val: [...start.history.val] } : { train: [], val: [] };
   }
 
@@ -92,12 +99,17 @@ export class Trainer {
       options.maxSteps ?? Infinity,
       epochs !== undefined ? Math.max(1, Math.round(epochs * batches)) : Infinity,
     );
-    const started = performance.now();
+    const started = this.budgetStartedAt ?? this.now();
     const elapsedBefore = progress.elapsedSeconds;
-    const runSeconds = () => (performance.now() - started) / 1000;
+    const runSeconds = () => this.now() - started;
+    // Seconds kept for the final evaluation and save: measured once one has run, estimated before.
+    let closingSeconds: number | null = null;
+    let lastStepSeconds = 0;
+    const reserve = () => closingSeconds ?? estimateEvaluationSeconds(lastStepSeconds, charsPerStep, this.evaluationChars());
+    const trainingSeconds = () => options.maxSeconds === undefined ? Infinity : Math.max(0, options.maxSeconds - reserve());
     const fractionDone = (steps: number) => Math.min(1, Math.max(
       Number.isFinite(stepBudget) ? steps / stepBudget : 0,
-      options.maxSeconds !== undefined ? runSeconds() / options.maxSeconds : 0,
+      options.maxSeconds !== undefined ? runSeconds() / Math.max(trainingSeconds(), 1e-9) : 0,
     ));
 
     let stepsThisRun = 0;
@@ -110,17 +122,19 @@ export class Trainer {
 
     while (true) {
       if (signal?.aborted) { stopReason = 'interrupted'; break; }
-      if (stepsThisRun >= stepBudget || (options.maxSeconds !== undefined && runSeconds() >= options.maxSeconds)) break;
+      // The first step always runs, so even a tiny budget leaves a trained (and measured) model.
+      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() >= trainingSeconds())) break;
 
       const fraction = fractionDone(stepsThisRun);
       const learningRate = this.learningRate(fraction);
-      const stepStart = performance.now();
+      const stepStart = this.now();
       const batch = dataset.trainBatch(progress.epoch, progress.batchInEpoch);
       // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
       const isHealthy = (l: number, n: number) =>
         Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
       const [loss, norm] = this.trainStep(batch.inputs, batch.targets, learningRate, isHealthy);
-      const stepSeconds = (performance.now() - stepStart) / 1000;
+      const stepSeconds = this.now() - stepStart;
+      lastStepSeconds = stepSeconds;
       if (!isHealthy(loss, norm)) {
         recoveries++;
         this.restoreSnapshot();
@@ -153,7 +167,10 @@ export class Trainer {
       });
 
       if (progress.step % options.evalEvery === 0) {
+        const evalStart = this.now();
         const stop = await this.evaluateAndSave(hooks, lossSinceEval);
+        // With a margin: the next evaluation may run slower on a busy machine.
+        closingSeconds = 1.2 * (this.now() - evalStart);
         lossSinceEval = [];
         evaluatedAtStep = progress.step;
         if (stop) { stopReason = 'early-stopping'; break; }
@@ -172,6 +189,11 @@ export class Trainer {
     }
     this.disposeSnapshot();
     return { stopReason, stepsThisRun, progress: { ...progress }, history: this.history };
+  }
+
+  /** Characters one evaluation reads. */
+  private evaluationChars(): number {
+    return this.dataset.hasValidation ? Math.min(this.dataset.val.length, this.options.maxEvalChars) : 0;
   }
 
   private learningRate(fraction: number): number {
@@ -273,6 +295,14 @@ export class Trainer {
     this.disposeSnapshot();
     this.optimizer.dispose();
   }
+}
+
+/**
+ * An evaluation's duration before one was measured: a forward pass costs about a third of a
+ * training step per character (the backward pass and the update are the rest); a second for the save.
+ */
+export function estimateEvaluationSeconds(stepSeconds: number, charsPerStep: number, evalChars: number): number {
+  return (stepSeconds * evalChars) / Math.max(1, charsPerStep) / 3 + 1;
 }
 
 /** Sequences per evaluation batch: as many as keep one batch's gate activations near 64 MB. */

@@ -7,7 +7,9 @@ import { CharModel } from '../../src/model/charModel';
 import { Generator } from '../../src/model/sampler';
 import { loadCheckpoint } from '../../src/training/checkpoint';
 import { trainModel, SessionHooks } from '../../src/training/session';
-import { EvalEvent, StepEvent } from '../../src/training/trainer';
+import { CharDataset } from '../../src/training/dataset';
+import { DEFAULT_TRAIN_OPTIONS } from '../../src/training/trainOptions';
+import { EvalEvent, StepEvent, Trainer } from '../../src/training/trainer';
 import { repetitiveText, tempDir, writeFiles } from './helpers';
 
 const TINY = { units: 32, embedding: 16 } as const;
@@ -110,6 +112,45 @@ describe('training, checkpoints and resume', function () {
     });
     assert.equal(counts.length, 25);
     assert.equal(counts[24], counts[2], `tensors grew: ${counts.join(',')}`);
+  });
+});
+
+describe('time budget', () => {
+  before(async () => {
+    await initBackend('auto');
+  });
+
+  // A fake clock: a step takes 1 s and writing a checkpoint 5 s, whatever the machine's speed.
+  async function budgetedRun(maxSeconds: number, evalEvery: number): Promise<{ steps: number; evalAt: number[]; endsAt: number }> {
+    let clock = 0;
+    const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
+    const options = { ...DEFAULT_TRAIN_OPTIONS, seqLength: 16, batchSize: 4, learningRate: 1e-2, maxSeconds, evalEvery, patience: 0 };
+    const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
+    const trainer = new Trainer(model, new CharDataset(ids, { ...options, valFraction: 0.1 }), options, {}, () => clock);
+    const evalAt: number[] = [];
+    try {
+      const result = await trainer.run({
+        onStep: () => { clock += 1; },
+        onEval: (e) => evalAt.push(e.step),
+        save: async () => { clock += 5; },
+      });
+      return { steps: result.stepsThisRun, evalAt, endsAt: clock };
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  }
+
+  it('stops training early enough for the final evaluation and save, as measured at the last evaluation', async () => {
+    // Steps 1-5 take 5 s; the evaluation at step 5 saves best/ and latest/ (10 s); with 25 s in all,
+    // the 10 s it measured (12 with the margin) must stay free, so training stops at once.
+    const run = await budgetedRun(25, 5);
+    assert.equal(run.steps, 5);
+    assert.deepEqual(run.evalAt, [5]);
+    // Without evaluations along the way the first estimate is used, and the budget still ends in steps.
+    const noEval = await budgetedRun(30, 1000);
+    assert.ok(noEval.steps > 1 && noEval.steps < 30, `steps ${noEval.steps}`);
+    assert.deepEqual(noEval.evalAt, [noEval.steps]);
   });
 });
 

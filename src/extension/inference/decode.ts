@@ -5,7 +5,7 @@
 import { chooseNext } from '../../model/sampling';
 import { SeededRandom } from '../../util/random';
 import { normalizeEol } from '../text';
-import type { StepModel, StepState } from './stepModel';
+import type { StepModel, StepState } from '../../model/stepModel';
 
 /** What decoding needs of a vocabulary (the engine's Vocabulary has it). */
 export interface Codec {

@@ -8,7 +8,7 @@ import { normalizeEol } from '../text';
 import { decode, Decoded, prime } from './decode';
 import type { LoadedModel } from './modelLoader';
 import { StateCache } from './stateCache';
-import { copyState, StepState } from './stepModel';
+import { copyState, StepState } from '../../model/stepModel';
 
 export interface CompletionResult extends Decoded {
   reuse: StateReuse;

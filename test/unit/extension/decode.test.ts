@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { decode, prime } from '../../../src/extension/inference/decode';
-import type { StepModel, StepState } from '../../../src/extension/inference/stepModel';
+import type { StepModel, StepState } from '../../../src/model/stepModel';
 
 /**
  * A scripted model over the alphabet "\nab": after each step the next distribution is the next

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { initBackend } from '../../../src/model/backend';
-import { CharModel, weightSpecs } from '../../../src/model/charModel';
-import { ModelConfig } from '../../../src/model/config';
-import { Generator } from '../../../src/model/sampler';
-import { jsMatVec, MatVecFactory } from '../../../src/extension/inference/matVec';
-import { copyState, StepModel } from '../../../src/extension/inference/stepModel';
-import { tfjsMatVec } from '../../../src/extension/inference/tfjsMatVec';
-import { wasmMatVec } from '../../../src/model/kernels/wasmMatVec';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/model/backend';
+import { CharModel, disposeState, RecurrentState } from '../../src/model/charModel';
+import { ModelConfig } from '../../src/model/config';
+import { jsMatVec } from '../../src/model/kernels/jsMatVec';
+import { tfjsMatVec } from '../../src/model/kernels/tfjsMatVec';
+import { MatVecFactory, wasmMatVec } from '../../src/model/kernels/wasmMatVec';
+import { copyState, StepModel } from '../../src/model/stepModel';
 
 const codec = {
   size: 12,
@@ -15,10 +15,7 @@ const codec = {
   decode: (ids: ArrayLike<number>) => Array.from(ids as number[], (i) => String.fromCharCode(96 + i)).join(''),
 };
 
-function weightsOf(model: CharModel): Map<string, Float32Array> {
-  const vars = model.variables;
-  return new Map(weightSpecs(model.config).map((s, k) => [s.name, Float32Array.from(vars[k].dataSync() as Float32Array)]));
-}
+const weightsOf = (model: CharModel) => model.weightValues();
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);
@@ -42,20 +39,26 @@ describe('StepModel (single-sequence steps outside tfjs ops)', () => {
 
   for (const [label, config] of CONFIGS) {
     for (const [mvLabel, mv] of MATVECS) {
-      it(`gives the engine's logits at every step (${label}, ${mvLabel} products)`, () => {
+      it(`gives CharModel.advance's logits at every step (${label}, ${mvLabel} products)`, () => {
         const model = CharModel.create(config, 7);
         const step = new StepModel(config, weightsOf(model), mv);
-        const gen = new Generator(model, codec);
+        let reference: RecurrentState = model.zeroState(1);
         try {
           const state = step.zeroState();
           const ids = codec.encode('hello, world: a longer text to carry state');
           for (let k = 0; k < ids.length; k++) {
-            gen.feedIds(Int32Array.of(ids[k]));
+            const input = tf.tensor2d([ids[k]], [1, 1], 'int32');
+            const out = model.advance(input, reference);
+            input.dispose();
+            disposeState(reference);
+            reference = out.state;
+            const expected = out.logits.dataSync() as Float32Array;
+            out.logits.dispose();
             step.step(ids[k], state);
-            assert.ok(maxDiff(state.logits as Float32Array, gen.nextLogits()) < 1e-4, `step ${k}`);
+            assert.ok(maxDiff(state.logits as Float32Array, expected) < 1e-4, `step ${k}`);
           }
         } finally {
-          gen.dispose();
+          disposeState(reference);
           step.dispose();
           model.dispose();
         }

@@ -1,13 +1,7 @@
 /**
- * Vector x matrix products, the only heavy work of a single-sequence step. Two implementations of
- * one interface: plain JavaScript (no backend at all) and tfjs (tfjsMatVec.ts: the wasm backend's
- * XNNPACK SIMD kernels, ~7x faster for a 256 x 1024 matrix on the dev machine).
+ * Vector x matrix products in plain JavaScript: the fallback where WebAssembly SIMD is missing.
  */
-
-import type { MatVecFactory } from '../../model/kernels/wasmMatVec';
-
-// The interface is the engine's (src/model/kernels/wasmMatVec.ts); re-exported for this folder.
-export type { MatVec, MatVecFactory } from '../../model/kernels/wasmMatVec';
+import type { MatVecFactory } from './wasmMatVec';
 
 /**
  * Plain JavaScript: the matrix is stored transposed so each output is one contiguous dot product
