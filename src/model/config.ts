@@ -26,7 +26,7 @@ export interface Preset {
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   tiny: { embedding: 32, units: 128, layers: 1, seqLength: 64, batchSize: 32, learningRate: 3e-3, description: 'trains in a minute on a laptop' },
-  small: { embedding: 64, units: 256, layers: 1, seqLength: 64, batchSize: 32, learningRate: 5e-3, description: 'the default: best quality in a few minutes' },
+  small: { embedding: 64, units: 256, layers: 1, seqLength: 64, batchSize: 32, learningRate: 1e-2, description: 'the default: best quality in a few minutes' },
   medium: { embedding: 128, units: 512, layers: 1, seqLength: 100, batchSize: 32, learningRate: 2e-3, description: 'better with an hour of training' },
   seed: { embedding: 256, units: 1024, layers: 1, seqLength: 100, batchSize: 64, learningRate: 2e-3, description: "the Keras book's model (Embedding 256, LSTM 1024)" },
 };
