@@ -155,7 +155,8 @@ function fusedSequence(
 ): { value: tf.Tensor2D; backward: (dy: tf.Tensor2D, saved: tf.Tensor[]) => FusedGradients } {
   const [batch, units] = h0.shape;
   const width = 4 * units;
-  const hAll = tf.zeros([steps * batch, units]) as tf.Tensor2D;
+  // tf.fill, not tf.zeros: zeros builds the array in JS and copies it into the wasm heap.
+  const hAll = tf.fill([steps * batch, units], 0) as tf.Tensor2D;
   let h = h0;
   let c = c0;
   const kept: tf.Tensor[] = [c0];
@@ -183,8 +184,8 @@ function fusedSequence(
       const chunkSteps = idsKept ? Math.max(1, Math.min(steps, Math.round(chunkRows / batch))) : steps;
       // A fresh buffer per chunk: the wasm matmul caches packed operands by tensor id, so a buffer
       // rewritten in place must never be multiplied twice.
-      let dzBuffer = tf.zeros([chunkSteps * batch, width]) as tf.Tensor2D;
-      const dTable = idsKept ? tf.zeros([tableRows, width]) as tf.Tensor2D : null;
+      let dzBuffer = tf.fill([chunkSteps * batch, width], 0) as tf.Tensor2D;
+      const dTable = idsKept ? tf.fill([tableRows, width], 0) as tf.Tensor2D : null;
       let dR: tf.Tensor2D | null = null;
       let dhNext: tf.Tensor2D | null = null;
       let dcNext: tf.Tensor2D | null = null;
@@ -220,7 +221,7 @@ function fusedSequence(
           chunkEnd = chunkStart;
           chunkStart = Math.max(0, chunkStart - chunkSteps);
           dzBuffer.dispose();
-          dzBuffer = tf.zeros([chunkSteps * batch, width]) as tf.Tensor2D;
+          dzBuffer = tf.fill([chunkSteps * batch, width], 0) as tf.Tensor2D;
         }
       }
       rT.dispose();

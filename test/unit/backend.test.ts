@@ -107,6 +107,22 @@ describe('backend', function () {
     });
   });
 
+  it('slices on wasm like cpu: contiguous rows straight from the heap, other slices by the stock kernel', async function () {
+    const x = values(6 * 5 * 4, 4);
+    const ints = Int32Array.from(values(6 * 4, 5), (v) => Math.round(v * 1000));
+    const run = () => [
+      tf.slice(tf.tensor2d(x, [30, 4]), [7, 0], [11, 4]), // contiguous rows
+      tf.slice(tf.tensor3d(x, [6, 5, 4]), [2, 1, 0], [1, 3, 4]), // contiguous inside one outer index
+      tf.slice(tf.tensor3d(x, [6, 5, 4]), [1, 1, 1], [3, 2, 2]), // strided
+      tf.slice(tf.tensor2d(ints, [6, 4], 'int32'), [2, 0], [3, 4]),
+      tf.slice(tf.tensor2d(x, [30, 4]), [30, 0], [0, 4]), // empty
+    ];
+    const wasm = await on('wasm', run);
+    const cpu = await on('cpu', run);
+    assert.deepEqual(wasm.map((v) => v.length), [44, 12, 12, 12, 0]);
+    wasm.forEach((v, k) => assert.deepEqual(Array.from(v), Array.from(cpu[k]), `slice ${k}`));
+  });
+
   it('differentiates a tf.gather embedding on wasm like cpu', async function () {
     const table = values(10 * 4, 4);
     const w = values(6 * 4, 5);

@@ -14,6 +14,9 @@
  *    shared dimension exceeds 48 and there is a bias or a relu/relu6: it adds the bias once per
  *    48-wide block and clamps partial sums. The patched kernel avoids that path or runs such cases
  *    unfused (matmul, Add, activation).
+ * 5. The stock `Slice` copies its WHOLE input out of the heap (readSync) before taking the slice:
+ *    slicing a few rows of the LSTM's [T*B, U] buffers cost as much as copying all of them. The
+ *    patched kernel copies a contiguous float32/int32 slice straight from heap to heap.
  *
  * `registerWasmKernelFixes()` is idempotent; it is called by the backend layer when wasm is chosen.
  */
@@ -32,6 +35,7 @@ let transposeFixEnabled = true;
 let stockBatchMatMul: KernelFunc | undefined;
 let stockFusedMatMul: KernelFunc | undefined;
 let stockTranspose: KernelFunc | undefined;
+let stockSlice: KernelFunc | undefined;
 
 /**
  * Turns the transposed-matmul fix on or off at run time (for benchmarks and tests that compare
@@ -67,6 +71,12 @@ export function registerWasmKernelFixes(): void {
   tf.registerKernel({ ...batchMatMul, kernelFunc: patchedBatchMatMul as unknown as KernelFunc });
   tf.unregisterKernel(tf._FusedMatMul, WASM);
   tf.registerKernel({ ...fusedMatMul, kernelFunc: patchedFusedMatMul as unknown as KernelFunc });
+  const slice = tf.getKernel(tf.Slice, WASM);
+  if (slice) {
+    stockSlice = slice.kernelFunc;
+    tf.unregisterKernel(tf.Slice, WASM);
+    tf.registerKernel({ ...slice, kernelFunc: patchedSlice as unknown as KernelFunc });
+  }
 
   registered = true;
 }
@@ -116,6 +126,25 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
     const dst = s * inner;
     for (let j = 0; j < inner; j++) outVals[dst + j] += xVals[src + j];
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slice
+
+function patchedSlice(args: KernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs?.begin as number[], attrs?.size as number[]);
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || !tf.slice_util.isSliceContinous(x.shape, begin, size)) {
+    return (stockSlice as KernelFunc)(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
+  const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+  // Allocate first: malloc may grow the wasm memory, which would detach earlier heap views.
+  const out = backend.makeOutput(size, x.dtype);
+  const outVals = backend.typedArrayFromHeap(out);
+  const xVals = backend.typedArrayFromHeap(x);
+  outVals.set(xVals.subarray(offset, offset + outVals.length));
   return out;
 }
 
