@@ -56,6 +56,7 @@ for step in range(a.steps):
     times.append(time.perf_counter() - t0)
 warm = min(3, a.steps // 3)
 rate = statistics.median(B * T / t for t in times[warm:])
+train_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 with torch.no_grad():
     prime = data[1000:1256].unsqueeze(0)
@@ -76,5 +77,5 @@ print(json.dumps({
     'embedding': a.embedding, 'units': a.units, 'batchSize': B, 'seqLength': T,
     'trainCharsPerSec': round(rate), 'stepsMeasured': a.steps - warm,
     'sampleMsPerChar': round(ms_per_char, 4), 'primeMs': round(prime_ms, 1),
-    'peakRssMB': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    'trainPeakRssMB': train_peak_mb, 'peakRssMB': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
 }))

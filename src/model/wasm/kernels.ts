@@ -17,6 +17,9 @@
  * 5. The stock `Slice` copies its WHOLE input out of the heap (readSync) before taking the slice:
  *    slicing a few rows of the LSTM's [T*B, U] buffers cost as much as copying all of them. The
  *    patched kernel copies a contiguous float32/int32 slice straight from heap to heap.
+ * 6. The stock `Identity` (tf.clone) copies the data. tf.customGrad clones every tensor the
+ *    forward pass saves, so the LSTM's saved activations (the seed model's largest buffers) briefly
+ *    existed twice. Like the cpu backend's, the patched kernel shares the data (reference counted).
  *
  * `registerWasmKernelFixes()` is idempotent; it is called by the backend layer when wasm is chosen.
  */
@@ -77,6 +80,11 @@ export function registerWasmKernelFixes(): void {
     tf.unregisterKernel(tf.Slice, WASM);
     tf.registerKernel({ ...slice, kernelFunc: patchedSlice as unknown as KernelFunc });
   }
+  const identity = tf.getKernel(tf.Identity, WASM);
+  if (identity) {
+    tf.unregisterKernel(tf.Identity, WASM);
+    tf.registerKernel({ ...identity, kernelFunc: sharedIdentity as unknown as KernelFunc });
+  }
 
   registered = true;
 }
@@ -127,6 +135,23 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
     for (let j = 0; j < inner; j++) outVals[dst + j] += xVals[src + j];
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+
+/** A copy of x's data under a new id (Identity no longer copies). */
+function heapCopy(x: TensorInfo, backend: BackendWasm): TensorInfo {
+  const out = backend.makeOutput(x.shape, x.dtype);
+  backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x));
+  return out;
+}
+
+function sharedIdentity(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const x = inputs.x as TensorInfo;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +278,7 @@ function xnnSafeB(b: TensorInfo, backend: BackendWasm): { t: TensorInfo; owned: 
     return { t: b, owned: false };
   }
   if (seen === shapeKey) return { t: b, owned: false };
-  return { t: runKernel(tf.Identity, { x: b }, backend), owned: true };
+  return { t: heapCopy(b, backend), owned: true };
 }
 
 /**
