@@ -4,7 +4,7 @@
  * shapes in PyTorch, run alternately in the same session so the ratios are fair on a noisy machine.
  * PyTorch runs in both of its useful thread settings and its faster one counts.
  *
- * Options: --quick (about two minutes), --presets tiny,small,medium,seed, --rounds N,
+ * Options: --quick (a few minutes), --presets tiny,small,medium,seed, --rounds N,
  * --text FILE (default: ../shared/data/tinyshakespeare.txt when present, else this repo's sources),
  * --backend auto|wasm|cpu|tensorflow, --no-torch, --json FILE (also write the raw results).
  */
