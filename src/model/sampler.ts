@@ -45,7 +45,7 @@ export class Generator {
    * The weights are copied out of `model` once; the generator does not follow later training.
    * @param matVec the product implementation (default: the best for the active tfjs backend)
    */
-  constructor(model: CharModel, readonly codec: SymbolCodec, matVec: MatVecFactory = matVecFor(tf.getBackend()).factory) {
+  constructor(model: CharModel, readonly codec: SymbolCodec, matVec: MatVecFactory = matVecFor(tf.getBackend(), { twoThreads: true }).factory) {
     this.steps = new StepModel(model.config, model.weightValues(), matVec);
     this.state = this.steps.zeroState();
   }

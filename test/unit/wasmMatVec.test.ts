@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parallelMatVec, parallelMatVecAvailable } from '../../src/model/kernels/parallelMatVec';
 import { wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
 
 // scripts/build-wasm.js is plain JS, shared with the build, so it is required rather than imported.
-const { compile, render } = require('../../scripts/build-wasm.js') as { compile(): Promise<string>; render(b: string): string };
+const { compile, render } = require('../../scripts/build-wasm.js') as { compile(): Promise<object>; render(modules: object): string };
 
 describe('wasm SIMD matvec', () => {
   it('is available on this Node', () => assert.ok(wasmSimdAvailable()));
@@ -23,6 +24,31 @@ describe('wasm SIMD matvec', () => {
           assert.ok(Math.abs(s - out[c]) < 1e-4, `column ${c}: ${out[c]} vs ${s}`);
         }
       }
+    });
+  }
+
+  for (const [rows, cols] of [[5, 8], [17, 66], [256, 1089]]) {
+    it(`the two-thread product matches a plain product for [${rows}, ${cols}], and so does its one-thread fallback`, () => {
+      assert.ok(parallelMatVecAvailable());
+      const m = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.3));
+      const mv = parallelMatVec(m, rows, cols);
+      const check = (seed: number) => {
+        const v = Float32Array.from({ length: rows }, (_, i) => Math.cos(i * seed));
+        const out = mv.multiply(v);
+        assert.equal(out.length, cols);
+        for (let c = 0; c < cols; c++) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += v[r] * m[r * cols + c];
+          assert.ok(Math.abs(s - out[c]) < 1e-4, `seed ${seed}, column ${c}: ${out[c]} vs ${s}`);
+        }
+      };
+      check(1);
+      check(2);
+      assert.equal(mv.threads, 2, 'the worker answered');
+      // Without its worker (as after a timeout) every column is computed on this thread.
+      mv.dispose();
+      assert.equal(mv.threads, 1);
+      check(3);
     });
   }
 
