@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { parallelMatVec, parallelMatVecAvailable } from '../../src/model/kernels/parallelMatVec';
+import { matVecFor, PARALLEL_MIN_VALUES } from '../../src/model/kernels/matVecChoice';
+import { ParallelMatVec, parallelMatVec, parallelMatVecAvailable } from '../../src/model/kernels/parallelMatVec';
 import { wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
 
 // scripts/build-wasm.js is plain JS, shared with the build, so it is required rather than imported.
@@ -51,6 +53,20 @@ describe('wasm SIMD matvec', () => {
       check(3);
     });
   }
+
+  it('the sampler splits only large matrices over two threads, and only when asked', () => {
+    const big = matVecFor('wasm', { twoThreads: true }).factory(new Float32Array(PARALLEL_MIN_VALUES), 1024, PARALLEL_MIN_VALUES / 1024);
+    const small = matVecFor('wasm', { twoThreads: true }).factory(new Float32Array(256 * 1024), 256, 1024);
+    const single = matVecFor('wasm').factory(new Float32Array(PARALLEL_MIN_VALUES), 1024, PARALLEL_MIN_VALUES / 1024);
+    try {
+      assert.equal((big as Partial<ParallelMatVec>).threads, os.availableParallelism() > 1 ? 2 : undefined);
+      assert.equal((small as Partial<ParallelMatVec>).threads, undefined);
+      assert.equal((single as Partial<ParallelMatVec>).threads, undefined);
+      assert.equal(matVecFor('cpu', { twoThreads: true }).name, 'cpu');
+    } finally {
+      [big, small, single].forEach((mv) => mv.dispose());
+    }
+  });
 
   it('the committed module is compiled from matvec.wat', async () => {
     const expected = render(await compile());
