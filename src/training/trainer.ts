@@ -301,7 +301,7 @@ export class Trainer {
  * An evaluation's duration before one was measured: a forward pass costs about a third of a
  * training step per character (the backward pass and the update are the rest); a second for the save.
  */
-export function estimateEvaluationSeconds(stepSeconds: number, charsPerStep: number, evalChars: number): number {
+function estimateEvaluationSeconds(stepSeconds: number, charsPerStep: number, evalChars: number): number {
   return (stepSeconds * evalChars) / Math.max(1, charsPerStep) / 3 + 1;
 }
 

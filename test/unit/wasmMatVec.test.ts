@@ -4,10 +4,23 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { matVecFor, PARALLEL_MIN_VALUES } from '../../src/model/kernels/matVecChoice';
 import { ParallelMatVec, parallelMatVec, parallelMatVecAvailable } from '../../src/model/kernels/parallelMatVec';
-import { wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
+import { MatVec, wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
 
 // scripts/build-wasm.js is plain JS, shared with the build, so it is required rather than imported.
 const { compile, render } = require('../../scripts/build-wasm.js') as { compile(): Promise<object>; render(modules: object): string };
+
+/** mv's product with a vector drawn from `seed` equals the plain loop's, column by column. */
+function expectPlainProduct(mv: MatVec, m: Float32Array, seed: number): void {
+  const { rows, cols } = mv;
+  const v = Float32Array.from({ length: rows }, (_, i) => Math.cos(i * seed));
+  const out = mv.multiply(v);
+  assert.equal(out.length, cols);
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += v[r] * m[r * cols + c];
+    assert.ok(Math.abs(s - out[c]) < 1e-4, `seed ${seed}, column ${c}: ${out[c]} vs ${s}`);
+  }
+}
 
 describe('wasm SIMD matvec', () => {
   it('is available on this Node', () => assert.ok(wasmSimdAvailable()));
@@ -16,16 +29,7 @@ describe('wasm SIMD matvec', () => {
     it(`matches a plain product for [${rows}, ${cols}], padding included`, () => {
       const m = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.7));
       const mv = wasmMatVec(m, rows, cols);
-      for (const seed of [1, 2]) {
-        const v = Float32Array.from({ length: rows }, (_, i) => Math.cos(i * seed));
-        const out = mv.multiply(v);
-        assert.equal(out.length, cols);
-        for (let c = 0; c < cols; c++) {
-          let s = 0;
-          for (let r = 0; r < rows; r++) s += v[r] * m[r * cols + c];
-          assert.ok(Math.abs(s - out[c]) < 1e-4, `column ${c}: ${out[c]} vs ${s}`);
-        }
-      }
+      for (const seed of [1, 2]) expectPlainProduct(mv, m, seed);
     });
   }
 
@@ -34,16 +38,7 @@ describe('wasm SIMD matvec', () => {
       assert.ok(parallelMatVecAvailable());
       const m = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.3));
       const mv = parallelMatVec(m, rows, cols);
-      const check = (seed: number) => {
-        const v = Float32Array.from({ length: rows }, (_, i) => Math.cos(i * seed));
-        const out = mv.multiply(v);
-        assert.equal(out.length, cols);
-        for (let c = 0; c < cols; c++) {
-          let s = 0;
-          for (let r = 0; r < rows; r++) s += v[r] * m[r * cols + c];
-          assert.ok(Math.abs(s - out[c]) < 1e-4, `seed ${seed}, column ${c}: ${out[c]} vs ${s}`);
-        }
-      };
+      const check = (seed: number) => expectPlainProduct(mv, m, seed);
       check(1);
       check(2);
       assert.equal(mv.threads, 2, 'the worker answered');

@@ -9,11 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { MATVEC_SHARED_WASM_BASE64 } from './matvecWasm';
-import type { MatVec } from './wasmMatVec';
-
-interface MatVecExports {
-  matvec(v: number, w: number, out: number, n: number, m: number): void;
-}
+import { lazyModule, MatVec, MatVecExports, roundUp4 } from './wasmMatVec';
 
 /** How long a product waits for the worker before doing its half here. */
 const WORKER_TIMEOUT_MS = 2000;
@@ -41,22 +37,12 @@ for (;;) {
 }
 `;
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function sharedModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = Buffer.from(MATVEC_SHARED_WASM_BASE64, 'base64');
-    // Needs SIMD and threads (shared memory); callers fall back to the one-thread product.
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  }
-  return compiled;
-}
+// Needs SIMD and threads (shared memory); callers fall back to the one-thread product.
+const sharedModule = lazyModule(MATVEC_SHARED_WASM_BASE64);
 
 export function parallelMatVecAvailable(): boolean {
   return sharedModule() !== null;
 }
-
-const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /** A MatVec that also tells how many threads its products use (2, or 1 once the worker is gone). */
 export interface ParallelMatVec extends MatVec {

@@ -15,26 +15,34 @@ export interface MatVec {
 
 export type MatVecFactory = (matrix: Float32Array, rows: number, cols: number) => MatVec;
 
-interface MatVecExports {
+/** What an instance of matvec.wat exports (both its variants). */
+export interface MatVecExports {
   matvec(v: number, w: number, out: number, n: number, m: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = Buffer.from(MATVEC_WASM_BASE64, 'base64');
-    // Without SIMD support (very old runtimes) callers fall back to another MatVec.
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  }
-  return compiled;
+/**
+ * Compiles a module on first use; null where the runtime lacks a feature it needs (SIMD, or
+ * shared memory), so callers can fall back to another MatVec.
+ */
+export function lazyModule(base64: string): () => WebAssembly.Module | null {
+  let compiled: WebAssembly.Module | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      const bytes = Buffer.from(base64, 'base64');
+      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    }
+    return compiled;
+  };
 }
+
+const module = lazyModule(MATVEC_WASM_BASE64);
 
 export function wasmSimdAvailable(): boolean {
   return module() !== null;
 }
 
-const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
+/** The kernel works on rows and columns padded with zeros to multiples of 4. */
+export const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 export const wasmMatVec: MatVecFactory = (matrix, rows, cols) => {
   const mod = module();
