@@ -2,12 +2,16 @@
  * Measures one preset in this process (run by bench/run.ts, one child process per preset so that
  * peak RSS belongs to that preset alone). Prints one JSON line on stdout.
  *
- *   npx tsx bench/presetBench.ts --preset small --steps 20 --text FILE [--backend wasm]
+ *   npx tsx bench/presetBench.ts --preset small --steps 20 --text FILE [--backend wasm] [--one-thread-lstm]
+ *
+ * --one-thread-lstm runs the LSTM's time loop on one thread (see src/model/lstmTwoThreads.ts), to
+ * compare the two.
  */
 import * as fs from 'node:fs';
 import { initBackend, BackendChoice } from '../src/model/backend';
 import { CharModel } from '../src/model/charModel';
 import { PRESETS, PresetName } from '../src/model/config';
+import { setTwoThreadLstmEnabled } from '../src/model/lstmTwoThreads';
 import { Generator } from '../src/model/sampler';
 import { CharDataset } from '../src/training/dataset';
 import { Trainer } from '../src/training/trainer';
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
   const batchSize = Number(arg('batch-size', String(preset.batchSize)));
   const seqLength = Number(arg('seq-length', String(preset.seqLength)));
   const backend = await initBackend(arg('backend', 'auto') as BackendChoice);
+  if (process.argv.includes('--one-thread-lstm')) setTwoThreadLstmEnabled(false);
   const text = fs.readFileSync(arg('text', ''), 'utf8').replace(/\r\n?/g, '\n');
   const vocab = Vocabulary.build(text);
   const model = CharModel.create({ cell: 'lstm', vocabSize: vocab.size, embedding: preset.embedding, units: preset.units, layers: preset.layers });

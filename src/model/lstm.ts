@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';
 import { gatherRows } from './kernels/rows';
+import { FusedSequence, twoThreadLstmAvailable, twoThreadSequence } from './lstmTwoThreads';
 
 // A type alias so tf.tidy accepts it as a TensorContainer.
 export type LstmState = {
@@ -127,20 +128,21 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
   return fused(input.table, input.ids, recurrentKernel, h0, c0) as tf.Tensor2D;
 }
 
-interface FusedGradients {
-  /** Gradient w.r.t. the step rows [T * B, 4U] (rows input), or w.r.t. the table [V, 4U] (table input). */
-  dInput: tf.Tensor2D;
-  dR: tf.Tensor2D;
-  dh0: tf.Tensor2D;
-  dc0: tf.Tensor2D;
-}
-
 /** Rows of dz gathered before each partial dR matmul, when dz is not kept whole. */
 let chunkRows = 1536;
 
 /** Tests set small chunks to exercise the chunked gradient. */
 export function setGradientChunkRows(rows: number): void {
   chunkRows = rows;
+}
+
+/** The fused sequence on two threads where it can run (lstmTwoThreads.ts), else on this one. */
+function fusedSequence(
+  x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
+): FusedSequence {
+  return twoThreadLstmAvailable(r.shape[0])
+    ? twoThreadSequence(x, ids, r, h0, c0, steps, save, chunkRows)
+    : oneThreadSequence(x, ids, r, h0, c0, steps, save);
 }
 
 /**
@@ -150,9 +152,9 @@ export function setGradientChunkRows(rows: number): void {
  * is made, and the recurrent kernel's gradient is accumulated over chunks of steps; the seed
  * model's peak memory is dominated by such [T * B, 4U] buffers and the copies matmuls make of them.
  */
-function fusedSequence(
+function oneThreadSequence(
   x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
-): { value: tf.Tensor2D; backward: (dy: tf.Tensor2D, saved: tf.Tensor[]) => FusedGradients } {
+): FusedSequence {
   const [batch, units] = h0.shape;
   const width = 4 * units;
   // tf.fill, not tf.zeros: zeros builds the array in JS and copies it into the wasm heap.

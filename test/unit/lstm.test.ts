@@ -1,8 +1,13 @@
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend';
 import { lstmSequence, lstmSequenceWithState, setGradientChunkRows } from '../../src/model/lstm';
 import { setLstmCellKernelsEnabled } from '../../src/model/kernels/lstmCellKernels';
+import { CONTROL } from '../../src/model/kernels/lstmHalves';
+import { createLstmThreads, LstmThreads, setLstmThreads } from '../../src/model/kernels/lstmThreads';
+import { activeWasmHeap } from '../../src/model/kernels/memory';
+import { setTwoThreadLstmEnabled, twoThreadLstmThreads } from '../../src/model/lstmTwoThreads';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -114,5 +119,112 @@ describe('fused LSTM', () => {
     const oursBatchMajor = tf.transpose(tf.reshape(ours, [T, B, U]), [1, 0, 2]);
     assert.ok(maxAbsDiff(oursBatchMajor, expected) > 1e-3, 'a different bias must change the output');
     assert.ok(maxAbsDiff(oursBatchMajor, expectedWithBias) < 1e-5);
+  });
+});
+
+/** The gradients of sum(probe * lstm) w.r.t. x (or the table), R, h0 and c0, and the forward value. */
+function lstmGradients(input: 'rows' | 'table', T: number, B: number, U: number, seed: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const V = 7;
+    const x = tf.randomNormal(input === 'rows' ? [T, B, 4 * U] : [V, 4 * U], 0, 1, 'float32', seed);
+    const ids = tf.tensor1d(Array.from({ length: T * B }, (_, i) => (i * 5 + 3) % V), 'int32');
+    const r = tf.randomNormal([U, 4 * U], 0, 0.3, 'float32', seed + 1) as tf.Tensor2D;
+    const h0 = tf.randomNormal([B, U], 0, 0.5, 'float32', seed + 2) as tf.Tensor2D;
+    const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', seed + 3) as tf.Tensor2D;
+    const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', seed + 4);
+    const run = (xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) => lstmSequence(
+      input === 'rows' ? { kind: 'rows', x: xi as tf.Tensor3D } : { kind: 'table', table: xi as tf.Tensor2D, ids, steps: T, batch: B },
+      ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D);
+    const grads = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) => tf.sum(tf.mul(run(xi, ri, hi, ci), probe)));
+    return [...grads([x, r, h0, c0]), run(x, r, h0, c0)];
+  });
+}
+
+function assertClose(a: tf.Tensor[], b: tf.Tensor[], label: string): void {
+  assert.equal(a.length, b.length);
+  for (let k = 0; k < a.length; k++) {
+    assert.deepEqual(a[k].shape, b[k].shape, `${label}: output ${k} shape`);
+    const scale = tf.tidy(() => tf.max(tf.abs(b[k])).dataSync()[0]);
+    assert.ok(scale > 1e-3, `${label}: output ${k} should not vanish`);
+    const diff = maxAbsDiff(a[k], b[k]);
+    assert.ok(diff < 2e-5 * Math.max(1, scale), `${label}: output ${k} differs by ${diff} (scale ${scale})`);
+  }
+}
+
+describe('LSTM time loop on two threads (wasm)', () => {
+  before(async () => {
+    await initBackend('wasm');
+    setLstmCellKernelsEnabled(true);
+  });
+  after(() => {
+    setTwoThreadLstmEnabled(true);
+    setGradientChunkRows(1536);
+    setLstmThreads(null);
+  });
+
+  /** The same gradients computed by the one-thread fused path (already checked against autodiff above). */
+  function oneThread(input: 'rows' | 'table', T: number, B: number, U: number, seed: number): tf.Tensor[] {
+    setTwoThreadLstmEnabled(false);
+    try {
+      return lstmGradients(input, T, B, U, seed);
+    } finally {
+      setTwoThreadLstmEnabled(true);
+    }
+  }
+
+  it('runs on the threaded build, with a worker when there are two cores', () => {
+    assert.ok(activeWasmHeap()?.memory.buffer instanceof SharedArrayBuffer, 'the threaded build shares its memory');
+    assert.equal(twoThreadLstmThreads(32), os.availableParallelism() > 1 ? 2 : 1);
+    assert.equal(twoThreadLstmThreads(24), 0, 'units must be a multiple of 16');
+  });
+
+  for (const [input, T, B, U] of [['rows', 5, 3, 32], ['rows', 1, 4, 16], ['table', 6, 5, 48], ['table', 9, 8, 16]] as const) {
+    it(`matches the one-thread path: ${input} input, T ${T}, B ${B}, U ${U}`, () => {
+      // Chunks of 2 steps (a partial last one with T odd) in the backward pass, and the whole sequence.
+      for (const chunkRows of [2 * B, 1536]) {
+        setGradientChunkRows(chunkRows);
+        const expected = oneThread(input, T, B, U, 40 + T);
+        const before = tf.memory().numTensors;
+        const actual = lstmGradients(input, T, B, U, 40 + T);
+        assert.equal(tf.memory().numTensors, before + actual.length, 'no tensors leak');
+        assertClose(actual, expected, `chunks of ${chunkRows} rows`);
+        tf.dispose([...expected, ...actual]);
+      }
+      setGradientChunkRows(1536);
+    });
+  }
+
+  it('finishes every job on this thread when the worker stops answering', () => {
+    const heap = activeWasmHeap();
+    assert.ok(heap);
+    // A worker that says it is ready, then ignores the first job it is given.
+    const silent = `
+      const { workerData } = require('node:worker_threads');
+      const control = new Int32Array(workerData.control);
+      Atomics.store(control, ${CONTROL.READY}, 1);
+      Atomics.notify(control, ${CONTROL.READY});
+      Atomics.wait(control, ${CONTROL.JOB}, 0);`;
+    const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 200, workerSource: silent }) as LstmThreads;
+    assert.equal(threads.threads, 2, 'the worker started');
+    const expected = oneThread('table', 4, 4, 32, 7);
+    setLstmThreads(threads);
+    const actual = lstmGradients('table', 4, 4, 32, 7);
+    assert.equal(threads.threads, 1, 'the silent worker is dropped');
+    assertClose(actual, expected, 'after a lost worker');
+    tf.dispose([...expected, ...actual]);
+    setLstmThreads(null);
+  });
+
+  it('runs both parts on this thread when the worker never starts', () => {
+    const heap = activeWasmHeap();
+    assert.ok(heap);
+    const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 200, workerSource: 'setTimeout(() => {}, 60000);' }) as LstmThreads;
+    assert.equal(threads.threads, 1);
+    setLstmThreads(threads);
+    const expected = oneThread('rows', 3, 2, 16, 9);
+    const actual = lstmGradients('rows', 3, 2, 16, 9);
+    assertClose(actual, expected, 'without a worker');
+    tf.dispose([...expected, ...actual]);
+    setLstmThreads(null);
   });
 });

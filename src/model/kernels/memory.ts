@@ -67,3 +67,35 @@ export function registerForJsBackends(kernelName: string, kernel: JsKernel): voi
 export function activeBackendHas(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
+
+/** The wasm backend's heap, for our own wasm code: its memory and where a tensor's data starts. */
+export interface WasmHeap {
+  memory: WebAssembly.Memory;
+  /** Byte offset of a tensor's data in the memory. */
+  offset(t: tf.Tensor): number;
+  /** A float32 tensor left as the heap held it (tf.fill would write it once more): for buffers our kernels overwrite whole. */
+  uninitialized(shape: number[]): tf.Tensor;
+}
+
+interface WasmHeapBackendLike extends WasmBackendLike {
+  /** The emscripten module; its threaded build exports its (shared) memory. */
+  wasm?: { wasmMemory?: WebAssembly.Memory };
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
+}
+
+/** The active backend's heap when it is wasm with an exported memory, else null. */
+export function activeWasmHeap(): WasmHeap | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmHeapBackendLike;
+  const memory = backend.wasm?.wasmMemory;
+  if (!memory) return null;
+  return {
+    memory,
+    offset(t) {
+      const entry = backend.dataIdMap.get(t.dataId);
+      if (!entry) throw new Error('tensor is not in the wasm heap');
+      return entry.memoryOffset;
+    },
+    uninitialized: (shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')),
+  };
+}
