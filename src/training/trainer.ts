@@ -122,8 +122,9 @@ export class Trainer {
 
     while (true) {
       if (signal?.aborted) { stopReason = 'interrupted'; break; }
-      // The first step always runs, so even a tiny budget leaves a trained (and measured) model.
-      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() >= trainingSeconds())) break;
+      // The first step always runs, so even a tiny budget leaves a trained (and measured) model;
+      // a later one only if it should end within the budget (as long as the last one took).
+      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + lastStepSeconds > trainingSeconds())) break;
 
       const fraction = fractionDone(stepsThisRun);
       const learningRate = this.learningRate(fraction);

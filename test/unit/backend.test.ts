@@ -1,13 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, currentBackend, initBackend } from '../../src/model/backend';
 import { CharmError } from '../../src/errors';
 import { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from '../../src/model/wasm';
+import { runChild } from './helpers';
 
-const ROOT = path.join(__dirname, '..', '..');
 
 /** Runs fn with `name` as the tfjs backend and returns the values it produced. */
 async function on<T extends tf.Tensor | tf.Tensor[]>(name: 'cpu' | 'wasm', fn: () => T): Promise<Float32Array[]> {
@@ -46,14 +44,6 @@ function values(n: number, seed: number): Float32Array {
 }
 
 /** Runs a snippet in a fresh Node process (tsx for TypeScript), as the CLI would. */
-function runChild(code: string, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', code], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-}
 
 describe('backend', function () {
   let info: BackendInfo;

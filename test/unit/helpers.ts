@@ -1,3 +1,4 @@
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,4 +21,16 @@ export function writeFiles(dir: string, files: Record<string, string | Uint8Arra
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
   }
+}
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Runs a snippet of TypeScript in a fresh Node (from the repository's root); 30 s at most. */
+export function runChild(code: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', code], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }

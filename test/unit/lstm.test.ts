@@ -8,6 +8,7 @@ import { CONTROL } from '../../src/model/kernels/lstmHalves';
 import { createLstmThreads, LstmThreads, setLstmThreads } from '../../src/model/kernels/lstmThreads';
 import { activeWasmHeap } from '../../src/model/kernels/memory';
 import { setTwoThreadLstmEnabled, twoThreadLstmThreads } from '../../src/model/lstmTwoThreads';
+import { runChild } from './helpers';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -213,6 +214,25 @@ describe('LSTM time loop on two threads (wasm)', () => {
     assertClose(actual, expected, 'after a lost worker');
     tf.dispose([...expected, ...actual]);
     setLstmThreads(null);
+  });
+
+  it('lets the process exit by itself after training on two threads (the worker is unref\'d)', function () {
+    const code = `
+      const tf = require('@tensorflow/tfjs');
+      const { initBackend } = require('./src/model/backend');
+      const { lstmSequence } = require('./src/model/lstm');
+      const { twoThreadLstmThreads } = require('./src/model/lstmTwoThreads');
+      initBackend('wasm').then(() => {
+        const x = tf.randomNormal([3, 2, 64]);
+        const r = tf.randomNormal([16, 64]);
+        const zeros = tf.zeros([2, 16]);
+        const g = tf.grads((xi, ri) => tf.sum(lstmSequence({ kind: 'rows', x: xi }, ri, zeros, zeros)))([x, r]);
+        process.stderr.write('THREADS ' + twoThreadLstmThreads(16) + ' SUM ' + tf.sum(g[1]).dataSync()[0] + '\\n');
+      });`;
+    const child = runChild(code);
+    assert.equal(child.error, undefined, `the child should exit by itself: ${child.error?.message} ${child.stderr}`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stderr, new RegExp(`THREADS ${os.availableParallelism() > 1 ? 2 : 1} SUM -?\\d`), child.stderr);
   });
 
   it('runs both parts on this thread when the worker never starts', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Gemm, packRecurrentKernel, packRecurrentKernelTransposed } from '../../src/model/kernels/lstmHalves';
-import { gemmModule } from '../../src/model/kernels/lstmThreads';
+import { lstmKernelsModule } from '../../src/model/kernels/lstmThreads';
 
 const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
 const heap = new Float32Array(memory.buffer);
@@ -21,8 +21,8 @@ function fill(at: number, count: number, seed: number): void {
 
 describe('gemm (wasm SIMD, packed panels)', () => {
   const variants: [string, () => Gemm][] = [
-    ['fused multiply-add', () => instantiate(gemmModule({ fused: true }))],
-    ['multiply, then add', () => instantiate(gemmModule({ fused: false }))],
+    ['fused multiply-add', () => instantiate(lstmKernelsModule({ fused: true }))],
+    ['multiply, then add', () => instantiate(lstmKernelsModule({ fused: false }))],
   ];
   for (const [variant, gemmOf] of variants) for (const [m, k, n8] of [[1, 1, 1], [4, 5, 1], [7, 33, 3], [13, 16, 2]]) {
     it(`${variant}: C ${m}x${8 * n8} = A ${m}x${k} x B, strided rows, written and accumulated`, () => {
@@ -53,11 +53,11 @@ describe('gemm (wasm SIMD, packed panels)', () => {
   }
 
   it('runs with fused multiply-adds on this Node (relaxed SIMD, behind a flag set at run time on Node 20)', () => {
-    assert.notEqual(gemmModule({ fused: true }), gemmModule({ fused: false }));
+    assert.notEqual(lstmKernelsModule({ fused: true }), lstmKernelsModule({ fused: false }));
   });
 
   it('packs R so that each part multiplies its units\' gate columns', () => {
-    const gemm = instantiate(gemmModule());
+    const gemm = instantiate(lstmKernelsModule());
     const units = 16;
     const half = units / 2;
     const width = 4 * units;

@@ -15,23 +15,23 @@ import { lazyModule } from './wasmMatVec';
 const PEER_TIMEOUT_MS = 5000;
 
 // Needs SIMD and threads; null where the runtime lacks them.
-const plainGemmModule = lazyModule(LSTM_KERNELS_WASM_BASE64);
-const fusedGemmModule = lazyModule(LSTM_KERNELS_FMA_WASM_BASE64);
+const plainKernels = lazyModule(LSTM_KERNELS_WASM_BASE64);
+const fusedKernels = lazyModule(LSTM_KERNELS_FMA_WASM_BASE64);
 let relaxedSimdAsked = false;
 
 /**
- * Our gemm with fused multiply-adds (relaxed SIMD: 1.4-1.6x the plain kernel's GFLOP/s here)
- * where the runtime has them, else the plain one; null without SIMD or threads. V8 ships relaxed
+ * lstmKernels.wat with the gemm's multiply-adds fused (relaxed SIMD: 1.4-1.6x the plain gemm's
+ * GFLOP/s here) where the runtime has them, else as written; null without SIMD or threads. V8 ships relaxed
  * SIMD from 11.4 (Node 22, VS Code's Electron); Node 20's V8 11.3 has it behind a flag, which is
  * set here, before the first compile, only where the fused module does not validate.
  */
-export function gemmModule(options: { fused: boolean } = { fused: true }): WebAssembly.Module | null {
-  if (!options.fused) return plainGemmModule();
+export function lstmKernelsModule(options: { fused: boolean } = { fused: true }): WebAssembly.Module | null {
+  if (!options.fused) return plainKernels();
   if (!relaxedSimdAsked && !WebAssembly.validate(Buffer.from(LSTM_KERNELS_FMA_WASM_BASE64, 'base64'))) {
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   }
   relaxedSimdAsked = true;
-  return fusedGemmModule() ?? plainGemmModule();
+  return fusedKernels() ?? plainKernels();
 }
 
 // The worker runs createLstmHalves from its source text. tsx (the tests' loader) compiles with
@@ -160,7 +160,7 @@ let shared: LstmThreads | null = null;
 
 /** Builds a runner on a wasm heap, or returns null where our gemm cannot run on it (no SIMD, or a memory that is not shared). */
 export function createLstmThreads(memory: WebAssembly.Memory, options: LstmThreadsOptions): LstmThreads | null {
-  const module = gemmModule();
+  const module = lstmKernelsModule();
   if (!module || !(memory.buffer instanceof SharedArrayBuffer)) return null;
   return new LstmThreads(memory, module, options);
 }
