@@ -124,7 +124,7 @@ export class Trainer {
       if (signal?.aborted) { stopReason = 'interrupted'; break; }
       // The first step always runs, so even a tiny budget leaves a trained (and measured) model;
       // a later one only if it should end within the budget (as long as the last one took).
-      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + lastStepSeconds > trainingSeconds())) break;
+      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + lastStepSeconds >= trainingSeconds())) break;
 
       const fraction = fractionDone(stepsThisRun);
       const learningRate = this.learningRate(fraction);

@@ -120,13 +120,20 @@ describe('time budget', () => {
     await initBackend('auto');
   });
 
-  // A fake clock: a step takes 1 s and writing a checkpoint 5 s, whatever the machine's speed.
-  async function budgetedRun(maxSeconds: number, evalEvery: number): Promise<{ steps: number; evalAt: number[]; endsAt: number }> {
+  // A fake clock: a step takes 1 s (after it is measured) plus `measuredStepSeconds` (while it is
+  // measured), and writing a checkpoint 5 s, whatever the machine's speed.
+  async function budgetedRun(maxSeconds: number, evalEvery: number, measuredStepSeconds = 0): Promise<{ steps: number; evalAt: number[]; endsAt: number }> {
     let clock = 0;
     const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
     const options = { ...DEFAULT_TRAIN_OPTIONS, seqLength: 16, batchSize: 4, learningRate: 1e-2, maxSeconds, evalEvery, patience: 0 };
     const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
-    const trainer = new Trainer(model, new CharDataset(ids, { ...options, valFraction: 0.1 }), options, {}, () => clock);
+    const dataset = new CharDataset(ids, { ...options, valFraction: 0.1 });
+    const trainBatch = dataset.trainBatch.bind(dataset);
+    dataset.trainBatch = (...args) => {
+      clock += measuredStepSeconds;
+      return trainBatch(...args);
+    };
+    const trainer = new Trainer(model, dataset, options, {}, () => clock);
     const evalAt: number[] = [];
     try {
       const result = await trainer.run({
@@ -151,6 +158,15 @@ describe('time budget', () => {
     const noEval = await budgetedRun(30, 1000);
     assert.ok(noEval.steps > 1 && noEval.steps < 30, `steps ${noEval.steps}`);
     assert.deepEqual(noEval.evalAt, [noEval.steps]);
+  });
+
+  it('does not start a step that would end past the time left for training', async () => {
+    // Steps of 4.9 s (3.9 measured): the evaluation at step 2 ends at 19.8 s and measured 10 s
+    // (12 with the margin), so 22 of the 34 s are for training; a third step would end at 24.7 s,
+    // and its final evaluation at 34.7 s.
+    const run = await budgetedRun(34, 2, 3.9);
+    assert.equal(run.steps, 2);
+    assert.ok(run.endsAt <= 34, `ends at ${run.endsAt} s`);
   });
 });
 
