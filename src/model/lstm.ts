@@ -6,7 +6,8 @@
  * does one recurrent matmul and one cell update. The backward pass is written out by hand
  * (tf.customGrad): one cell-gradient and one matmul per step, and the recurrent kernel's gradient
  * as one large matmul over all steps. On cpu and wasm the cell update is a single kernel
- * (kernels/lstmCellKernels.ts); elsewhere it is composed of tfjs ops.
+ * (kernels/lstmCellKernels.ts); elsewhere it is composed of tfjs ops. On the threaded wasm build
+ * the whole time loop, forward and backward, runs on two threads instead (lstmTwoThreads.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';

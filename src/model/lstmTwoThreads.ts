@@ -50,7 +50,7 @@ export interface FusedSequence {
 
 /**
  * Same contract as lstm.ts' fusedSequence. Call only when twoThreadLstmAvailable(units).
- * @param chunkRows rows of dz kept at a time in the backward pass with a table input
+ * @param chunkRows rows of dz kept (as gemm panels) at a time for the recurrent kernel's gradient
  */
 export function twoThreadSequence(
   x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number,
