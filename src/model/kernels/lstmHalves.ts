@@ -3,10 +3,11 @@
  * the units: a thread computes its units' gate pre-activations (its columns of h R, with our SIMD
  * gemm over R packed for it), then its units' cell update, then meets the other thread at a
  * barrier, since the next step's product needs all of h. One barrier per time step replaces a
- * tfjs matmul and a cell kernel per step, and both halves of the work run in parallel.
+ * tfjs matmul and a cell kernel per step, and both halves of the work run in parallel. The gemm
+ * and the cell are WebAssembly SIMD (lstmKernels.wat).
  *
  * Everything lives in the tfjs wasm heap (a shared WebAssembly memory); a job's parameters are
- * byte offsets into it, written by twoThreadLstm.ts into a small shared control array.
+ * byte offsets into it, written by lstmThreads.ts into a small shared control array.
  *
  * `createLstmHalves` must stay self-contained (no imports, no names from outside its body): the
  * worker thread runs its source text, obtained with Function.prototype.toString.
@@ -39,9 +40,8 @@ export const PARAM = {
   // two steps [2, B, 4U] (step t in half t % 2, kept across jobs); optionally every step's dz
   // [T*B, 4U] (the rows input's gradient); the job's dz as gemm panels [4U / 8][rows][8], where
   // rows = (T_END - T_START) * B; dh [B, U] and dc [2, B, U] (step t's in half t % 2; in and
-  // out, across jobs); the table gradient [V, 4U] that
-  // dz is added into (with ids); the recurrent kernel's gradient [U, 4U] (written, or added into
-  // when ACCUMULATE is 1)
+  // out, across jobs); the table gradient [V, 4U] that dz is added into (with ids); the recurrent
+  // kernel's gradient [U, 4U] (written, or added into when ACCUMULATE is 1)
   DY: 16, RT0: 17, RT1: 18, DZ_STEPS: 19, DZ_OUT: 20, DZ_PANELS: 21, DH: 22, DC: 23, D_TABLE: 24,
   D_R: 25, ACCUMULATE: 26, T_START: 27, T_END: 28,
 } as const;
