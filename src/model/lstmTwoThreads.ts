@@ -72,10 +72,10 @@ export function twoThreadSequence(
   const rPacked = empty([2 * packedPartFloats(units)]);
   const z = empty([2 * batch * 2 * units]);
   const f32 = floats();
-  f32.copyWithin(heap.offset(cAll) >> 2, heap.offset(c0) >> 2, (heap.offset(c0) >> 2) + batch * units);
-  const [h0At, hTAt] = [heap.offset(h0) >> 2, heap.offset(hT) >> 2];
+  f32.copyWithin(heap.offset(cAll) >>> 2, heap.offset(c0) >>> 2, (heap.offset(c0) >>> 2) + batch * units);
+  const [h0At, hTAt] = [heap.offset(h0) >>> 2, heap.offset(hT) >>> 2];
   for (let b = 0; b < batch; b++) for (let u = 0; u < units; u++) f32[hTAt + u * steps * batch + b] = f32[h0At + b * units + u];
-  packRecurrentKernel(f32, heap.offset(r) >> 2, heap.offset(rPacked) >> 2, units);
+  packRecurrentKernel(f32, heap.offset(r) >>> 2, heap.offset(rPacked) >>> 2, units);
   threads.run(JOB_KIND.FORWARD, {
     STEPS: steps, BATCH: batch, UNITS: units, IDS: ids ? heap.offset(ids) : -1, GATES: heap.offset(gates), C_ALL: heap.offset(cAll),
     H_T: heap.offset(hT), X: heap.offset(x), H0: heap.offset(h0), H_ALL: heap.offset(hAll),
@@ -103,7 +103,7 @@ export function twoThreadSequence(
       const dzPanels = empty([chunkSteps * batch * width]); // a shorter last chunk uses its start
       // dz is added into the table's gradient: the one buffer that starts from zeros.
       const dTable = idsKept ? tf.fill([tableRows, width], 0) as tf.Tensor2D : null;
-      packRecurrentKernelTransposed(floats(), heap.offset(rKept) >> 2, heap.offset(rtPacked) >> 2, units);
+      packRecurrentKernelTransposed(floats(), heap.offset(rKept) >>> 2, heap.offset(rtPacked) >>> 2, units);
       for (let chunkEnd = steps; chunkEnd > 0;) {
         const chunkStart = Math.max(0, chunkEnd - chunkSteps);
         threads.run(JOB_KIND.BACKWARD, {

@@ -105,6 +105,9 @@ export class Trainer {
     // Seconds kept for the final evaluation and save: measured once one has run, estimated before.
     let closingSeconds: number | null = null;
     let lastStepSeconds = 0;
+    // The last step's time, for deciding whether another fits; not the first step's, which
+    // includes warming up (compiling, starting threads).
+    let recentStepSeconds = 0;
     const reserve = () => closingSeconds ?? estimateEvaluationSeconds(lastStepSeconds, charsPerStep, this.evaluationChars());
     const trainingSeconds = () => options.maxSeconds === undefined ? Infinity : Math.max(0, options.maxSeconds - reserve());
     const fractionDone = (steps: number) => Math.min(1, Math.max(
@@ -124,7 +127,7 @@ export class Trainer {
       if (signal?.aborted) { stopReason = 'interrupted'; break; }
       // The first step always runs, so even a tiny budget leaves a trained (and measured) model;
       // a later one only if it should end within the budget (as long as the last one took).
-      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + lastStepSeconds >= trainingSeconds())) break;
+      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + recentStepSeconds >= trainingSeconds())) break;
 
       const fraction = fractionDone(stepsThisRun);
       const learningRate = this.learningRate(fraction);
@@ -151,6 +154,7 @@ export class Trainer {
         continue;
       }
       if (firstLoss === null) firstLoss = loss;
+      if (stepsThisRun > 0) recentStepSeconds = stepSeconds;
       recoveries = 0;
       stepsThisRun++;
       progress.step++;

@@ -5,7 +5,7 @@ import { initBackend } from '../../src/model/backend';
 import { lstmSequence, lstmSequenceWithState, setGradientChunkRows } from '../../src/model/lstm';
 import { setLstmCellKernelsEnabled } from '../../src/model/kernels/lstmCellKernels';
 import { CONTROL } from '../../src/model/kernels/lstmHalves';
-import { createLstmThreads, LstmThreads, setLstmThreads } from '../../src/model/kernels/lstmThreads';
+import { createLstmThreads, LstmThreads, setLstmThreads, WORKER_SOURCE } from '../../src/model/kernels/lstmThreads';
 import { activeWasmHeap } from '../../src/model/kernels/memory';
 import { setTwoThreadLstmEnabled, twoThreadLstmThreads } from '../../src/model/lstmTwoThreads';
 import { runChild } from './helpers';
@@ -233,6 +233,27 @@ describe('LSTM time loop on two threads (wasm)', () => {
     assert.equal(child.error, undefined, `the child should exit by itself: ${child.error?.message} ${child.stderr}`);
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stderr, new RegExp(`THREADS ${os.availableParallelism() > 1 ? 2 : 1} SUM -?\\d`), child.stderr);
+  });
+
+  it('gets the same result when the worker answers only after this thread gave up on it', () => {
+    const heap = activeWasmHeap();
+    assert.ok(heap);
+    // The real worker, asleep for 400 ms at the start of each job: late, but alive.
+    const late = WORKER_SOURCE.replace('const outcome = halves.runSteps(', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);\n  const outcome = halves.runSteps(');
+    assert.notEqual(late, WORKER_SOURCE);
+    const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 100, workerSource: late }) as LstmThreads;
+    assert.equal(threads.threads, 2);
+    const expected = oneThread('table', 6, 4, 32, 11);
+    setLstmThreads(threads);
+    const actual = lstmGradients('table', 6, 4, 32, 11);
+    assert.equal(threads.threads, 1, 'the late worker is dropped');
+    // Let it wake up and write what it still would while this thread carries on.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    const again = lstmGradients('table', 6, 4, 32, 11);
+    assertClose(actual, expected, 'with a late worker');
+    assertClose(again, expected, 'after the late worker woke up');
+    tf.dispose([...expected, ...actual, ...again]);
+    setLstmThreads(null);
   });
 
   it('runs both parts on this thread when the worker never starts', () => {

@@ -23,12 +23,17 @@ export const CONTROL = {
   ARRIVED: 2,
   /** Set to 1 by the worker once it is ready for jobs. */
   READY: 4,
+  /** The last job whose finishing work the worker claimed (or -1: the main thread took it). */
+  FINISH: 5,
   /** Job parameters start here (see PARAM). */
   PARAMS: 8,
   SLOTS: 32,
 } as const;
 
-/** Job parameters, relative to CONTROL.PARAMS. Pointers are byte offsets into the heap; -1 is none. */
+/**
+ * Job parameters, relative to CONTROL.PARAMS. Pointers are byte offsets into the heap, stored as
+ * int32: past 2 GB they read as negative, which wasm takes as the same address; -1 is none.
+ */
 export const PARAM = {
   // both: gates [T*B, 4U] and c_{-1} .. c_{T-1} [(T+1)*B, U] (forward: out; backward: in), and
   // h_{t-1} for every step, transposed: [U, T*B] (forward: writes columns B ..; backward: in)
@@ -48,6 +53,9 @@ export const PARAM = {
 
 export const JOB_KIND = { FORWARD: 1, BACKWARD: 2 } as const;
 
+/** How runSteps ended: this thread's part only, both parts (the other was cancelled), or cancelled. */
+export type StepsOutcome = 'own part' | 'both parts' | 'cancelled';
+
 export type Gemm = (a: number, lda: number, b: number, c: number, ldc: number, m: number, k: number, n8: number, accumulate: number) => void;
 
 /** What lstmKernels.wat exports; every pointer and stride is in bytes (see lstmKernels.wat). */
@@ -62,14 +70,23 @@ export interface LstmKernels {
 export interface LstmHalves {
   /**
    * Runs this thread's part of the posted job's steps. `waitForPeer(n)` returns once the other
-   * thread reached barrier n, or false if it never will; then this thread runs both parts from
-   * that step on. With `waitForPeer` null this thread runs both parts. Returns true if it did.
+   * thread reached barrier n, or false once it has cancelled the other thread there (see cancel);
+   * then this thread runs both parts from that step on. With `waitForPeer` null this thread runs
+   * both parts. Stops at once if this thread's own part was cancelled.
    */
-  runSteps(part: number, waitForPeer: ((barrier: number) => boolean) | null): boolean;
+  runSteps(part: number, waitForPeer: ((barrier: number) => boolean) | null): StepsOutcome;
   /** A part's work after the last step: in a backward job, its columns of dR, and of dh0 = dz_0 R^T when the job ends at step 0. */
   finish(part: number): void;
-  /** Marks barrier n as reached by `part` and wakes the other thread if it sleeps on it. */
-  arrive(part: number, barrier: number): void;
+  /**
+   * Marks barrier n as reached by `part` and wakes the other thread if it sleeps on it; false if
+   * `part` was cancelled instead. Barriers are numbered without gaps, so `part` was at n - 1.
+   */
+  arrive(part: number, barrier: number): boolean;
+  /**
+   * Stops `part` from going past barrier n if it has not reached it yet (true); false if it
+   * has. A cancelled part finds out when it arrives, and runs no further step of the job.
+   */
+  cancel(part: number, barrier: number): boolean;
   /** Waits until `part` reached barrier n: spins briefly, then sleeps; false after timeoutMs. */
   waitFor(part: number, barrier: number, timeoutMs: number): boolean;
 }
@@ -80,20 +97,29 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
   const p = new Int32Array(slots.SLOTS);
   const SPINS = 20000;
 
-  const forwardStep = (part: number, t: number): void => {
+  /**
+   * A cancelled worker may still be inside the step it had begun, and stops at its next row. So
+   * that its last writes cannot spoil later steps, a thread running the other part as well keeps
+   * that part's scratch (pre-activations, dh columns) in its own: `scratch` is the part whose
+   * scratch a step uses, and only a part running with its own scratch looks for cancellation.
+   */
+  const cancelled = (part: number, scratch: number): boolean => part === scratch && Atomics.load(control, slots.ARRIVED + part) === -2;
+
+  const forwardStep = (part: number, t: number, scratch: number): void => {
     const batch = p[params.BATCH];
     const units = p[params.UNITS];
     const half = units >> 1;
     const zWidth = 2 * units;
-    const z = part === 0 ? p[params.Z0] : p[params.Z1];
+    const z = scratch === 0 ? p[params.Z0] : p[params.Z1];
     const a = t === 0 ? p[params.H0] : p[params.H_ALL] + (t - 1) * batch * units * 4;
     gemm(a, units * 4, part === 0 ? p[params.R0] : p[params.R1], z, zWidth * 4, batch, units, zWidth >> 3, 0);
     const ids = p[params.IDS];
     const rows = p[params.STEPS] * batch;
     const first = part * half * 4; // bytes
     for (let b = 0; b < batch; b++) {
+      if (cancelled(part, scratch)) return;
       const n = t * batch + b;
-      const xRow = ids >= 0 ? i32[(ids >> 2) + n] : n;
+      const xRow = ids !== -1 ? i32[(ids >>> 2) + n] : n;
       // h_t is h_{t'-1} for t' = t + 1: column (t + 1) * B + b of hT
       const hT = t + 1 < p[params.STEPS] ? p[params.H_T] + (part * half * rows + n + batch) * 4 : -1;
       cellForward(
@@ -103,12 +129,12 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
     }
   };
 
-  /** dh (this part's columns) = dz of a step x R^T. */
-  const dhProduct = (part: number, dzBytes: number): void => {
+  /** dh for a part's units = dz of a step x R^T, written into the dh columns of part `into`. */
+  const dhProduct = (part: number, dzBytes: number, into: number): void => {
     const batch = p[params.BATCH];
     const units = p[params.UNITS];
     const half = units >> 1;
-    gemm(dzBytes, units * 16, part === 0 ? p[params.RT0] : p[params.RT1], p[params.DH] + part * half * 4, units * 4, batch, 4 * units, half >> 3, 0);
+    gemm(dzBytes, units * 16, part === 0 ? p[params.RT0] : p[params.RT1], p[params.DH] + into * half * 4, units * 4, batch, 4 * units, half >> 3, 0);
   };
 
   /** Where dz of step t is while steps t - 1 and t - 2 run. */
@@ -116,12 +142,12 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
   /** Where dc of step t is, likewise: a step never overwrites what it reads, so it can be run again. */
   const dcOf = (t: number): number => p[params.DC] + (t & 1) * p[params.BATCH] * p[params.UNITS] * 4;
 
-  const backwardStep = (part: number, t: number): void => {
+  const backwardStep = (part: number, t: number, scratch: number): void => {
     const batch = p[params.BATCH];
     const units = p[params.UNITS];
     const half = units >> 1;
     const last = t === p[params.STEPS] - 1;
-    if (!last) dhProduct(part, dzBytesOf(t + 1));
+    if (!last) dhProduct(part, dzBytesOf(t + 1), scratch);
     const ids = p[params.IDS];
     const dTable = p[params.D_TABLE];
     const dzOut = p[params.DZ_OUT];
@@ -131,15 +157,17 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
     const chunkRows = (p[params.T_END] - p[params.T_START]) * batch;
     const panelStride = chunkRows * 32;
     const panels = p[params.DZ_PANELS] + (part * half >> 3) * panelStride;
+    const dh = p[params.DH] + scratch * half * 4;
     for (let b = 0; b < batch; b++) {
+      if (cancelled(part, scratch)) return;
       const n = t * batch + b;
       const row = b * units * 4 + first;
       cellBackward(
         p[params.GATES] + n * units * 16 + first, p[params.C_ALL] + n * units * 4 + first, p[params.C_ALL] + (n + batch) * units * 4 + first,
-        p[params.DY] + n * units * 4 + first, p[params.DH] + row, dcOf(t + 1) + row, dcOf(t) + row, last ? 1 : 0,
-        dz + b * units * 16 + first, dzOut >= 0 ? dzOut + n * units * 16 + first : -1,
+        p[params.DY] + n * units * 4 + first, dh + b * units * 4, dcOf(t + 1) + row, dcOf(t) + row, last ? 1 : 0,
+        dz + b * units * 16 + first, dzOut !== -1 ? dzOut + n * units * 16 + first : -1,
         panels + ((t - p[params.T_START]) * batch + b) * 32, panelStride, units * chunkRows * 4,
-        dTable >= 0 ? dTable + i32[(ids >> 2) + n] * units * 16 + first : -1, units * 4, half);
+        dTable !== -1 ? dTable + i32[(ids >>> 2) + n] * units * 16 + first : -1, units * 4, half);
     }
   };
 
@@ -157,23 +185,24 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
       let alone = waitForPeer === null;
       for (let k = 0; k < count; k++) {
         const t = forward ? first + k : first - k;
-        step(part, t);
+        step(part, t, part);
         if (alone) {
-          step(1 - part, t);
+          step(1 - part, t, part);
           continue;
         }
         const barrier = p[params.BARRIER_BASE] + k;
-        halves.arrive(part, barrier);
+        if (!halves.arrive(part, barrier)) return 'cancelled';
         if (!(waitForPeer as (barrier: number) => boolean)(barrier)) {
-          // The other thread stopped answering: its part of this step and of every later step is
-          // done here. A step only writes what it does not read, so running it twice is harmless,
-          // except for the table gradient it adds dz into: a worker stalled for the whole timeout
-          // inside a backward step (never observed) would have that step's dz counted twice.
+          // The other thread was cancelled before reaching this barrier: it runs no further step
+          // (see `cancelled`), and its part of this step and of every later one is done here. A
+          // step writes nothing it reads, so running it again is harmless, except for the table
+          // gradient it adds dz into: a worker that stalled for the whole timeout inside a
+          // backward step (never observed) has the rows it had done counted twice.
           alone = true;
-          step(1 - part, t);
+          step(1 - part, t, part);
         }
       }
-      return alone;
+      return alone ? 'both parts' : 'own part';
     },
     finish(part) {
       if (p[params.KIND] !== 2) return;
@@ -188,11 +217,16 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
         gemm(hT, p[params.STEPS] * batch * 4, p[params.DZ_PANELS] + (column >> 3) * chunkRows * 32,
           p[params.D_R] + column * 4, units * 16, units, chunkRows, half >> 3, p[params.ACCUMULATE]);
       }
-      if (p[params.T_START] === 0) dhProduct(part, dzBytesOf(0));
+      if (p[params.T_START] === 0) dhProduct(part, dzBytesOf(0), part);
     },
     arrive(part, barrier) {
-      Atomics.store(control, slots.ARRIVED + part, barrier);
+      if (Atomics.compareExchange(control, slots.ARRIVED + part, barrier - 1, barrier) !== barrier - 1) return false;
       Atomics.notify(control, slots.ARRIVED + part);
+      return true;
+    },
+    cancel(part, barrier) {
+      // -2: below every barrier number, and never barrier - 1 for the part's next arrival.
+      return Atomics.compareExchange(control, slots.ARRIVED + part, barrier - 1, -2) === barrier - 1;
     },
     waitFor(part, barrier, timeoutMs) {
       const slot = slots.ARRIVED + part;

@@ -157,7 +157,8 @@
 
   ;; One batch row, n units (a multiple of 4). Gate blocks i, f, g, o are $xGate bytes apart in x
   ;; and gates, $zGate bytes apart in z (= x's projection + h R). Writes gates, c, h and, with
-  ;; $hT >= 0, h into a column of h transposed (rows $hTStride bytes apart).
+  ;; $hT other than -1, h into a column of h transposed (rows $hTStride bytes apart). Heap offsets
+  ;; may pass 2^31, so -1 (never a float's address) means none.
   (func (export "cellForward") (param $x i32) (param $z i32) (param $cPrev i32) (param $cNext i32) (param $h i32)
     (param $gates i32) (param $hT i32) (param $hTStride i32) (param $xGate i32) (param $zGate i32) (param $n i32)
     (local $o i32) (local $end i32) (local $xo i32) (local $zo i32) (local $go i32)
@@ -191,7 +192,7 @@
         (v128.store (local.get $go) (local.get $og))
         (v128.store (i32.add (local.get $cNext) (local.get $o)) (local.get $c))
         (v128.store (i32.add (local.get $h) (local.get $o)) (local.get $hv))
-        (if (i32.ge_s (local.get $hT) (i32.const 0))
+        (if (i32.ne (local.get $hT) (i32.const -1))
           (then
             (f32.store (local.get $hT) (f32x4.extract_lane 0 (local.get $hv)))
             (local.set $hT (i32.add (local.get $hT) (local.get $hTStride)))
@@ -253,7 +254,7 @@
         (v128.store (local.get $a) (local.get $dg))
         (local.set $a (i32.add (local.get $a) (local.get $gate)))
         (v128.store (local.get $a) (local.get $do))
-        (if (i32.ge_s (local.get $dzOut) (i32.const 0))
+        (if (i32.ne (local.get $dzOut) (i32.const -1))
           (then
             (local.set $a (i32.add (local.get $dzOut) (local.get $o)))
             (v128.store (local.get $a) (local.get $di))
@@ -273,7 +274,7 @@
         (v128.store (local.get $p) (local.get $dg))
         (local.set $p (i32.add (local.get $p) (local.get $gatePanels)))
         (v128.store (local.get $p) (local.get $do))
-        (if (i32.ge_s (local.get $table) (i32.const 0))
+        (if (i32.ne (local.get $table) (i32.const -1))
           (then
             (local.set $a (i32.add (local.get $table) (local.get $o)))
             (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (local.get $di)))

@@ -36,7 +36,7 @@ export function lstmKernelsModule(options: { fused: boolean } = { fused: true })
 
 // The worker runs createLstmHalves from its source text. tsx (the tests' loader) compiles with
 // esbuild's keepNames, which wraps inner functions in calls to a module-level __name helper.
-const WORKER_SOURCE = `
+export const WORKER_SOURCE = `
 const __name = (f) => f;
 const { workerData } = require('node:worker_threads');
 const { memory, module, control, params, slots } = workerData;
@@ -53,7 +53,9 @@ for (;;) {
   if (job < 0) break;
   if (job === seen) continue;
   seen = job;
-  halves.runSteps(1, (barrier) => halves.waitFor(0, barrier, Infinity));
+  const outcome = halves.runSteps(1, (barrier) => halves.waitFor(0, barrier, Infinity));
+  // Cancelled, or the main thread took over the finishing work: this worker is done for good.
+  if (outcome === 'cancelled' || Atomics.compareExchange(ctl, slots.FINISH, job - 1, job) !== job - 1) break;
   halves.finish(1);
   Atomics.store(ctl, slots.DONE, job);
   Atomics.notify(ctl, slots.DONE);
@@ -108,11 +110,27 @@ export class LstmThreads {
     this.job++;
     Atomics.store(this.control, CONTROL.JOB, this.job);
     Atomics.notify(this.control, CONTROL.JOB);
-    const alone = this.halves.runSteps(0, (barrier) => this.halves.waitFor(1, barrier, this.peerTimeoutMs));
-    this.halves.finish(0);
-    if (alone || !this.waitForJobDone()) {
-      this.halves.finish(1);
+    try {
+      const outcome = this.halves.runSteps(0, (barrier) =>
+        this.halves.waitFor(1, barrier, this.peerTimeoutMs) || !this.halves.cancel(1, barrier));
+      this.halves.finish(0);
+      if (outcome === 'both parts') {
+        this.halves.finish(1);
+        this.stopWorker();
+      } else if (!this.waitForJobDone(this.peerTimeoutMs)) {
+        if (Atomics.compareExchange(this.control, CONTROL.FINISH, this.job - 1, -1) === this.job - 1) {
+          // The worker never started its finishing work, and now never will.
+          this.halves.finish(1);
+          this.stopWorker();
+        } else {
+          // It is doing it: wait, since doing it here too would add dR twice.
+          this.waitForJobDone(Infinity);
+        }
+      }
+    } catch (error) {
+      // A worker left inside this job would run its remaining steps alongside the next job.
       this.stopWorker();
+      throw error;
     }
   }
 
@@ -120,14 +138,14 @@ export class LstmThreads {
     this.stopWorker();
   }
 
-  private waitForJobDone(): boolean {
-    const deadline = Date.now() + this.peerTimeoutMs;
+  private waitForJobDone(timeoutMs: number): boolean {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const done = Atomics.load(this.control, CONTROL.DONE);
       if (done === this.job) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      Atomics.wait(this.control, CONTROL.DONE, done, left);
+      Atomics.wait(this.control, CONTROL.DONE, done, Math.min(left, 2 ** 31 - 1));
     }
   }
 
