@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';
 import { gatherRows } from './kernels/rows';
-import { FusedSequence, twoThreadLstmAvailable, twoThreadSequence } from './lstmTwoThreads';
+import { FusedSequence, twoThreadSequence } from './lstmTwoThreads';
 
 // A type alias so tf.tidy accepts it as a TensorContainer.
 export type LstmState = {
@@ -141,9 +141,7 @@ export function setGradientChunkRows(rows: number): void {
 function fusedSequence(
   x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
 ): FusedSequence {
-  return twoThreadLstmAvailable(r.shape[0])
-    ? twoThreadSequence(x, ids, r, h0, c0, steps, save, chunkRows)
-    : oneThreadSequence(x, ids, r, h0, c0, steps, save);
+  return twoThreadSequence(x, ids, r, h0, c0, steps, save, chunkRows) ?? oneThreadSequence(x, ids, r, h0, c0, steps, save);
 }
 
 /**

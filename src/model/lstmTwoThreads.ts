@@ -26,10 +26,6 @@ function runnerFor(units: number): { heap: WasmHeap; threads: LstmThreads } | nu
   return heap && threads ? { heap, threads } : null;
 }
 
-export function twoThreadLstmAvailable(units: number): boolean {
-  return runnerFor(units) !== null;
-}
-
 /** How many threads the loop uses now (0 when it cannot run), for tests and benchmarks. */
 export function twoThreadLstmThreads(units: number): number {
   return runnerFor(units)?.threads.threads ?? 0;
@@ -49,15 +45,16 @@ export interface FusedSequence {
 }
 
 /**
- * Same contract as lstm.ts' fusedSequence. Call only when twoThreadLstmAvailable(units).
+ * Same contract as lstm.ts' fusedSequence; null (and nothing done) where the two-thread loop
+ * cannot run this layer.
  * @param chunkRows rows of dz kept (as gemm panels) at a time for the recurrent kernel's gradient
  */
 export function twoThreadSequence(
   x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number,
   save: tf.GradSaveFunc, chunkRows: number,
-): FusedSequence {
+): FusedSequence | null {
   const runner = runnerFor(r.shape[0]);
-  if (!runner) throw new Error('the two-thread LSTM loop is not available here');
+  if (!runner) return null;
   const { heap, threads } = runner;
   const [batch, units] = h0.shape;
   const width = 4 * units;

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Gemm, packRecurrentKernel, packRecurrentKernelTransposed } from '../../src/model/kernels/lstmHalves';
 import { lstmKernelsModule } from '../../src/model/kernels/lstmThreads';
+import { SeededRandom } from '../../src/util/random';
 
 const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
 const heap = new Float32Array(memory.buffer);
@@ -12,11 +13,8 @@ function instantiate(module: WebAssembly.Module | null): Gemm {
 
 /** Deterministic values in [-1, 1). */
 function fill(at: number, count: number, seed: number): void {
-  let s = seed;
-  for (let i = 0; i < count; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    heap[at + i] = s / 1073741824 - 1;
-  }
+  const rng = new SeededRandom(seed);
+  for (let i = 0; i < count; i++) heap[at + i] = 2 * rng.next() - 1;
 }
 
 describe('gemm (wasm SIMD, packed panels)', () => {
