@@ -1,0 +1,49 @@
+/**
+ * The completion engine in this process, behind the same CompletionModel interface the extension's
+ * inference client has: `charm complete` and the keystroke benchmark drive CompletionService with
+ * it, so they give exactly what the extension would show, without a child process.
+ */
+import type { BackendChoice } from '../../model/backend';
+import type { CancelToken } from '../completion/cancellation';
+import type { CompletionModel } from '../completion/completionService';
+import type { CompletionReply } from '../ipc/inferenceClient';
+import type { CompleteRequest } from '../protocol';
+import { EngineOptions, InferenceEngine } from './inferenceEngine';
+import { loadForInference } from './modelLoader';
+
+export interface LocalModelOptions {
+  /** A checkpoint root or folder; undefined: no neural model. */
+  modelDir?: string;
+  backend?: BackendChoice;
+  /** Engine tuning (the benchmark's ablation); defaults are what the extension uses. */
+  engine?: Partial<EngineOptions>;
+}
+
+export class LocalCompletionModel implements CompletionModel {
+  private constructor(readonly engine: InferenceEngine) {}
+
+  static async open(options: LocalModelOptions): Promise<LocalCompletionModel> {
+    if (!options.modelDir) throw new Error('LocalCompletionModel: a model folder is needed');
+    const loaded = await loadForInference(options.modelDir, options.backend ?? 'auto');
+    return new LocalCompletionModel(new InferenceEngine(loaded, options.engine));
+  }
+
+  get ready(): boolean {
+    return true;
+  }
+
+  async complete(req: Omit<CompleteRequest, 'type' | 'id'>, token: CancelToken): Promise<CompletionReply | undefined> {
+    const started = performance.now();
+    const r = await this.engine.complete({ type: 'complete', id: 0, ...req }, () => token.isCancellationRequested);
+    if (!r) return undefined;
+    return { text: r.text, logProbs: r.logProbs, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy };
+  }
+
+  forget(doc: string): void {
+    this.engine.forget(doc);
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}
