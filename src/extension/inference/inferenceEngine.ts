@@ -15,13 +15,19 @@ export interface CompletionResult extends Decoded {
 }
 
 export interface EngineOptions {
+  /** Which models give the next character's distribution (the benchmark's ablation). */
+  mixture: 'lstm' | 'ngram' | 'mix';
+  /** Candidates kept while searching for the most probable continuation (1 = greedy). */
+  beam: number;
+  /** 'expected': the prefix that saves the most keystrokes in expectation; 'longest': the longest prefix whose joint probability stays above the threshold. */
+  decision: 'expected' | 'longest';
   /** Typed characters fed to a remembered state before re-priming from the window is cheaper. */
   maxAdvance: number;
   maxDocuments: number;
   maxPerDocument: number;
 }
 
-const DEFAULTS: EngineOptions = { maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24 };
+const DEFAULTS: EngineOptions = { mixture: 'mix', beam: 4, decision: 'expected', maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24 };
 
 export class InferenceEngine {
   private readonly states: StateCache<StepState>;

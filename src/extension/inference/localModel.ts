@@ -15,6 +15,11 @@ export interface LocalModelOptions {
   /** A checkpoint root or folder; undefined: no neural model. */
   modelDir?: string;
   backend?: BackendChoice;
+  /**
+   * Files and folders the workspace memory (n-gram) learns, read with the training corpus rules:
+   * the same paths the model was trained on. Undefined: none.
+   */
+  corpusPaths?: string[];
   /** Engine tuning (the benchmark's ablation); defaults are what the extension uses. */
   engine?: Partial<EngineOptions>;
 }
