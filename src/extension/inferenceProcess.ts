@@ -47,7 +47,7 @@ function load(root: string, backend: Extract<HostToInference, { type: 'load' }>[
     try {
       const loaded = await loadWithRetry(root, backend);
       if (engine) retired.push(engine);
-      engine = new InferenceEngine(loaded);
+      engine = new InferenceEngine({ lstm: loaded });
       const p = loaded.meta.progress;
       engineInfo = {
         dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
@@ -86,7 +86,7 @@ async function run(req: Work, current: InferenceEngine): Promise<void> {
   if (req.type === 'complete') {
     const r = await current.complete(req, cancelled);
     if (!r) return send({ type: 'dropped', id: req.id, reason: 'cancelled' });
-    send({ type: 'completion', id: req.id, text: r.text, logProbs: r.logProbs, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy });
+    send({ type: 'completion', id: req.id, text: r.text, logProbs: r.logProbs, next: r.next, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy });
   } else if (req.type === 'generate') {
     let lastReport = 0;
     const r = await current.generate(req, cancelled, (chars) => {

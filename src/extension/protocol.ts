@@ -64,15 +64,17 @@ export interface CompleteRequest {
   id: number;
   /** Identifies the document (its URI); states and staleness are per document. */
   doc: string;
-  /** Up to `contextChars` characters before the cursor, as in the document (CRLF kept). */
+  /** Text before the cursor (up to BEFORE_CHARS), as in the document (CRLF kept). */
   window: string;
+  /** The LSTM primes from this many characters before the cursor after a jump. */
+  contextChars: number;
   /** The cursor's offset in the document, to recognise one typed character. */
   offset: number;
   maxChars: number;
   stopAtNewline: boolean;
   temperature: number;
   seed: number;
-  /** Stop where the model becomes unsure: see DecodeOptions.minConfidence. */
+  /** Continuations less likely than this (joint probability, 0..1) are not explored. */
   minConfidence: number;
 }
 
@@ -118,7 +120,7 @@ export type InferenceToHost =
   | { type: 'loaded'; info: LoadedInfo }
   | { type: 'noModel'; message: string }
   | { type: 'loadFailed'; message: string }
-  | { type: 'completion'; id: number; text: string; logProbs: number[]; reuse: StateReuse; ms: number; stoppedBy: 'length' | 'newline' | 'unsure' }
+  | { type: 'completion'; id: number; text: string; logProbs: number[]; next: string; reuse: StateReuse; ms: number; stoppedBy: 'length' | 'newline' | 'unsure' }
   | { type: 'generated'; id: number; text: string; meanLogProb: number }
   | { type: 'progress'; id: number; chars: number; total: number }
   | { type: 'samples'; id: number; samples: { temperature: number; text: string }[] }
@@ -165,7 +167,7 @@ const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
   loaded: { info: 'object' },
   noModel: { message: 'string' },
   loadFailed: { message: 'string' },
-  completion: { id: 'number', text: 'string', logProbs: 'array', reuse: 'string', ms: 'number', stoppedBy: 'string' },
+  completion: { id: 'number', text: 'string', logProbs: 'array', next: 'string', reuse: 'string', ms: 'number', stoppedBy: 'string' },
   generated: { id: 'number', text: 'string', meanLogProb: 'number' },
   progress: { id: 'number', chars: 'number', total: 'number' },
   samples: { id: 'number', samples: 'array' },
@@ -176,7 +178,7 @@ const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
 const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
   load: { root: 'string', backend: 'string' },
   unload: {},
-  complete: { id: 'number', doc: 'string', window: 'string', offset: 'number', maxChars: 'number', stopAtNewline: 'boolean', temperature: 'number', seed: 'number', minConfidence: 'number' },
+  complete: { id: 'number', doc: 'string', window: 'string', contextChars: 'number', offset: 'number', maxChars: 'number', stopAtNewline: 'boolean', temperature: 'number', seed: 'number', minConfidence: 'number' },
   generate: { id: 'number', prompt: 'string', length: 'number', temperature: 'number', seed: 'number?' },
   samples: { id: 'number', prime: 'string', temperatures: 'array', length: 'number' },
   cancel: { id: 'number' },

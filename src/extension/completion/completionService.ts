@@ -1,7 +1,7 @@
 /**
  * The inline-completion pipeline without VS Code: language switch, cache by document version and
  * position, the suggestion being typed through, debounce, newest-request-wins, the model call
- * (cancelled with the editor's token), then trimming and the confidence threshold.
+ * (cancelled with the editor's token), then trimming and the decision of how much to show.
  * host/inlineProvider.ts adapts it to vscode.InlineCompletionItemProvider; the benchmark drives it
  * directly.
  */
@@ -13,6 +13,7 @@ import { CancelToken, delay } from './cancellation';
 import { isLanguageEnabled } from './languages';
 import { LatestRequests } from './latestRequests';
 import { Lru } from './lru';
+import { decide, Decision, DecisionRule } from './decision';
 import { DropReason, trimCompletion } from './trimming';
 import { TypeThrough } from './typeThrough';
 
@@ -23,7 +24,7 @@ export interface CompletionInput {
   languageId: string;
   /** Cursor offset in the document. */
   offset: number;
-  /** Up to contextChars characters before the cursor. */
+  /** Text before the cursor (up to BEFORE_CHARS: see input.ts). */
   window: string;
   linePrefix: string;
   lineSuffix: string;
@@ -41,8 +42,14 @@ export interface CompletionModel {
 }
 
 export type Outcome =
+  /** `confidence`: the probability that the suggestion is right (model suggestions only). */
   | { kind: 'suggestion'; text: string; source: 'cache' | 'typed-through' | 'model'; confidence?: number; reply?: CompletionReply }
-  | { kind: 'none'; why: 'disabled' | 'language-off' | 'no-model' | 'cancelled' | 'stale' | 'cached-none' | DropReason; model?: string };
+  | { kind: 'none'; why: 'disabled' | 'language-off' | 'no-model' | 'cancelled' | 'stale' | 'cached-none' | 'unsure' | DropReason; model?: string };
+
+export interface ServiceOptions {
+  /** How much of a continuation to show (the benchmark compares rules). */
+  decision: DecisionRule;
+}
 
 const CACHE_SIZE = 256;
 
@@ -51,7 +58,11 @@ export class CompletionService {
   private readonly latest = new LatestRequests();
   private readonly typeThrough = new TypeThrough();
 
-  constructor(private readonly model: CompletionModel, private readonly settings: () => InlineSettings) {}
+  constructor(
+    private readonly model: CompletionModel,
+    private readonly settings: () => InlineSettings,
+    private readonly options: ServiceOptions = { decision: 'expected' },
+  ) {}
 
   async provide(input: CompletionInput, token: CancelToken): Promise<Outcome> {
     const s = this.settings();
@@ -66,8 +77,8 @@ export class CompletionService {
     const rest = this.typeThrough.match(input.doc, input.offset, input.window);
     if (rest !== undefined) {
       const trimmed = trimCompletion(
-        { text: rest, logProbs: Array.from(rest, () => 0), linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
-        { maxLength: s.maxLength, multiline: s.multiline, minConfidence: 0 },
+        { text: rest, linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
+        { maxLength: s.maxLength, multiline: s.multiline },
       );
       if ('text' in trimmed) {
         const outcome: Outcome = { kind: 'suggestion', text: this.withEol(trimmed.text, input.eol), source: 'typed-through' };
@@ -84,6 +95,7 @@ export class CompletionService {
       const reply = await this.model.complete({
         doc: input.doc,
         window: input.window,
+        contextChars: s.contextChars,
         offset: input.offset,
         maxChars: s.maxLength,
         stopAtNewline: !s.multiline || textAfter,
@@ -96,21 +108,22 @@ export class CompletionService {
       if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };
       if (!reply) return { kind: 'none', why: 'cancelled' };
       const trimmed = trimCompletion(
-        { text: reply.text, logProbs: reply.logProbs, linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
-        { maxLength: s.maxLength, multiline: s.multiline, minConfidence: s.minConfidence },
+        { text: reply.text, linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
+        { maxLength: s.maxLength, multiline: s.multiline },
       );
-      if (!('text' in trimmed)) {
+      const shown = 'text' in trimmed ? this.decideOn(trimmed.text, reply, s.minConfidence) : undefined;
+      if (!shown) {
         // What the model said, for the log: why nothing shows is the first question users ask.
         // Nothing left because the model stopped where it became unsure: say so.
-        const why = trimmed.dropped === 'empty' && reply.stoppedBy === 'unsure' ? 'unsure' : trimmed.dropped;
+        const why = !('dropped' in trimmed) || (trimmed.dropped === 'empty' && reply.stoppedBy === 'unsure') ? 'unsure' : trimmed.dropped;
         const none: Outcome = { kind: 'none', why, model: reply.text };
         this.cache.set(key, none);
         this.typeThrough.forget(input.doc);
         return none;
       }
-      const outcome: Outcome = { kind: 'suggestion', text: this.withEol(trimmed.text, input.eol), source: 'model', confidence: trimmed.confidence, reply };
+      const outcome: Outcome = { kind: 'suggestion', text: this.withEol(shown.text, input.eol), source: 'model', confidence: shown.probability, reply };
       this.cache.set(key, outcome);
-      this.typeThrough.remember(input.doc, input.offset, input.window, trimmed.text);
+      this.typeThrough.remember(input.doc, input.offset, input.window, shown.text);
       return outcome;
     } finally {
       this.latest.end(input.doc, ticket);
@@ -128,6 +141,14 @@ export class CompletionService {
     this.cache.deleteWhere((k) => k.startsWith(`${doc}\u0000`));
     this.typeThrough.forget(doc);
     this.latest.forget(doc);
+  }
+
+  /** The part of the trimmed continuation worth showing, if any. */
+  private decideOn(text: string, reply: CompletionReply, minProbability: number): Decision | undefined {
+    // Trimming keeps a prefix on one line: the character after it is the continuation's next one.
+    const rest = reply.text.startsWith(text) ? reply.text.slice(text.length) : '';
+    const next = rest !== '' ? rest : reply.text === text ? reply.next : '';
+    return decide({ text, logProbs: reply.logProbs, next: Array.from(next)[0] ?? '' }, minProbability, this.options.decision);
   }
 
   private withEol(text: string, eol: '\n' | '\r\n'): string {

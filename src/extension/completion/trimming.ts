@@ -1,15 +1,13 @@
 /**
- * Turns what the model generated into what the editor shows: one line unless multiline is on,
+ * Turns what the model generated into what the editor may show: one line unless multiline is on,
  * at most maxLength characters, fitted to the text after the cursor, without trailing blanks, and
- * nothing at all when the model was unsure, when it would only repeat the next line, or when text
- * follows the cursor that a suggestion would collide with.
+ * nothing at all when it would only repeat the next line or when text follows the cursor that a
+ * suggestion would collide with. How much of the rest is worth showing is decision.ts's question.
  */
 
 export interface TrimInput {
   /** The generated text ('\n' line ends). */
   text: string;
-  /** Log-probability of each code point of `text`, in order. */
-  logProbs: readonly number[];
   /** The line before the cursor. */
   linePrefix: string;
   /** The rest of the line after the cursor. */
@@ -21,25 +19,19 @@ export interface TrimInput {
 export interface TrimRules {
   maxLength: number;
   multiline: boolean;
-  /** Minimum geometric-mean probability per character of the kept text, 0..1. */
-  minConfidence: number;
 }
 
-export type DropReason = 'empty' | 'text-after-cursor' | 'unsure' | 'repeats-next-line';
+export type DropReason = 'empty' | 'text-after-cursor' | 'repeats-next-line';
 
-export type TrimResult =
-  | { text: string; confidence: number }
-  | { dropped: DropReason; confidence?: number };
+export type TrimResult = { text: string } | { dropped: DropReason };
 
 /** Text after the cursor made only of these (and blanks) still allows a suggestion before it. */
 const CLOSERS = /^[\s)\]}>"'`;,.:]*$/;
 
 export function trimCompletion(input: TrimInput, rules: TrimRules): TrimResult {
   let chars = Array.from(input.text);
-  let probs = input.logProbs.slice(0, chars.length);
   const cut = (n: number) => {
     chars = chars.slice(0, n);
-    probs = probs.slice(0, n);
   };
 
   const suffix = input.lineSuffix;
@@ -69,15 +61,10 @@ export function trimCompletion(input: TrimInput, rules: TrimRules): TrimResult {
   // No trailing blanks, on any line.
   let text = chars.join('').replace(/[ \t]+(?=\n|$)/g, '');
   if (text.trim() === '') return { dropped: 'empty' };
-  const kept = Array.from(text).length;
-  // Blanks removed above are at the end of lines; the probabilities of the first `kept` code
-  // points are close enough to those of the kept text for a threshold.
-  const scored = probs.slice(0, Math.max(1, kept));
-  const confidence = Math.exp(scored.reduce((a, b) => a + b, 0) / scored.length);
 
   if (input.nextLine !== undefined && !textAfter) {
     const firstLine = (input.linePrefix + text.split('\n')[0]).trim();
-    if (firstLine !== '' && firstLine === input.nextLine.trim()) return { dropped: 'repeats-next-line', confidence };
+    if (firstLine !== '' && firstLine === input.nextLine.trim()) return { dropped: 'repeats-next-line' };
     if (rules.multiline && text.includes('\n')) {
       // Stop before a generated line that repeats the document's next line.
       const lines = text.split('\n');
@@ -85,6 +72,5 @@ export function trimCompletion(input: TrimInput, rules: TrimRules): TrimResult {
       if (repeat > 0) text = lines.slice(0, repeat).join('\n').replace(/\s+$/, '');
     }
   }
-  if (!(confidence >= rules.minConfidence)) return { dropped: 'unsure', confidence };
-  return { text, confidence };
+  return { text };
 }

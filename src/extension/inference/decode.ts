@@ -41,19 +41,13 @@ export interface DecodeOptions {
   /** End at the first newline (not included). */
   stopAtNewline: boolean;
   topK?: number;
-  /**
-   * 0..1: generation ends as soon as the running geometric-mean probability of the generated
-   * characters falls below this, and returns the longest prefix that stayed at or above it ('' if
-   * none). A suggestion is only shown when confident, so the unsure rest is never worth computing.
-   */
-  minConfidence?: number;
 }
 
 export interface Decoded {
   text: string;
   /** Log-probability (temperature 1) of each generated code point, in order. */
   logProbs: number[];
-  stoppedBy: 'length' | 'newline' | 'unsure';
+  stoppedBy: 'length' | 'newline';
 }
 
 /**
@@ -67,12 +61,8 @@ export async function decode(
   if (!state.logits) model.feed(codec.encode('\n'), state);
   const rng = new SeededRandom(options.seed);
   const choice = { temperature: options.temperature, topK: options.topK, bannedId: codec.unknownId };
-  const floor = options.minConfidence !== undefined && options.minConfidence > 0 ? Math.log(options.minConfidence) : -Infinity;
   let text = '';
   const logProbs: number[] = [];
-  let sum = 0;
-  /** Length of the text and of logProbs at the last point where the running mean was confident. */
-  let sure = { chars: 0, symbols: 0 };
   let steps = 0;
   while (text.length < options.maxChars) {
     if (++steps % SLICE === 0) {
@@ -83,13 +73,8 @@ export async function decode(
     const next = chooseNext(state.logits as Float32Array, choice, rng);
     const symbol = codec.decode([next.id]);
     if (options.stopAtNewline && symbol === '\n') return { text, logProbs, stoppedBy: 'newline' };
-    sum += next.logProb;
-    if (sum / (logProbs.length + 1) < floor) {
-      return { text: text.slice(0, sure.chars), logProbs: logProbs.slice(0, sure.symbols), stoppedBy: 'unsure' };
-    }
     text += symbol;
     logProbs.push(next.logProb);
-    sure = { chars: text.length, symbols: logProbs.length };
     model.step(next.id, state);
   }
   return { text, logProbs, stoppedBy: 'length' };

@@ -1,16 +1,21 @@
 /**
- * What the inference process does with a loaded model: completions with per-document states,
- * free generation, and samples for the model view. No IPC here (inferenceProcess.ts does that), so
- * the benchmark and the tests drive it directly.
+ * What the inference process does with what it has loaded: completions (the LSTM mixed with the
+ * workspace and document n-grams, per-document states), free generation and samples for the model
+ * view. No IPC here (inferenceProcess.ts does that), so the benchmark and the tests drive it directly.
+ * Either model may be missing: the n-gram answers before the first checkpoint exists.
  */
 import type { CompleteRequest, GenerateRequest, SamplesRequest, StateReuse } from '../protocol';
+import type { CharNgram } from '../../model/ngram';
 import { normalizeEol } from '../text';
 import { decode, Decoded, prime } from './decode';
+import { DocumentMemory } from './documentMemory';
 import type { LoadedModel } from './modelLoader';
+import { DEFAULT_WEIGHTS, MixtureWeights, NextCharModel } from './nextChar';
+import { searchContinuation, SearchResult } from './search';
 import { StateCache } from './stateCache';
 import { copyState, StepState } from '../../model/stepModel';
 
-export interface CompletionResult extends Decoded {
+export interface CompletionResult extends SearchResult {
   reuse: StateReuse;
 }
 
@@ -21,48 +26,83 @@ export interface EngineOptions {
   beam: number;
   /** 'expected': the prefix that saves the most keystrokes in expectation; 'longest': the longest prefix whose joint probability stays above the threshold. */
   decision: 'expected' | 'longest';
+  /** Learn the document being edited (the cache); off only for the ablation. */
+  documentCache: boolean;
+  weights: MixtureWeights;
+  /** n-gram order of the document cache. */
+  order: number;
   /** Typed characters fed to a remembered state before re-priming from the window is cheaper. */
   maxAdvance: number;
   maxDocuments: number;
   maxPerDocument: number;
 }
 
-const DEFAULTS: EngineOptions = { mixture: 'mix', beam: 4, decision: 'expected', maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  mixture: 'mix', beam: 4, decision: 'expected', documentCache: true, weights: DEFAULT_WEIGHTS, order: 8,
+  maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24,
+};
+
+/** What an engine completes with; at least one of the two. */
+export interface EngineModels {
+  lstm?: LoadedModel;
+  /** The workspace memory: an n-gram over the training corpus. */
+  corpus?: CharNgram;
+}
 
 export class InferenceEngine {
   private readonly states: StateCache<StepState>;
-  private readonly options: EngineOptions;
+  private readonly documents: DocumentMemory;
+  readonly options: EngineOptions;
+  private readonly next: NextCharModel;
 
-  constructor(readonly loaded: LoadedModel, options: Partial<EngineOptions> = {}) {
-    this.options = { ...DEFAULTS, ...options };
-    this.states = new StateCache<StepState>({ copy: copyState, maxDocuments: this.options.maxDocuments, maxPerDocument: this.options.maxPerDocument });
+  constructor(readonly models: EngineModels, options: Partial<EngineOptions> = {}) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+    const o = this.options;
+    const lstm = o.mixture !== 'ngram' && models.lstm ? { model: models.lstm.model, vocab: models.lstm.vocab } : null;
+    const corpus = o.mixture !== 'lstm' ? models.corpus ?? null : null;
+    this.next = new NextCharModel(lstm, corpus, o.weights, o.order);
+    this.states = new StateCache<StepState>({ copy: copyState, maxDocuments: o.maxDocuments, maxPerDocument: o.maxPerDocument });
+    this.documents = new DocumentMemory({ order: o.order, maxDocuments: o.maxDocuments, maxChars: 1 << 20 });
+  }
+
+  /** The loaded checkpoint, if any. */
+  get loaded(): LoadedModel | undefined {
+    return this.models.lstm;
   }
 
   /** Undefined when cancelled. */
   async complete(req: CompleteRequest, isCancelled: () => boolean): Promise<CompletionResult | undefined> {
-    const { model, vocab } = this.loaded;
-    const found = this.states.find(req.doc, req.window, req.offset, Math.min(this.options.maxAdvance, Math.floor(req.window.length / 2)));
-    let state: StepState;
-    let reuse: StateReuse;
-    if (found) {
-      state = found.state;
-      reuse = found.delta === '' ? 'hit' : 'advance';
-      if (found.delta !== '') model.feed(vocab.encode(normalizeEol(found.delta)), state);
-    } else {
-      state = model.zeroState();
-      reuse = 'prime';
-      if (!(await prime(model, vocab, state, req.window, isCancelled))) return undefined;
+    const o = this.options;
+    const window = req.window;
+    let reuse: StateReuse = 'hit';
+    let state: StepState | null = null;
+    if (this.next.lstm) {
+      const context = window.length > req.contextChars ? window.slice(-req.contextChars) : window;
+      const { model, vocab } = this.next.lstm as { model: LoadedModel['model']; vocab: LoadedModel['vocab'] };
+      const found = this.states.find(req.doc, context, req.offset, Math.min(o.maxAdvance, Math.floor(context.length / 2)));
+      if (found) {
+        state = found.state;
+        reuse = found.delta === '' ? 'hit' : 'advance';
+        if (found.delta !== '') model.feed(vocab.encode(normalizeEol(found.delta)), state);
+      } else {
+        state = model.zeroState();
+        reuse = 'prime';
+        if (!(await prime(model, vocab, state, context, isCancelled))) return undefined;
+      }
+      this.states.remember(req.doc, context, req.offset, copyState(state));
+      // An empty context starts as after a newline, as training text does.
+      if (!state.logits) model.feed(vocab.encode('\n'), state);
     }
-    this.states.remember(req.doc, req.window, req.offset, copyState(state));
-    const decoded = await decode(model, vocab, state, {
-      maxChars: req.maxChars, temperature: req.temperature, seed: req.seed, stopAtNewline: req.stopAtNewline,
-      minConfidence: req.minConfidence,
+    const document = o.documentCache && o.mixture !== 'lstm' ? this.documents.update(req.doc, window, req.offset) : null;
+    const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * o.order))));
+    const found = await searchContinuation(this.next, { lstm: state, history }, document, {
+      maxChars: req.maxChars, stopAtNewline: req.stopAtNewline, minProbability: req.minConfidence, beam: o.beam,
     }, isCancelled);
-    return decoded && { ...decoded, reuse };
+    return found && { ...found, reuse };
   }
 
   async generate(req: GenerateRequest, isCancelled: () => boolean, onProgress?: (chars: number) => void): Promise<Decoded | undefined> {
-    const { model, vocab } = this.loaded;
+    const { model, vocab } = this.neural();
     const state = model.zeroState();
     if (!(await prime(model, vocab, state, req.prompt, isCancelled))) return undefined;
     return decode(model, vocab, state, {
@@ -71,7 +111,7 @@ export class InferenceEngine {
   }
 
   async samples(req: SamplesRequest, isCancelled: () => boolean): Promise<{ temperature: number; text: string }[] | undefined> {
-    const { model, vocab } = this.loaded;
+    const { model, vocab } = this.neural();
     const primed = model.zeroState();
     if (!(await prime(model, vocab, primed, req.prime, isCancelled))) return undefined;
     const out: { temperature: number; text: string }[] = [];
@@ -87,10 +127,24 @@ export class InferenceEngine {
 
   forget(doc: string): void {
     this.states.forget(doc);
+    this.documents.forget(doc);
   }
 
   dispose(): void {
     this.states.clear();
-    this.loaded.model.dispose();
+    this.documents.clear();
+    this.models.lstm?.model.dispose();
   }
+
+  /** Generation needs the LSTM: the n-gram memory only completes. */
+  private neural(): LoadedModel {
+    if (!this.models.lstm) throw new Error('No trained model yet: generation needs a checkpoint (train first)');
+    return this.models.lstm;
+  }
+}
+
+function codePoints(text: string): number[] {
+  const out: number[] = [];
+  for (const ch of text) out.push(ch.codePointAt(0) as number);
+  return out;
 }

@@ -10,9 +10,10 @@ import type { CompletionReply } from '../ipc/inferenceClient';
 import type { CompleteRequest } from '../protocol';
 import { EngineOptions, InferenceEngine } from './inferenceEngine';
 import { loadForInference } from './modelLoader';
+import { buildWorkspaceMemory } from './workspaceMemory';
 
 export interface LocalModelOptions {
-  /** A checkpoint root or folder; undefined: no neural model. */
+  /** A checkpoint root or folder; undefined: the n-gram memory alone. */
   modelDir?: string;
   backend?: BackendChoice;
   /**
@@ -28,9 +29,10 @@ export class LocalCompletionModel implements CompletionModel {
   private constructor(readonly engine: InferenceEngine) {}
 
   static async open(options: LocalModelOptions): Promise<LocalCompletionModel> {
-    if (!options.modelDir) throw new Error('LocalCompletionModel: a model folder is needed');
-    const loaded = await loadForInference(options.modelDir, options.backend ?? 'auto');
-    return new LocalCompletionModel(new InferenceEngine(loaded, options.engine));
+    if (!options.modelDir && !options.corpusPaths?.length) throw new Error('LocalCompletionModel: give a model folder, a corpus, or both');
+    const lstm = options.modelDir ? await loadForInference(options.modelDir, options.backend ?? 'auto') : undefined;
+    const corpus = options.corpusPaths?.length ? (await buildWorkspaceMemory(options.corpusPaths)).ngram : undefined;
+    return new LocalCompletionModel(new InferenceEngine({ lstm, corpus }, options.engine));
   }
 
   get ready(): boolean {
@@ -41,7 +43,7 @@ export class LocalCompletionModel implements CompletionModel {
     const started = performance.now();
     const r = await this.engine.complete({ type: 'complete', id: 0, ...req }, () => token.isCancellationRequested);
     if (!r) return undefined;
-    return { text: r.text, logProbs: r.logProbs, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy };
+    return { text: r.text, logProbs: r.logProbs, next: r.next, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy };
   }
 
   forget(doc: string): void {

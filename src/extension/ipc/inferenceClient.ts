@@ -20,6 +20,8 @@ export type ModelState =
 export interface CompletionReply {
   text: string;
   logProbs: number[];
+  /** The most likely character after `text` ('' when unknown): whether `text` ends a token. */
+  next: string;
   reuse: StateReuse;
   ms: number;
   /** 'unsure': the model stopped where its confidence fell below the threshold. */
@@ -81,7 +83,7 @@ export class InferenceClient {
 
   async complete(req: Omit<CompleteRequest, 'type' | 'id'>, token: CancelToken): Promise<CompletionReply | undefined> {
     const reply = await this.request((id) => ({ type: 'complete', id, ...req }), token);
-    return reply?.type === 'completion' ? { text: reply.text, logProbs: reply.logProbs, reuse: reply.reuse, ms: reply.ms, stoppedBy: reply.stoppedBy } : undefined;
+    return reply?.type === 'completion' ? { text: reply.text, logProbs: reply.logProbs, next: reply.next, reuse: reply.reuse, ms: reply.ms, stoppedBy: reply.stoppedBy } : undefined;
   }
 
   /** Undefined when cancelled or no model; throws when the process reports an error. */

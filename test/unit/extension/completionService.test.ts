@@ -11,13 +11,13 @@ type Req = Parameters<CompletionModel['complete']>[0];
 class FakeModel implements CompletionModel {
   ready = true;
   calls: Req[] = [];
-  constructor(private readonly answer: (req: Req) => string, private readonly ms = 0, private readonly p = 0.9) {}
+  constructor(private readonly answer: (req: Req) => string, private readonly ms = 0, private readonly p = 0.99) {}
   complete(req: Req, token: Parameters<CompletionModel['complete']>[1]): Promise<CompletionReply | undefined> {
     this.calls.push(req);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         const text = this.answer(req);
-        resolve({ text, logProbs: Array.from(text, () => Math.log(this.p)), reuse: 'prime', ms: this.ms, stoppedBy: 'length' });
+        resolve({ text, logProbs: Array.from(text, () => Math.log(this.p)), next: '', reuse: 'prime', ms: this.ms, stoppedBy: 'length' });
       }, this.ms);
       token.onCancellationRequested(() => {
         clearTimeout(timer);
@@ -100,7 +100,8 @@ describe('CompletionService (inline completion pipeline)', () => {
   });
 
   it('a newer request arriving during the debounce makes the older one give up before the model call', async () => {
-    const model = new FakeModel(() => 'x');
+    // Two characters: a one-character suggestion saves nothing and is never shown.
+    const model = new FakeModel(() => 'xy');
     const s = new CompletionService(model, settings({ debounceMs: 30 }));
     const older = s.provide(input('a'), NEVER_CANCELLED);
     const newer = s.provide(input('ab'), NEVER_CANCELLED);

@@ -30,7 +30,6 @@ const codec = {
 };
 const never = () => false;
 const SURE_A = [0.001, 0.001, 0.9, 0.098];
-const UNSURE_B = [0.001, 0.3, 0.299, 0.4];
 const NEWLINE = [0.001, 0.9, 0.05, 0.049];
 
 describe('decode (sampling in the inference process)', () => {
@@ -46,19 +45,6 @@ describe('decode (sampling in the inference process)', () => {
     const { model, state } = scripted([SURE_A, SURE_A, NEWLINE, SURE_A]);
     const r = await decode(model, codec, state, { maxChars: 10, temperature: 0, seed: 1, stopAtNewline: true }, never);
     assert.deepEqual([r?.text, r?.stoppedBy], ['aa', 'newline']);
-  });
-
-  it('stops where the model becomes unsure and keeps the confident prefix', async () => {
-    // The first step primes with "\n": the script's first entry is the distribution after it.
-    const { model, state } = scripted([SURE_A, SURE_A, UNSURE_B, UNSURE_B, SURE_A]);
-    const r = await decode(model, codec, state, { maxChars: 10, temperature: 0, seed: 1, stopAtNewline: false, minConfidence: 0.8 }, never);
-    assert.deepEqual([r?.text, r?.stoppedBy, r?.logProbs.length], ['aa', 'unsure', 2]);
-  });
-
-  it('returns nothing at all when the first character is already unsure', async () => {
-    const { model, state } = scripted([UNSURE_B]);
-    const r = await decode(model, codec, state, { maxChars: 10, temperature: 0, seed: 1, stopAtNewline: false, minConfidence: 0.8 }, never);
-    assert.deepEqual([r?.text, r?.stoppedBy], ['', 'unsure']);
   });
 
   it('gives up (undefined) when cancelled, in priming and in sampling', async () => {

@@ -123,15 +123,15 @@ describe('child processes (forked)', function () {
       const state = await waitForState(client, 'ready');
       assert.equal(state.kind === 'ready' && state.info.dir, path.join(dir, 'model', 'best'));
       const window = TEXT.slice(0, 100);
-      const reply = await client.complete({ doc: 'a', window, offset: 100, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0 }, NEVER_CANCELLED);
+      const reply = await client.complete({ doc: 'a', window, offset: 100, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
       assert.ok(reply);
       assert.equal(reply.reuse, 'prime');
       assert.equal(reply.logProbs.length, Array.from(reply.text).length);
       assert.ok(!reply.text.includes('\n'));
       // The next character typed advances the remembered state by one step.
-      const next = await client.complete({ doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0 }, NEVER_CANCELLED);
+      const next = await client.complete({ doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
       assert.equal(next?.reuse, 'advance');
-      const same = await client.complete({ doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0 }, NEVER_CANCELLED);
+      const same = await client.complete({ doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
       assert.equal(same?.reuse, 'hit');
       assert.equal(same?.text, next?.text, 'greedy decoding from the same state gives the same text');
     });
@@ -155,7 +155,7 @@ describe('child processes (forked)', function () {
     });
 
     it('answers only the newest request of a document; older ones are dropped', async () => {
-      const req = (n: number) => ({ doc: 'b', window: TEXT.slice(0, n), offset: n, maxChars: 40, stopAtNewline: false, temperature: 0, seed: 1, minConfidence: 0 });
+      const req = (n: number) => ({ doc: 'b', window: TEXT.slice(0, n), offset: n, maxChars: 40, stopAtNewline: false, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 });
       // Occupy the process so the next requests wait in its queue.
       const busy = client.generate('the ', 3000, 1, NEVER_CANCELLED);
       const replies = await Promise.all([client.complete(req(50), NEVER_CANCELLED), client.complete(req(51), NEVER_CANCELLED), client.complete(req(52), NEVER_CANCELLED)]);
@@ -170,7 +170,7 @@ describe('child processes (forked)', function () {
       await waitForState(client, 'loading', 10_000);
       await waitForState(client, 'ready');
       assert.notEqual(client.pid, pid);
-      const reply = await client.complete({ doc: 'c', window: 'the quick ', offset: 10, maxChars: 10, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0 }, NEVER_CANCELLED);
+      const reply = await client.complete({ doc: 'c', window: 'the quick ', offset: 10, maxChars: 10, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
       assert.ok(reply);
     });
 

@@ -22,7 +22,7 @@ describe('message protocol', () => {
       { type: 'loaded', info: { dir: '/m/best', step: 1, bestValLoss: null, parameters: 10, backend: 'wasm', backendDetail: '', savedAt: '' } },
       { type: 'noModel', message: 'none' },
       { type: 'loadFailed', message: 'bad' },
-      { type: 'completion', id: 1, text: 'abc', logProbs: [-0.1, -0.2, -0.3], reuse: 'advance', ms: 1.5, stoppedBy: 'newline' },
+      { type: 'completion', id: 1, text: 'abc', logProbs: [-0.1, -0.2, -0.3], next: 'd', reuse: 'advance', ms: 1.5, stoppedBy: 'newline' },
       { type: 'generated', id: 2, text: 'x', meanLogProb: -1 },
       { type: 'progress', id: 2, chars: 16, total: 200 },
       { type: 'samples', id: 3, samples: [{ temperature: 0, text: 't' }] },
@@ -33,7 +33,7 @@ describe('message protocol', () => {
     const toInference: HostToInference[] = [
       { type: 'load', root: '/m', backend: 'wasm' },
       { type: 'unload' },
-      { type: 'complete', id: 1, doc: 'file:///a', window: 'abc', offset: 3, maxChars: 40, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0.25 },
+      { type: 'complete', id: 1, doc: 'file:///a', window: 'abc', contextChars: 128, offset: 3, maxChars: 40, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0.25 },
       { type: 'generate', id: 2, prompt: 'p', length: 200, temperature: 0.5 },
       { type: 'samples', id: 3, prime: '', temperatures: [0, 0.5], length: 100 },
       { type: 'cancel', id: 1 },

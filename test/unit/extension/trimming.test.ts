@@ -1,14 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { TrimInput, trimCompletion, TrimRules } from '../../../src/extension/completion/trimming';
 
-const RULES: TrimRules = { maxLength: 40, multiline: false, minConfidence: 0.25 };
-const sure = (text: string) => Array.from(text, () => Math.log(0.9));
+const RULES: TrimRules = { maxLength: 40, multiline: false };
 
 function trim(text: string, more: Partial<TrimInput> = {}, rules: Partial<TrimRules> = {}) {
-  return trimCompletion({ text, logProbs: sure(text), linePrefix: '', lineSuffix: '', ...more }, { ...RULES, ...rules });
+  return trimCompletion({ text, linePrefix: '', lineSuffix: '', ...more }, { ...RULES, ...rules });
 }
 
-describe('completion trimming and thresholds', () => {
+describe('completion trimming', () => {
   it('stops at the end of the line by default', () => {
     assert.equal((trim('return x;\n}') as { text: string }).text, 'return x;');
   });
@@ -27,23 +26,6 @@ describe('completion trimming and thresholds', () => {
     assert.equal((trim('foo   \n') as { text: string }).text, 'foo');
     assert.deepEqual(trim('   \nfoo'), { dropped: 'empty' });
     assert.deepEqual(trim(''), { dropped: 'empty' });
-  });
-
-  it('returns nothing rather than noise when the model is unsure', () => {
-    const text = 'qzx vv';
-    const unsure = trimCompletion({ text, logProbs: Array.from(text, () => Math.log(0.1)), linePrefix: '', lineSuffix: '' }, RULES);
-    assert.equal('dropped' in unsure && unsure.dropped, 'unsure');
-    assert.ok(Math.abs((unsure.confidence ?? 0) - 0.1) < 1e-9);
-    const ok = trimCompletion({ text, logProbs: Array.from(text, () => Math.log(0.1)), linePrefix: '', lineSuffix: '' }, { ...RULES, minConfidence: 0.05 });
-    assert.ok('text' in ok);
-  });
-
-  it('judges confidence on the kept part only', () => {
-    // Sure about "abc", then a newline and unsure characters that are cut away.
-    const text = 'abc\nxyz';
-    const logProbs = [...sure('abc'), Math.log(0.01), ...Array.from('xyz', () => Math.log(0.01))];
-    const r = trimCompletion({ text, logProbs, linePrefix: '', lineSuffix: '' }, RULES);
-    assert.ok('text' in r && r.text === 'abc' && Math.abs(r.confidence - 0.9) < 1e-9);
   });
 
   it('drops the suggestion when other text follows the cursor on the line', () => {

@@ -1,0 +1,187 @@
+/**
+ * The next character's distribution for completions: the LSTM mixed with two n-gram memories,
+ * the workspace corpus and the document being edited (a cache that learns each identifier the
+ * moment it is typed). Any part may be missing: before the first checkpoint the n-grams answer
+ * alone, and a model opened without a corpus is the LSTM alone.
+ *
+ * Symbols are code points, kept in slots: the LSTM vocabulary's ids first (slot = id), then code
+ * points only the n-grams have seen, as they appear. Distributions are dense over the slots.
+ */
+import type { StepModel, StepState } from '../../model/stepModel';
+import type { CharNgram, NgramPrediction } from '../../model/ngram';
+import { copyState } from '../../model/stepModel';
+
+/** What the mixture needs of a vocabulary (the engine's Vocabulary has it). */
+export interface SymbolTable {
+  readonly size: number;
+  readonly unknownId: number;
+  symbolOf(id: number): string;
+}
+
+export interface Lstm {
+  model: StepModel;
+  vocab: SymbolTable;
+}
+
+/**
+ * Mixture weights, by how long a context the document cache matched (0..order-1), so that a cache
+ * that has seen this exact context weighs more than one that only knows single characters.
+ */
+export interface MixtureWeights {
+  /** [lstm, corpus, document] per document-match bucket (see bucketOf). */
+  byDocumentMatch: [number, number, number][];
+}
+
+/** Buckets of the document cache's matched order: none or short, medium, long. */
+export function bucketOf(matchedOrder: number): number {
+  return matchedOrder < 3 ? 0 : matchedOrder < 6 ? 1 : 2;
+}
+
+export const DEFAULT_WEIGHTS: MixtureWeights = {
+  byDocumentMatch: [
+    [0.6, 0.3, 0.1],
+    [0.45, 0.3, 0.25],
+    [0.3, 0.2, 0.5],
+  ],
+};
+
+/** One point of the search: the LSTM state after the text so far and the n-gram context. */
+export interface Point {
+  /** Null when there is no LSTM. */
+  lstm: StepState | null;
+  /** Code points before this point (at least the n-grams' order - 1 of them, when known). */
+  history: number[];
+}
+
+export interface Distribution {
+  probs: Float64Array;
+  /** Slots in use (probs may be longer). */
+  size: number;
+}
+
+export class NextCharModel {
+  private readonly slotOfCp = new Map<number, number>();
+  private readonly cpOfSlot: number[] = [];
+  private readonly lstmProbs: Float64Array;
+  private slotBuffer = new Int32Array(256);
+  private readonly historyLength: number;
+
+  constructor(
+    readonly lstm: Lstm | null,
+    readonly corpus: CharNgram | null,
+    readonly weights: MixtureWeights = DEFAULT_WEIGHTS,
+    /** Longest n-gram order used (the history kept). */
+    order = 8,
+  ) {
+    this.historyLength = order - 1;
+    if (lstm) {
+      for (let id = 0; id < lstm.vocab.size; id++) {
+        const s = lstm.vocab.symbolOf(id);
+        const cp = id === lstm.vocab.unknownId || s === '' ? -1 : (s.codePointAt(0) as number);
+        this.cpOfSlot.push(cp);
+        if (cp >= 0) this.slotOfCp.set(cp, id);
+      }
+    }
+    this.lstmProbs = new Float64Array(lstm ? lstm.vocab.size : 0);
+  }
+
+  get ready(): boolean {
+    return this.lstm !== null || this.corpus !== null;
+  }
+
+  /** The code point of a slot (-1 for the LSTM's unknown symbol). */
+  codePointOf(slot: number): number {
+    return this.cpOfSlot[slot];
+  }
+
+  slotOf(cp: number): number {
+    let slot = this.slotOfCp.get(cp);
+    if (slot === undefined) {
+      slot = this.cpOfSlot.length;
+      this.cpOfSlot.push(cp);
+      this.slotOfCp.set(cp, slot);
+    }
+    return slot;
+  }
+
+  /** Keeps the last code points an n-gram can use. */
+  trimHistory(history: number[]): number[] {
+    return history.length > this.historyLength ? history.slice(history.length - this.historyLength) : history;
+  }
+
+  /** The mixed distribution at `point`, with `document` the cache of the document being edited. */
+  distribution(point: Point, document: CharNgram | null): Distribution {
+    const parts: { probs: ArrayLike<number> | null; weight: number }[] = [];
+    const docPred = document && document.total > 0 ? document.predict(point.history) : null;
+    const w = this.weights.byDocumentMatch[bucketOf(docPred ? docPred.matchedOrder : 0)];
+    const corpusPred = this.corpus && this.corpus.total > 0 ? this.corpus.predict(point.history) : null;
+    // Slots first: the n-grams may bring code points not seen before.
+    const corpusProbs = corpusPred ? this.spread(corpusPred) : null;
+    const docProbs = docPred ? this.spread(docPred) : null;
+    const size = this.cpOfSlot.length;
+    if (this.lstm && point.lstm?.logits) parts.push({ probs: this.softmax(point.lstm.logits), weight: w[0] });
+    if (corpusProbs) parts.push({ probs: corpusProbs, weight: w[1] });
+    if (docProbs) parts.push({ probs: docProbs, weight: w[2] });
+    const probs = new Float64Array(size);
+    let total = 0;
+    for (const p of parts) total += p.weight;
+    if (total <= 0) return { probs, size };
+    for (const part of parts) {
+      const src = part.probs as ArrayLike<number>;
+      const weight = part.weight / total;
+      const n = Math.min(src.length, size);
+      for (let s = 0; s < n; s++) probs[s] += weight * src[s];
+    }
+    let sum = 0;
+    for (let s = 0; s < size; s++) sum += probs[s];
+    for (let s = 0; s < size; s++) probs[s] /= sum;
+    return { probs, size };
+  }
+
+  /** The point after `slot`: the LSTM steps (on a copy when `copy`), the history grows. */
+  advance(point: Point, slot: number, copy: boolean): Point {
+    let lstm = point.lstm;
+    if (this.lstm && lstm) {
+      if (copy) lstm = copyState(lstm);
+      const cp = this.cpOfSlot[slot];
+      const id = slot < this.lstm.vocab.size ? slot : this.lstm.vocab.unknownId;
+      this.lstm.model.step(cp < 0 ? this.lstm.vocab.unknownId : id, lstm);
+    }
+    const history = this.trimHistory([...point.history, this.cpOfSlot[slot]]);
+    return { lstm, history };
+  }
+
+  private softmax(logits: Float32Array): Float64Array {
+    const out = this.lstmProbs;
+    const unknown = (this.lstm as Lstm).vocab.unknownId;
+    let max = -Infinity;
+    for (let k = 0; k < logits.length; k++) if (k !== unknown && logits[k] > max) max = logits[k];
+    let sum = 0;
+    for (let k = 0; k < logits.length; k++) {
+      const e = k === unknown ? 0 : Math.exp(logits[k] - max);
+      out[k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < logits.length; k++) out[k] /= sum;
+    return out;
+  }
+
+  private slotsOf(symbols: Int32Array): Int32Array {
+    if (this.slotBuffer.length < symbols.length) this.slotBuffer = new Int32Array(symbols.length * 2);
+    for (let k = 0; k < symbols.length; k++) this.slotBuffer[k] = this.slotOf(symbols[k]);
+    return this.slotBuffer;
+  }
+
+  /** An n-gram prediction over the slots (code points it never saw get its floor). */
+  private spread(pred: NgramPrediction): Float64Array {
+    const slots = this.slotsOf(pred.symbols);
+    const size = this.cpOfSlot.length;
+    const out = new Float64Array(size);
+    // The floor is the mass of "anything else": spread thinly, it keeps unseen symbols possible.
+    const floor = pred.floor / Math.max(1, size - pred.symbols.length);
+    out.fill(floor);
+    for (let k = 0; k < pred.symbols.length; k++) out[slots[k]] = pred.probs[k];
+    if (this.lstm) out[this.lstm.vocab.unknownId] = 0;
+    return out;
+  }
+}

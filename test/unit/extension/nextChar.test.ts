@@ -1,0 +1,130 @@
+import * as assert from 'node:assert/strict';
+import { CharNgram } from '../../../src/model/ngram';
+import type { StepModel, StepState } from '../../../src/model/stepModel';
+import { DocumentMemory } from '../../../src/extension/inference/documentMemory';
+import { DEFAULT_WEIGHTS, NextCharModel, Point } from '../../../src/extension/inference/nextChar';
+import { searchContinuation } from '../../../src/extension/inference/search';
+
+/** An LSTM stand-in over "\uFFFD\nab" (id 0 unknown) whose next distribution is always `probs`. */
+function fixedLstm(probs: number[]) {
+  const symbols = ['', '\n', 'a', 'b'];
+  const model = {
+    step(_id: number, s: StepState) {
+      s.logits = Float32Array.from(probs, (p) => Math.log(p));
+    },
+  } as unknown as StepModel; // a structural stand-in: the mixture only calls step()
+  const vocab = { size: 4, unknownId: 0, symbolOf: (id: number) => symbols[id] };
+  const state: StepState = { h: [], c: [], rec: [], logits: Float32Array.from(probs, (p) => Math.log(p)) };
+  return { lstm: { model, vocab }, state };
+}
+
+const cps = (t: string) => Array.from(t, (c) => c.codePointAt(0) as number);
+
+function sumOf(d: { probs: Float64Array; size: number }): number {
+  let s = 0;
+  for (let k = 0; k < d.size; k++) s += d.probs[k];
+  return s;
+}
+
+describe('next-character mixture (LSTM + workspace n-gram + document cache)', () => {
+  it('is a distribution: probabilities sum to 1 with any set of parts', () => {
+    const corpus = new CharNgram({ order: 4 });
+    corpus.add('abba cabbage bab');
+    const doc = new CharNgram({ order: 4 });
+    doc.add('xyz ab');
+    const { lstm, state } = fixedLstm([0.001, 0.2, 0.5, 0.299]);
+    for (const [l, c, d] of [[1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1]]) {
+      const m = new NextCharModel(l ? lstm : null, c ? corpus : null, DEFAULT_WEIGHTS, 4);
+      for (const context of ['', 'ab', 'zzz', 'cab']) {
+        const dist = m.distribution({ lstm: l ? state : null, history: cps(context) }, d ? doc : null);
+        assert.ok(Math.abs(sumOf(dist) - 1) < 1e-9, `parts ${l}${c}${d} context ${context}: ${sumOf(dist)}`);
+        for (let k = 0; k < dist.size; k++) assert.ok(dist.probs[k] >= 0);
+      }
+    }
+  });
+
+  it('never gives the LSTM unknown symbol any probability', () => {
+    const { lstm, state } = fixedLstm([0.5, 0.1, 0.2, 0.2]);
+    const m = new NextCharModel(lstm, null);
+    const dist = m.distribution({ lstm: state, history: [] }, null);
+    assert.equal(dist.probs[0], 0);
+    assert.ok(Math.abs(dist.probs[2] - 0.4) < 1e-6, 'renormalised without it');
+  });
+
+  it('mixes by the weights: the document cache decides where it has seen the context', () => {
+    const { lstm, state } = fixedLstm([0.001, 0.001, 0.997, 0.001]);
+    const doc = new CharNgram({ order: 8 });
+    doc.add('const fooBar = 1; fooBar');
+    const m = new NextCharModel(lstm, null);
+    const p = (history: string) => {
+      const d = m.distribution({ lstm: state, history: cps(history) }, doc);
+      return d.probs[m.slotOf('B'.codePointAt(0) as number)];
+    };
+    // After "= 1; foo" the cache has seen "B" follow "foo" (long match): it outweighs the LSTM's "a".
+    assert.ok(p('= 1; foo') > 0.3, `P(B) ${p('= 1; foo')}`);
+    assert.ok(p('qqqqq') < p('= 1; foo'));
+  });
+});
+
+describe('document memory (the cache learns what is typed)', () => {
+  it('learns each typed character at once, and an identifier typed once is predicted next time', () => {
+    const memory = new DocumentMemory({ order: 8, maxDocuments: 4, maxChars: 10_000 });
+    let text = 'let x = 1;\n';
+    let ngram = memory.update('d', text, text.length);
+    const before = ngram.total;
+    for (const ch of 'const zebraQuux = 2;\nzebra') {
+      text += ch;
+      ngram = memory.update('d', text, text.length);
+    }
+    assert.equal(ngram.total, before + 'const zebraQuux = 2;\nzebra'.length, 'one count per typed character');
+    const p = ngram.predict(cps(text));
+    const q = p.probs[Array.from(p.symbols).indexOf('Q'.codePointAt(0) as number)];
+    assert.ok(q > 0.5, `P(Q | ...zebra) = ${q}`);
+  });
+
+  it('relearns from the window after a jump, and keeps documents apart', () => {
+    const memory = new DocumentMemory({ order: 4, maxDocuments: 4, maxChars: 10_000 });
+    memory.update('a', 'hello world', 11);
+    const jumped = memory.update('a', 'hello', 5);
+    assert.equal(jumped.total, 5);
+    const other = memory.update('b', 'xyz', 3);
+    assert.equal(other.total, 3);
+  });
+});
+
+describe('search for the most probable continuation', () => {
+  it('is greedy above 0.5 and stops where the joint probability falls below the threshold', async () => {
+    const corpus = new CharNgram({ order: 6 });
+    corpus.add('subscribe(); subscribe(); subscribe(); subscriber; ');
+    const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 6);
+    const root: Point = { lstm: null, history: cps('; subs') };
+    const r = await searchContinuation(m, root, null, { maxChars: 40, stopAtNewline: true, minProbability: 0.5, beam: 4 }, () => false);
+    assert.ok(r);
+    assert.ok(r.text.startsWith('cribe'), r.text);
+    const joint = Math.exp(r.logProbs.reduce((a, b) => a + b, 0));
+    assert.ok(joint >= 0.5);
+    assert.equal(r.logProbs.length, Array.from(r.text).length);
+    assert.deepEqual(root.history, cps('; subs'), 'the root is left as it was');
+  });
+
+  it('below 0.5 the beam finds a continuation greedy misses', async () => {
+    // After "x": "a" is likeliest (4 of 10) but is followed by any of q, r, s, t; "b" (3 of 10) is
+    // always followed by "c". Greedy takes "a" and then finds nothing likely enough; the beam finds "bc".
+    const corpus = new CharNgram({ order: 3 });
+    corpus.add('xaq xar xas xat xbc xbc xbc xdd xdd xee ');
+    const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
+    const run = (beam: number) => searchContinuation(m, { lstm: null, history: cps(' x') }, null, { maxChars: 3, stopAtNewline: true, minProbability: 0.15, beam }, () => false);
+    const greedy = await run(1);
+    const beam = await run(4);
+    assert.equal(greedy?.text, 'a');
+    assert.ok(beam?.text.startsWith('bc'), beam?.text);
+  });
+
+  it('gives up when cancelled', async () => {
+    const corpus = new CharNgram({ order: 3 });
+    corpus.add('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+    const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
+    const r = await searchContinuation(m, { lstm: null, history: [] }, null, { maxChars: 1000, stopAtNewline: true, minProbability: 0, beam: 2 }, () => true);
+    assert.equal(r, undefined);
+  });
+});
