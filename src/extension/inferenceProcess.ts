@@ -5,6 +5,9 @@
  * document. The host asks it to load again when training writes a new best checkpoint.
  */
 import { CharmError } from '../errors';
+import type { BackendChoice } from '../model/backend';
+import { hasModel, readMemorySpec } from './modelStore';
+import { buildWorkspaceMemory, WorkspaceMemory } from './inference/workspaceMemory';
 import { InferenceEngine } from './inference/inferenceEngine';
 import { loadForInference } from './inference/modelLoader';
 import { RequestQueue } from './inference/requestQueue';
@@ -25,6 +28,8 @@ let engineInfo: LoadedInfo | undefined;
 const retired: InferenceEngine[] = [];
 let loading: Promise<void> = Promise.resolve();
 const queue = new RequestQueue<Work>();
+/** The memory reads at most this much of the workspace (its n-gram stays within its node budget). */
+const MEMORY_MAX_CHARS = 8_000_000;
 let pumping = false;
 
 function errorMessage(e: unknown): string {
@@ -32,7 +37,7 @@ function errorMessage(e: unknown): string {
 }
 
 /** A checkpoint being swapped into place by the trainer can be caught half-way: try again once. */
-async function loadWithRetry(root: string, backend: Extract<HostToInference, { type: 'load' }>['backend']) {
+async function loadWithRetry(root: string, backend: BackendChoice) {
   try {
     return await loadForInference(root, backend);
   } catch (e) {
@@ -42,17 +47,45 @@ async function loadWithRetry(root: string, backend: Extract<HostToInference, { t
   }
 }
 
-function load(root: string, backend: Extract<HostToInference, { type: 'load' }>['backend']): void {
+/** The workspace memory and the spec it was built from (rebuilt only when the spec changes). */
+let memory: { spec: string; built: WorkspaceMemory } | undefined;
+
+async function loadMemory(root: string): Promise<WorkspaceMemory | undefined> {
+  const spec = readMemorySpec(root);
+  if (!spec) return undefined;
+  const key = JSON.stringify(spec);
+  if (memory?.spec !== key) {
+    const built = await buildWorkspaceMemory(spec.paths, { ...spec.corpus, maxTotalChars: MEMORY_MAX_CHARS });
+    memory = { spec: key, built };
+    process.stderr.write(`workspace memory: ${built.files} files, ${built.chars} characters, ${built.ngram.total} counted in ${Math.round(built.ms)} ms\n`);
+  }
+  return memory.built;
+}
+
+function load(root: string, backend: BackendChoice): void {
   loading = loading.then(async () => {
     try {
-      const loaded = await loadWithRetry(root, backend);
+      const built = await loadMemory(root).catch((e: unknown) => {
+        process.stderr.write(`could not build the workspace memory: ${errorMessage(e)}\n`);
+        return undefined;
+      });
+      const memoryInfo = built ? { files: built.files, chars: built.chars } : null;
+      const loaded = hasModel(root) || !built ? await loadWithRetry(root, backend) : undefined;
       if (engine) retired.push(engine);
-      engine = new InferenceEngine({ lstm: loaded });
-      const p = loaded.meta.progress;
-      engineInfo = {
-        dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
-        backend: loaded.backend.name, backendDetail: loaded.backend.detail, savedAt: loaded.meta.savedAt,
-      };
+      engine = new InferenceEngine({ lstm: loaded, corpus: built?.ngram });
+      if (loaded) {
+        const p = loaded.meta.progress;
+        engineInfo = {
+          neural: true, memory: memoryInfo,
+          dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
+          backend: loaded.backend.name, backendDetail: loaded.backend.detail, savedAt: loaded.meta.savedAt,
+        };
+      } else {
+        engineInfo = {
+          neural: false, memory: memoryInfo,
+          dir: root, step: 0, bestValLoss: null, parameters: 0, backend: 'n-gram', backendDetail: 'workspace memory', savedAt: '',
+        };
+      }
       send({ type: 'loaded', info: engineInfo });
     } catch (e) {
       if (engine && engineInfo) {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointMeta } from '../training/checkpoint';
+import type { TrainJob } from './protocol';
 
 /** The model of a workspace lives in its storage; with no folder open, in the global storage. */
 export function modelRoot(storagePath: string | undefined, globalStoragePath: string): string {
@@ -22,6 +23,43 @@ export function findCheckpoint(root: string, prefer: 'best' | 'latest' = 'best')
 
 export function hasModel(root: string): boolean {
   return findCheckpoint(root) !== undefined;
+}
+
+/**
+ * What the workspace memory (the completion n-gram) reads: the files training was started on,
+ * with its corpus rules. The host writes it when training starts, so the completion process can
+ * build the memory at once, long before the first checkpoint, and again after a reload.
+ */
+export interface MemorySpec {
+  paths: string[];
+  corpus: TrainJob['corpus'];
+}
+
+const MEMORY_SPEC = 'memory.json';
+
+export function readMemorySpec(root: string): MemorySpec | undefined {
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(root, MEMORY_SPEC), 'utf8')) as Partial<MemorySpec>;
+    const c = spec.corpus;
+    if (!Array.isArray(spec.paths) || !spec.paths.every((p) => typeof p === 'string')) return undefined;
+    if (!c || !Array.isArray(c.exclude) || !Array.isArray(c.secretPatterns) || typeof c.maxFileBytes !== 'number') return undefined;
+    return { paths: spec.paths, corpus: c };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a temporary file and renamed into place: a reader never sees half of it. */
+export function writeMemorySpec(root: string, spec: MemorySpec): void {
+  fs.mkdirSync(root, { recursive: true });
+  const tmp = path.join(root, `.${MEMORY_SPEC}.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(spec, null, 1));
+  fs.renameSync(tmp, path.join(root, MEMORY_SPEC));
+}
+
+/** A checkpoint or a workspace memory to complete with. */
+export function hasCompletionSource(root: string): boolean {
+  return hasModel(root) || readMemorySpec(root) !== undefined;
 }
 
 export interface ModelSummary {

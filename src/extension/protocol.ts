@@ -105,6 +105,10 @@ export type HostToInference =
   | { type: 'forget'; doc: string };
 
 export interface LoadedInfo {
+  /** False: no checkpoint yet, the workspace memory completes alone (the fields below are empty). */
+  neural: boolean;
+  /** The workspace memory, when the model root names one (see modelStore's MemorySpec). */
+  memory: { files: number; chars: number } | null;
   dir: string;
   step: number;
   bestValLoss: number | null;

@@ -44,7 +44,10 @@ export function statusView(s: HostState): StatusView {
   switch (s.model.kind) {
     case 'ready': {
       const i = s.model.info;
-      const about = `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${i.parameters.toLocaleString('en-US')} parameters.\nBackend: ${i.backend} (${i.backendDetail}).`;
+      const memory = i.memory ? `\nWorkspace memory: ${i.memory.files.toLocaleString('en-US')} files, ${i.memory.chars.toLocaleString('en-US')} characters.` : '';
+      const about = i.neural
+        ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${i.parameters.toLocaleString('en-US')} parameters.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
+        : `No checkpoint yet: completing from the workspace memory alone.${memory}`;
       if (!s.inlineEnabled) return { kind: 'off', text: '$(circle-slash) Charm: off', tooltip: `Charm: inline completions are off.\n${about}\nClick for actions.` };
       return { kind: 'ready', text: '$(sparkle) Charm: ready', tooltip: `Charm: ready (backend ${i.backend}).\n${about}\nClick for actions.` };
     }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { CompletionService } from '../completion/completionService';
 import type { ChildOptions } from '../ipc/childProcess';
 import { InferenceClient } from '../ipc/inferenceClient';
-import { hasModel, modelRoot } from '../modelStore';
+import { hasCompletionSource, modelRoot } from '../modelStore';
 import type { CharmSettings } from '../settings';
 import type { StatusKind } from '../status';
 import { currentSettings } from './config';
@@ -68,7 +68,9 @@ export class Charm implements CharmServices, vscode.Disposable {
 
     this.inference.onState((state) => {
       if (state.kind === 'ready') {
-        this.log.info(`model loaded: ${state.info.dir} (step ${state.info.step}, backend ${state.info.backendDetail})`);
+        const i = state.info;
+        const memory = i.memory ? `; workspace memory of ${i.memory.files} files, ${i.memory.chars} characters` : '';
+        this.log.info(i.neural ? `model loaded: ${i.dir} (step ${i.step}, backend ${i.backendDetail}${memory})` : `completing with the workspace memory alone until the first checkpoint${memory}`);
         this.completions.reset();
       } else if (state.kind === 'failed') {
         this.log.error(state.message);
@@ -112,8 +114,8 @@ export class Charm implements CharmServices, vscode.Disposable {
 
   loadModel(): void {
     const root = this.modelRoot();
-    // No checkpoint yet: no need for a process holding nothing.
-    if (hasModel(root)) this.inference.load(root, this.settings().backend);
+    // Nothing to complete with yet: no need for a process holding nothing.
+    if (hasCompletionSource(root)) this.inference.load(root, this.settings().backend);
     else this.inference.unload();
   }
 

@@ -1,6 +1,6 @@
 /** "Train on Workspace", "Train on Corpus…" and "Stop Training". */
 import * as vscode from 'vscode';
-import { hasModel } from '../modelStore';
+import { hasModel, writeMemorySpec } from '../modelStore';
 import { makeTrainJob, TrainMode } from '../training/trainJob';
 import { filesExcludeOf } from './config';
 import type { CharmServices } from './services';
@@ -71,5 +71,12 @@ async function train(s: CharmServices, paths: string[], title: string, scopes: v
     mode = pick.mode;
   }
   const job = makeTrainJob({ paths, out: root, mode, settings: s.settings(), filesExclude: filesExcludeOf(scopes) });
+  // Completions from the workspace memory start now, long before the first checkpoint.
+  try {
+    writeMemorySpec(root, { paths: job.paths, corpus: job.corpus });
+    s.loadModel();
+  } catch (e) {
+    s.log.error(`could not record the workspace memory's files: ${e instanceof Error ? e.message : String(e)}`);
+  }
   void s.training.start(job, title);
 }

@@ -37,11 +37,15 @@ export function bucketOf(matchedOrder: number): number {
   return matchedOrder < 3 ? 0 : matchedOrder < 6 ? 1 : 2;
 }
 
+/**
+ * Fitted by bench/fitMixture.ts (EM) on rxjs 7.8.1's src/: 30 k characters of 8 files the n-gram had
+ * not counted, `small` preset trained 5 min. The cache only pays once it has seen a long context.
+ */
 export const DEFAULT_WEIGHTS: MixtureWeights = {
   byDocumentMatch: [
-    [0.6, 0.3, 0.1],
-    [0.45, 0.3, 0.25],
-    [0.3, 0.2, 0.5],
+    [0.48, 0.52, 0.0],
+    [0.4, 0.51, 0.09],
+    [0.44, 0.14, 0.42],
   ],
 };
 

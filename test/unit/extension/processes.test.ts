@@ -10,6 +10,7 @@ import { CancelSource, NEVER_CANCELLED } from '../../../src/extension/completion
 import { ChildOptions } from '../../../src/extension/ipc/childProcess';
 import { InferenceClient, ModelState } from '../../../src/extension/ipc/inferenceClient';
 import { TrainingJob, TrainingOutcome } from '../../../src/extension/ipc/trainingJob';
+import { writeMemorySpec } from '../../../src/extension/modelStore';
 import { TrainJob } from '../../../src/extension/protocol';
 import { tempDir, writeFiles } from '../helpers';
 
@@ -116,6 +117,24 @@ describe('child processes (forked)', function () {
       client.load(path.join(dir, 'nothing-here'), 'cpu');
       const state = await waitForState(client, 'none');
       assert.match(state.kind === 'none' ? state.message : '', /No model/);
+    });
+
+    it('completes from the workspace memory alone before any checkpoint exists', async () => {
+      const root = path.join(dir, 'memory-only');
+      writeMemorySpec(root, { paths: [path.join(dir, 'corpus')], corpus: { exclude: [], secretPatterns: [], maxFileBytes: 1_000_000 } });
+      const memoryClient = new InferenceClient(child('inference', 'inferenceProcess.ts'));
+      try {
+        memoryClient.load(root, 'cpu');
+        const state = await waitForState(memoryClient, 'ready');
+        assert.equal(state.kind === 'ready' && state.info.neural, false);
+        assert.deepEqual(state.kind === 'ready' && state.info.memory, { files: 1, chars: TEXT.length });
+        const window = 'the quick brown fox jumps over the ';
+        const reply = await memoryClient.complete({ doc: 'm', window, contextChars: 128, offset: window.length, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0.5 }, NEVER_CANCELLED);
+        assert.ok(reply?.text.startsWith('lazy dog.'), JSON.stringify(reply));
+        await assert.rejects(memoryClient.generate('the ', 10, 0, NEVER_CANCELLED), /needs a checkpoint/);
+      } finally {
+        memoryClient.dispose();
+      }
     });
 
     it('loads the best checkpoint and completes text the model has learnt', async () => {

@@ -19,7 +19,7 @@ describe('message protocol', () => {
     ];
     for (const m of trainer) assert.ok(isTrainerToHost(wire(m)), m.type);
     const inference: InferenceToHost[] = [
-      { type: 'loaded', info: { dir: '/m/best', step: 1, bestValLoss: null, parameters: 10, backend: 'wasm', backendDetail: '', savedAt: '' } },
+      { type: 'loaded', info: { neural: true, memory: null, dir: '/m/best', step: 1, bestValLoss: null, parameters: 10, backend: 'wasm', backendDetail: '', savedAt: '' } },
       { type: 'noModel', message: 'none' },
       { type: 'loadFailed', message: 'bad' },
       { type: 'completion', id: 1, text: 'abc', logProbs: [-0.1, -0.2, -0.3], next: 'd', reuse: 'advance', ms: 1.5, stoppedBy: 'newline' },

@@ -8,7 +8,7 @@ import { modelViewHtml } from '../../../src/extension/modelViewHtml';
 import { statusView } from '../../../src/extension/status';
 import { tempDir, writeFiles } from '../helpers';
 
-const READY: ModelState = { kind: 'ready', info: { dir: '/m/best', step: 1200, bestValLoss: 1.234, parameters: 360_000, backend: 'wasm', backendDetail: 'SIMD', savedAt: '' } };
+const READY: ModelState = { kind: 'ready', info: { neural: true, memory: null, dir: '/m/best', step: 1200, bestValLoss: 1.234, parameters: 360_000, backend: 'wasm', backendDetail: 'SIMD', savedAt: '' } };
 
 describe('status bar text', () => {
   it('always contains "Charm" and the state', () => {

@@ -1,0 +1,101 @@
+/**
+ * Fits the completion mixture's weights (LSTM, workspace n-gram, document cache, per bucket of the
+ * cache's matched context; see src/extension/inference/nextChar.ts) by expectation-maximisation on
+ * text the workspace n-gram has not counted: files of the training folder held out of the n-gram,
+ * each typed from its start so that the document cache knows only what came before.
+ *
+ *   npx tsx bench/fitMixture.ts --model DIR --workspace DIR [--files N] [--chars N] [--seed N]
+ *
+ * Prints the weights as JSON (DEFAULT_WEIGHTS in nextChar.ts come from this on rxjs 7.8.1's src/)
+ * and the cross-entropy of each part and of the mixture before and after the fit.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadForInference } from '../src/extension/inference/modelLoader';
+import { bucketOf, DEFAULT_WEIGHTS, MixtureWeights, NextCharModel } from '../src/extension/inference/nextChar';
+import { CharNgram } from '../src/model/ngram';
+import { buildCorpus } from '../src/training/corpus';
+import { SeededRandom } from '../src/util/random';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback?: string): string => {
+  const i = argv.indexOf(name);
+  if (i >= 0 && i + 1 < argv.length) return argv[i + 1];
+  if (fallback === undefined) throw new Error(`${name} is required`);
+  return fallback;
+};
+
+async function main(): Promise<void> {
+  const modelDir = flag('--model');
+  const workspace = path.resolve(flag('--workspace'));
+  const files = Number(flag('--files', '8'));
+  const chars = Number(flag('--chars', '4000'));
+  const rng = new SeededRandom(Number(flag('--seed', '7')));
+
+  const corpus = await buildCorpus([workspace]);
+  const paths = corpus.files.map((f) => f.path).filter((p) => fs.statSync(p).size >= 2000);
+  const heldOut = new Set<string>();
+  while (heldOut.size < Math.min(files, paths.length)) heldOut.add(paths[Math.floor(rng.next() * paths.length)]);
+  const ngram = new CharNgram({ order: 8 });
+  for (const f of corpus.files) if (!heldOut.has(f.path)) ngram.add(fs.readFileSync(f.path, 'utf8').replace(/\r\n?/g, '\n') + '\n\n');
+
+  const lstm = await loadForInference(modelDir, 'auto');
+  const next = new NextCharModel({ model: lstm.model, vocab: lstm.vocab }, ngram);
+  // One model per part, each answering alone (the document part: neither LSTM nor corpus).
+  const parts = [0, 1, 2].map((k) => new NextCharModel(k === 0 ? { model: lstm.model, vocab: lstm.vocab } : null, k === 1 ? ngram : null));
+  // Per position: the probability each part gives the true character, and the cache's bucket.
+  const rows: { p: [number, number, number]; bucket: number }[] = [];
+  for (const file of heldOut) {
+    const text = fs.readFileSync(file, 'utf8').replace(/\r\n?/g, '\n').slice(0, chars);
+    const doc = new CharNgram({ order: 8 });
+    const state = lstm.model.zeroState();
+    lstm.model.feed(lstm.vocab.encode('\n'), state);
+    const history: number[] = [];
+    for (const ch of text) {
+      const cp = ch.codePointAt(0) as number;
+      const point = { lstm: state, history: next.trimHistory(history) };
+      const pDoc = doc.total > 0 ? doc.predict(point.history) : null;
+      const p = parts.map((m, k) => {
+        if (k === 2 && !pDoc) return 0;
+        const d = m.distribution(point, k === 2 ? doc : null);
+        const s = m.slotOf(cp);
+        return s < d.size ? d.probs[s] : 0;
+      });
+      rows.push({ p: p.map((v) => Math.max(v, 1e-6)) as [number, number, number], bucket: bucketOf(pDoc ? pDoc.matchedOrder : 0) });
+      lstm.model.step(lstm.vocab.idOf(ch), state);
+      doc.add(ch, String.fromCodePoint(...history.slice(-7)));
+      history.push(cp);
+      if (history.length > 16) history.splice(0, history.length - 16);
+    }
+  }
+  const xent = (w: MixtureWeights) => {
+    let sum = 0;
+    for (const r of rows) {
+      const b = w.byDocumentMatch[r.bucket];
+      const total = b[0] + b[1] + b[2];
+      sum -= Math.log((b[0] * r.p[0] + b[1] * r.p[1] + b[2] * r.p[2]) / total);
+    }
+    return sum / rows.length;
+  };
+  const weights: MixtureWeights = { byDocumentMatch: DEFAULT_WEIGHTS.byDocumentMatch.map((b) => [...b] as [number, number, number]) };
+  const before = xent(weights);
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const acc = weights.byDocumentMatch.map(() => [0, 0, 0]);
+    const n = weights.byDocumentMatch.map(() => 0);
+    for (const r of rows) {
+      const w = weights.byDocumentMatch[r.bucket];
+      const mix = w[0] * r.p[0] + w[1] * r.p[1] + w[2] * r.p[2];
+      for (let k = 0; k < 3; k++) acc[r.bucket][k] += (w[k] * r.p[k]) / mix;
+      n[r.bucket]++;
+    }
+    weights.byDocumentMatch = acc.map((a, b) => (n[b] ? a.map((v) => +(v / n[b]).toFixed(4)) : weights.byDocumentMatch[b]) as [number, number, number]);
+  }
+  const partX = [0, 1, 2].map((k) => rows.reduce((s, r) => s - Math.log(r.p[k]), 0) / rows.length);
+  const counts = [0, 1, 2].map((b) => rows.filter((r) => r.bucket === b).length);
+  console.log(JSON.stringify({ positions: rows.length, bucketPositions: counts, nats: { lstm: partX[0], corpus: partX[1], document: partX[2], mixDefault: before, mixFitted: xent(weights) }, weights }, null, 1));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
