@@ -5,8 +5,9 @@
  *
  * Two users:
  *   tab   presses Tab (1 keystroke) when the whole suggestion is what follows; else types a character.
- *   word  takes the suggestion's leading words with Accept Next Word (1 keystroke each, VS Code's rule:
- *         words.ts) as long as they are what follows; then types on.
+ *   word  the same, and when only the start of the suggestion is right, also takes its leading words
+ *         with Accept Next Word (1 keystroke each, VS Code's rule: words.ts) as long as they are
+ *         what follows; then types on.
  * A suggestion counts as shown once: while it is being typed through (after typing c the new
  * suggestion is the old one without its leading c), it is the same suggestion.
  */
@@ -136,7 +137,7 @@ export async function typeFile(suggester: Suggester, user: UserKind, file: Typed
         ghost = { rest: shown, record };
       }
 
-      if (ghost && user === 'tab' && text.startsWith(ghost.rest, pos)) {
+      if (ghost && text.startsWith(ghost.rest, pos)) {
         accept(ghost, ghost.rest);
         ghost = undefined;
         continue;

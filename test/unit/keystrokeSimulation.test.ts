@@ -98,12 +98,12 @@ describe('keystroke simulation', () => {
     assert.deepEqual(s.entered_.slice(0, 5), ['foo', '.', 'bar', '(', 'b']);
   });
 
-  it('the word user asks again once a suggestion is taken whole', async () => {
-    const text = 'ab cd';
-    const s = new FakeSuggester((before) => (before === '' ? 'ab' : before === 'ab' ? ' cd' : undefined));
+  it('the word user presses Tab when the whole suggestion is right, and asks again', async () => {
+    const text = 'ab cd ef';
+    const s = new FakeSuggester((before) => (before === '' ? 'ab' : before === 'ab' ? ' cd ef' : undefined));
     const t = await run(s, 'word', text);
-    // "ab" (1 key: the whole ghost text), then " " and "cd" (2 keys).
-    assert.equal(t.keystrokes, 3);
+    // "ab" (Tab), then " cd ef" (Tab): not one key per word.
+    assert.equal(t.keystrokes, 2);
     assert.equal(t.shown, 2);
     assert.equal(t.accepted, 2);
   });
