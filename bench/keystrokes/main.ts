@@ -88,8 +88,9 @@ async function main(): Promise<void> {
   }
   const started = performance.now();
   const { split, label } = await workspaceSplit(o);
-  const key = splitKey(split, [DEFAULT_PRESET, String(o.trainSeconds)]);
-  const trainDir = path.join(CACHE, 'train', key);
+  // The training folder depends on the split only; the model also on what training it had.
+  const trainDir = path.join(CACHE, 'train', splitKey(split, []));
+  const modelKey = splitKey(split, [DEFAULT_PRESET, String(o.trainSeconds)]);
   writeTrainingFolder(split, trainDir);
 
   let modelDir: string | undefined;
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       if (!readModelSummary(modelDir)) throw new CharmError(`--model: no model in ${modelDir}`);
     } else {
       modelDir = (await ensureModel({
-        root: ROOT, trainDir, expectedFiles: split.training.length, modelDir: path.join(CACHE, 'models', key),
+        root: ROOT, trainDir, expectedFiles: split.training.length, modelDir: path.join(CACHE, 'models', modelKey),
         preset: DEFAULT_PRESET, seconds: o.trainSeconds, backend: o.backend, retrain: o.retrain,
       })).modelDir;
     }
