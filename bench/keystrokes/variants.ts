@@ -1,0 +1,75 @@
+/**
+ * Charm's engine variants for the ablation, each a row of the report: named ones, or any engine
+ * options as JSON. The keys are EngineOptions' (src/extension/inference/inferenceEngine.ts);
+ * unknown keys and values are refused here rather than silently ignored by the engine.
+ */
+import { CharmError } from '../../src/errors';
+import type { EngineOptions } from '../../src/extension/inference/inferenceEngine';
+
+export interface CharmVariant {
+  name: string;
+  engine: Partial<EngineOptions>;
+}
+
+/** The engine as the extension runs it. */
+export const DEFAULT_VARIANT: CharmVariant = { name: 'charm', engine: {} };
+
+export const NAMED_VARIANTS: Readonly<Record<string, Partial<EngineOptions>>> = {
+  lstm: { mixture: 'lstm' },
+  ngram: { mixture: 'ngram' },
+  mix: { mixture: 'mix' },
+  greedy: { beam: 1 },
+  longest: { decision: 'longest' },
+  expected: { decision: 'expected' },
+  'lstm-greedy': { mixture: 'lstm', beam: 1 },
+  'ngram-greedy': { mixture: 'ngram', beam: 1 },
+  'mix-greedy': { mixture: 'mix', beam: 1 },
+  'lstm-greedy-longest': { mixture: 'lstm', beam: 1, decision: 'longest' },
+  'mix-longest': { mixture: 'mix', decision: 'longest' },
+};
+
+const CHOICES: Record<string, readonly string[]> = { mixture: ['lstm', 'ngram', 'mix'], decision: ['expected', 'longest'] };
+const INTEGERS = ['beam', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
+
+/** Undefined or '': no extra rows. */
+export function parseVariants(spec: string | undefined): CharmVariant[] {
+  if (spec === undefined || spec.trim() === '') return [];
+  const items = spec.includes('=') ? spec.split(';') : spec.split(',');
+  const out: CharmVariant[] = [];
+  for (const raw of items.map((s) => s.trim()).filter((s) => s !== '')) {
+    const eq = raw.indexOf('=');
+    const name = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    const engine = eq < 0 ? named(name) : engineFromJson(name, raw.slice(eq + 1));
+    if (out.some((v) => v.name === `charm:${name}`)) throw new CharmError(`--variants: "${name}" is given twice`);
+    out.push({ name: `charm:${name}`, engine });
+  }
+  return out;
+}
+
+function named(name: string): Partial<EngineOptions> {
+  const engine = NAMED_VARIANTS[name];
+  if (!engine) throw new CharmError(`--variants: unknown variant "${name}", expected one of ${Object.keys(NAMED_VARIANTS).join(', ')} or name=<JSON>`);
+  return engine;
+}
+
+function engineFromJson(name: string, json: string): Partial<EngineOptions> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new CharmError(`--variants: "${name}" is not followed by valid JSON: ${json}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CharmError(`--variants: "${name}" needs a JSON object of engine options`);
+  const engine: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key in CHOICES) {
+      if (typeof v !== 'string' || !CHOICES[key].includes(v)) throw new CharmError(`--variants: ${name}.${key} must be one of ${CHOICES[key].join(', ')}`);
+    } else if (INTEGERS.includes(key)) {
+      if (!Number.isInteger(v) || (v as number) < 1) throw new CharmError(`--variants: ${name}.${key} must be an integer >= 1`);
+    } else {
+      throw new CharmError(`--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS].join(', ')})`);
+    }
+    engine[key] = v;
+  }
+  return engine as Partial<EngineOptions>;
+}
