@@ -48,8 +48,9 @@ export function parseRequestLine(line: string): CompleteLine {
   const nextLine = r.nextLine ?? undefined;
   if (nextLine !== undefined && typeof nextLine !== 'string') return fail(`"nextLine" must be a string, got ${describe(nextLine)}`);
   if (nextLine?.includes('\n')) return fail('"nextLine" must be one line: it contains a line break');
-  const languageId = r.languageId ?? 'plaintext';
-  if (typeof languageId !== 'string' || languageId === '') return fail(`"languageId" must be a non-empty string, got ${describe(languageId)}`);
+  // Editors without a file type (an empty one in Neovim) mean plain text.
+  const languageId = r.languageId === undefined || r.languageId === null || r.languageId === '' ? 'plaintext' : r.languageId;
+  if (typeof languageId !== 'string') return fail(`"languageId" must be a string, got ${describe(languageId)}`);
   if (typeof r.offset !== 'number' || !Number.isSafeInteger(r.offset) || r.offset < 0) {
     return fail(`"offset" must be the cursor's offset in the document (an integer, 0 or more), got ${describe(r.offset)}`);
   }

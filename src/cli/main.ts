@@ -37,18 +37,17 @@ sample  Continues --prime (temperature 0 = always the most likely character).
 eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
 info    What a checkpoint holds.
 complete
-        The editor's inline completions over stdio, for other editors: one JSON request per line
-        on stdin, {"id":1,"doc":"file:///a.ts","offset":1234,"before":"<text before the cursor>",
-        "after":"<rest of its line>","nextLine":"<optional>","languageId":"<optional>"}, one reply
+        The editor's inline completions over stdio, for other editors. One JSON request per line
+        on stdin: {"id":1,"doc":"file:///a.ts","offset":1234,"before":"<text before the cursor>",
+        "after":"<rest of its line>","nextLine":"<optional>","languageId":"<optional>"}; one reply
         per line on stdout, in order: {"id":1,"text":"<suggestion, empty for none>","ms":0.8}.
         {"id":2,"forget":"file:///a.ts"} drops a closed document's state. A bad line gets
-        {"id":...,"error":"..."} and serving goes on; EOF ends. --corpus (repeatable): files and
-        folders the workspace memory learns (those the model was trained on). The flags are the
-        charm.inlineCompletions.* settings, with their defaults and ranges: --max-length
-        ${INLINE.maxLength} (${range('inlineCompletions.maxLength')}), --multiline (off), --min-confidence ${INLINE.minConfidence} (${range('inlineCompletions.minConfidence')}),
-        --temperature ${INLINE.temperature} (${range('inlineCompletions.temperature')}), --context-chars ${INLINE.contextChars} (${range('inlineCompletions.contextChars')}), --languages '${JSON.stringify(INLINE.languages)}';
-        except --debounce-ms (${range('inlineCompletions.debounceMs')}): ${COMPLETE_DEBOUNCE_MS} here (the editor waits ${INLINE.debounceMs}), since a
-        stdio client asks once and waits for the reply.
+        {"id":...,"error":"..."} and serving goes on; end of input ends it. --corpus (repeatable):
+        files and folders the workspace memory learns (those the model was trained on).
+        The other flags are the charm.inlineCompletions.* settings, with their ranges and defaults:
+          --max-length ${range('inlineCompletions.maxLength')} (${INLINE.maxLength})   --min-confidence ${range('inlineCompletions.minConfidence')} (${INLINE.minConfidence})   --temperature ${range('inlineCompletions.temperature')} (${INLINE.temperature})
+          --context-chars ${range('inlineCompletions.contextChars')} (${INLINE.contextChars})   --multiline (${INLINE.multiline ? 'on' : 'off'})   --languages '${JSON.stringify(INLINE.languages)}'
+          --debounce-ms ${range('inlineCompletions.debounceMs')} (${COMPLETE_DEBOUNCE_MS} here, ${INLINE.debounceMs} in the editor: a stdio client asks once and waits)
 
 Presets: ${Object.entries(PRESETS).map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`).join('; ')}.
 --model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { COMPLETE_FLAGS } from '../../src/cli/complete';
 import { NEVER_CANCELLED } from '../../src/extension/completion/cancellation';
 import { CompletionService } from '../../src/extension/completion/completionService';
 import { completionInputFrom } from '../../src/extension/completion/input';
@@ -107,6 +108,13 @@ describe('charm complete (stdio JSON lines)', function () {
     const r = spawnSync(process.execPath, [bin, 'complete', ...modelArgs], { cwd: root, input: request(1, PREFIX), encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as Record<string, unknown>).id, 1);
+  });
+
+  it('is in the help, with every flag', () => {
+    const r = spawnSync(process.execPath, [bin, 'complete', '--help'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /charm complete --model DIR/);
+    for (const flag of Object.keys(COMPLETE_FLAGS)) assert.ok(r.stdout.includes(`--${flag}`), flag);
   });
 
   it('reports a bad flag or a bad model in one line, exit 1', () => {

@@ -86,6 +86,8 @@ describe('charm complete: request lines', () => {
   it('accepts "before" shorter than the offset (the last few thousand characters) and null optional fields', () => {
     const r = parseRequestLine(line({ ...good, offset: 100_000, nextLine: null, languageId: null }));
     assert.equal(r.kind, 'complete');
+    const empty = parseRequestLine(line({ ...good, languageId: '' }));
+    assert.equal(empty.kind === 'complete' && empty.cursor.languageId, 'plaintext');
   });
 });
 
