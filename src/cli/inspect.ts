@@ -10,7 +10,7 @@ import { loadCheckpoint, readCheckpointMeta, resolveCheckpointDir } from '../tra
 import { sequentialBatches } from '../training/dataset';
 import { evaluateBatches, evaluationBatchSize } from '../training/trainer';
 
-const BACKEND_FLAG: FlagSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] };
+export const BACKEND_FLAG: FlagSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] };
 
 export const SAMPLE_FLAGS: Record<string, FlagSpec> = {
   model: { kind: 'string' }, prime: { kind: 'string' }, length: { kind: 'int' }, temperature: { kind: 'number' },
@@ -20,7 +20,7 @@ export const SAMPLE_FLAGS: Record<string, FlagSpec> = {
 export const EVAL_FLAGS: Record<string, FlagSpec> = { model: { kind: 'string' }, backend: BACKEND_FLAG, json: { kind: 'boolean' } };
 export const INFO_FLAGS: Record<string, FlagSpec> = { model: { kind: 'string' }, json: { kind: 'boolean' } };
 
-function requireModel(flags: FlagValues): string {
+export function requireModel(flags: FlagValues): string {
   const model = flagString(flags, 'model');
   if (!model) throw new CharmError('Missing --model DIR (a checkpoint folder written by "charm train")');
   return model;

@@ -1,10 +1,15 @@
-/** The `charm` command: train, sample, eval and info over the engine. */
+/** The `charm` command: train, sample, eval, info and complete over the engine. */
 import { parseArgs } from './args';
+import { COMPLETE_DEBOUNCE_MS, COMPLETE_FLAGS, completeCommand } from './complete';
 import { Output } from './output';
 import { TRAIN_FLAGS, trainCommand } from './train';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
 import { CharmError } from '../errors';
 import { PRESETS } from '../model/config';
+import { DEFAULT_SETTINGS, RANGES } from '../extension/settings';
+
+const INLINE = DEFAULT_SETTINGS.inline;
+const range = (key: keyof typeof RANGES) => `${RANGES[key][0]}-${RANGES[key][1]}`;
 
 const HELP = `charm: train a character-level LSTM on your own text, then sample it.
 
@@ -18,6 +23,8 @@ Usage:
         [--seed N] [--stop STR]... [--backend B] [--json]
   charm eval --model DIR <file|folder>... [--backend B] [--json]
   charm info --model DIR [--json]
+  charm complete --model DIR [--corpus PATH]... [--max-length N] [--multiline] [--min-confidence P]
+        [--temperature T] [--context-chars N] [--debounce-ms N] [--languages JSON] [--backend B]
 
 train   Builds a corpus from the files and folders (honouring .gitignore; skipping binary, large
         and secret files), trains, and writes checkpoints to --out (default ./charm-model):
@@ -29,6 +36,18 @@ train   Builds a corpus from the files and folders (honouring .gitignore; skippi
 sample  Continues --prime (temperature 0 = always the most likely character).
 eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
 info    What a checkpoint holds.
+complete
+        The editor's inline completions over stdio, for other editors. One JSON request per line
+        on stdin: {"id":1,"doc":"file:///a.ts","offset":1234,"before":"<text before the cursor>",
+        "after":"<rest of its line>","nextLine":"<optional>","languageId":"<optional>"}; one reply
+        per line on stdout, in order: {"id":1,"text":"<suggestion, empty for none>","ms":0.8}.
+        {"id":2,"forget":"file:///a.ts"} drops a closed document's state. A bad line gets
+        {"id":...,"error":"..."} and serving goes on; end of input ends it. --corpus (repeatable):
+        files and folders the workspace memory learns (those the model was trained on).
+        The other flags are the charm.inlineCompletions.* settings, with their ranges and defaults:
+          --max-length ${range('inlineCompletions.maxLength')} (${INLINE.maxLength})   --min-confidence ${range('inlineCompletions.minConfidence')} (${INLINE.minConfidence})   --temperature ${range('inlineCompletions.temperature')} (${INLINE.temperature})
+          --context-chars ${range('inlineCompletions.contextChars')} (${INLINE.contextChars})   --multiline (${INLINE.multiline ? 'on' : 'off'})   --languages '${JSON.stringify(INLINE.languages)}'
+          --debounce-ms ${range('inlineCompletions.debounceMs')} (${COMPLETE_DEBOUNCE_MS} here, ${INLINE.debounceMs} in the editor: a stdio client asks once and waits)
 
 Presets: ${Object.entries(PRESETS).map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`).join('; ')}.
 --model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.
@@ -51,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
+    // complete's stdout is its protocol: no notes there.
+    if (command !== 'complete') out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -81,8 +101,14 @@ export async function main(argv: string[]): Promise<number> {
         infoCommand(args.flags, out);
         return 0;
       }
+      case 'complete': {
+        const args = parseArgs(rest, COMPLETE_FLAGS);
+        if (args.positional.length) throw new CharmError(`complete: unexpected argument "${args.positional[0]}" (requests come on stdin)`);
+        await completeCommand(args.flags, controller.signal);
+        return controller.signal.aborted ? 130 : 0;
+      }
       default:
-        throw new CharmError(`Unknown command "${command}": expected train, sample, eval or info (see --help)`);
+        throw new CharmError(`Unknown command "${command}": expected train, sample, eval, info or complete (see --help)`);
     }
   } catch (error) {
     if (error instanceof CharmError) {
