@@ -12,8 +12,8 @@ export const BENCH_INLINE: InlineSettings = { ...DEFAULT_SETTINGS.inline, deboun
 export function fitGhostText(text: string, before: string): string {
   const linePrefix = before.slice(before.lastIndexOf('\n') + 1);
   const trimmed = trimCompletion(
-    { text, logProbs: Array.from(text, () => 0), linePrefix, lineSuffix: '', nextLine: undefined },
-    { maxLength: BENCH_INLINE.maxLength, multiline: BENCH_INLINE.multiline, minConfidence: 0 },
+    { text, linePrefix, lineSuffix: '', nextLine: undefined },
+    { maxLength: BENCH_INLINE.maxLength, multiline: BENCH_INLINE.multiline },
   );
   return 'text' in trimmed ? trimmed.text : '';
 }

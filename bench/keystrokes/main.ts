@@ -60,8 +60,9 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
   if (o.suggesters.includes('charm') && modelDir) {
     for (const v of [DEFAULT_VARIANT, ...o.variants]) {
       out.push(async () => {
-        const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine: v.engine });
-        return { suggester: new CharmSuggester(v.name, model), dispose: () => model.dispose() };
+        const { decision, minConfidence, ...engine } = v.engine;
+        const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
+        return { suggester: new CharmSuggester(v.name, model, { decision, minConfidence }), dispose: () => model.dispose() };
       });
     }
   }

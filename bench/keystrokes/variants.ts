@@ -4,23 +4,33 @@
  * unknown keys and values are refused here rather than silently ignored by the engine.
  */
 import { CharmError } from '../../src/errors';
+import type { DecisionRule } from '../../src/extension/completion/decision';
 import type { EngineOptions } from '../../src/extension/inference/inferenceEngine';
+
+/** Engine options, plus the two service-side levers: the decision rule and the threshold. */
+export interface VariantOptions extends Partial<EngineOptions> {
+  decision?: DecisionRule;
+  minConfidence?: number;
+}
 
 export interface CharmVariant {
   name: string;
-  engine: Partial<EngineOptions>;
+  engine: VariantOptions;
 }
 
 /** The engine as the extension runs it. */
 export const DEFAULT_VARIANT: CharmVariant = { name: 'charm', engine: {} };
 
-export const NAMED_VARIANTS: Readonly<Record<string, Partial<EngineOptions>>> = {
+export const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
   lstm: { mixture: 'lstm' },
   ngram: { mixture: 'ngram' },
   mix: { mixture: 'mix' },
   greedy: { beam: 1 },
+  'no-cache': { documentCache: false },
   longest: { decision: 'longest' },
   expected: { decision: 'expected' },
+  'expected-token': { decision: 'expected-token' },
+  'longest-token': { decision: 'longest-token' },
   'lstm-greedy': { mixture: 'lstm', beam: 1 },
   'ngram-greedy': { mixture: 'ngram', beam: 1 },
   'mix-greedy': { mixture: 'mix', beam: 1 },
@@ -28,8 +38,12 @@ export const NAMED_VARIANTS: Readonly<Record<string, Partial<EngineOptions>>> = 
   'mix-longest': { mixture: 'mix', decision: 'longest' },
 };
 
-const CHOICES: Record<string, readonly string[]> = { mixture: ['lstm', 'ngram', 'mix'], decision: ['expected', 'longest'] };
+const CHOICES: Record<string, readonly string[]> = {
+  mixture: ['lstm', 'ngram', 'mix'], decision: ['expected', 'expected-token', 'longest', 'longest-token'],
+};
 const INTEGERS = ['beam', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
+const BOOLEANS = ['documentCache'];
+const PROBABILITIES = ['minConfidence'];
 
 /** Undefined or '': no extra rows. */
 export function parseVariants(spec: string | undefined): CharmVariant[] {
@@ -46,13 +60,13 @@ export function parseVariants(spec: string | undefined): CharmVariant[] {
   return out;
 }
 
-function named(name: string): Partial<EngineOptions> {
+function named(name: string): VariantOptions {
   const engine = NAMED_VARIANTS[name];
   if (!engine) throw new CharmError(`--variants: unknown variant "${name}", expected one of ${Object.keys(NAMED_VARIANTS).join(', ')} or name=<JSON>`);
   return engine;
 }
 
-function engineFromJson(name: string, json: string): Partial<EngineOptions> {
+function engineFromJson(name: string, json: string): VariantOptions {
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -66,10 +80,14 @@ function engineFromJson(name: string, json: string): Partial<EngineOptions> {
       if (typeof v !== 'string' || !CHOICES[key].includes(v)) throw new CharmError(`--variants: ${name}.${key} must be one of ${CHOICES[key].join(', ')}`);
     } else if (INTEGERS.includes(key)) {
       if (!Number.isInteger(v) || (v as number) < 1) throw new CharmError(`--variants: ${name}.${key} must be an integer >= 1`);
+    } else if (BOOLEANS.includes(key)) {
+      if (typeof v !== 'boolean') throw new CharmError(`--variants: ${name}.${key} must be true or false`);
+    } else if (PROBABILITIES.includes(key)) {
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new CharmError(`--variants: ${name}.${key} must be a number from 0 to 1`);
     } else {
-      throw new CharmError(`--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS].join(', ')})`);
+      throw new CharmError(`--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES].join(', ')})`);
     }
     engine[key] = v;
   }
-  return engine as Partial<EngineOptions>;
+  return engine as VariantOptions;
 }

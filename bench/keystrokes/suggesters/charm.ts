@@ -5,6 +5,7 @@
  */
 import { NEVER_CANCELLED } from '../../../src/extension/completion/cancellation';
 import { CompletionService } from '../../../src/extension/completion/completionService';
+import type { DecisionRule } from '../../../src/extension/completion/decision';
 import { completionInputFrom } from '../../../src/extension/completion/input';
 import type { LocalCompletionModel } from '../../../src/extension/inference/localModel';
 import { BENCH_INLINE } from '../limits';
@@ -13,8 +14,9 @@ import type { Cursor, Suggester, Suggestion } from '../simulation';
 export class CharmSuggester implements Suggester {
   private readonly service: CompletionService;
 
-  constructor(readonly name: string, private readonly model: LocalCompletionModel) {
-    this.service = new CompletionService(model, () => BENCH_INLINE);
+  constructor(readonly name: string, private readonly model: LocalCompletionModel, levers: { decision?: DecisionRule; minConfidence?: number } = {}) {
+    const settings = { ...BENCH_INLINE, minConfidence: levers.minConfidence ?? BENCH_INLINE.minConfidence };
+    this.service = new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected' });
   }
 
   open(): void {

@@ -24,8 +24,6 @@ export interface EngineOptions {
   mixture: 'lstm' | 'ngram' | 'mix';
   /** Candidates kept while searching for the most probable continuation (1 = greedy). */
   beam: number;
-  /** 'expected': the prefix that saves the most keystrokes in expectation; 'longest': the longest prefix whose joint probability stays above the threshold. */
-  decision: 'expected' | 'longest';
   /** Learn the document being edited (the cache); off only for the ablation. */
   documentCache: boolean;
   weights: MixtureWeights;
@@ -38,7 +36,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  mixture: 'mix', beam: 4, decision: 'expected', documentCache: true, weights: DEFAULT_WEIGHTS, order: 8,
+  mixture: 'mix', beam: 4, documentCache: true, weights: DEFAULT_WEIGHTS, order: 8,
   maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24,
 };
 
