@@ -43,6 +43,8 @@ const PRESET = process.env.CHARM_E2E_PRESET ?? 'tiny';
 const INLINE_TEMPERATURE = Number(process.env.CHARM_E2E_TEMPERATURE ?? 0.7);
 /** Prefixes found many times in the corpus (the project's sources), tried in turn. */
 const PREFIXES = ['import * as ', 'export function ', 'const '];
+/** Prefixes the workspace memory knows how to go on from (lines of the project's sources). */
+const MEMORY_PREFIXES = ['import * as ass', 'import * as fs from', 'export interface Completion'];
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -123,6 +125,7 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
   let ws = '';
   let expectedFiles = 0;
   let storage = '';
+  let outside = '';
   const t0 = Date.now();
 
   before(async function () {
@@ -164,6 +167,7 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
       assert.deepEqual(s.leftoverPids(), [], 'processes left behind (training or completion process?)');
     }
     if (ws) fs.rmSync(ws, { recursive: true, force: true });
+    if (outside) fs.rmSync(outside, { recursive: true, force: true });
     console.log(`    (extension e2e: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   });
 
@@ -172,11 +176,42 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     assert.ok(fs.readdirSync(s!.extensionsDir).some((d) => d.startsWith(`${EXT_ID}-${pkg.version}`)));
   });
 
-  it('trains on the workspace in the background and becomes ready', async function () {
-    this.timeout(TRAIN_MINUTES * 60_000 + 240_000);
+  let trainingStarted = 0;
+
+  it('starts training on the workspace in the background', async function () {
+    trainingStarted = Date.now();
     await s!.runCommand('Charm: Train on Workspace');
     const training = await s!.waitForStatusBarText(/Charm: (training \d+%|ready)/, 60_000);
     assert.match(training, /Charm: training \d+%/);
+  });
+
+  it('completes from the workspace memory before the first checkpoint, in a file outside the corpus', async function () {
+    this.timeout(120_000);
+    await waitFor('the workspace memory', async () => fs.existsSync(LOG_FILE) && /completing with the workspace memory alone/.test(fs.readFileSync(LOG_FILE, 'utf8')), 60_000, 200);
+    // Outside the workspace: neither the memory nor the training read it.
+    outside = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-outside-'));
+    const file = path.join(outside, 'fresh.ts');
+    fs.writeFileSync(file, '// a file Charm never trained on\n');
+    await s!.openFile(file);
+    await s!.pressKey('Control+End');
+    let memoryGhost = '';
+    for (const prefix of MEMORY_PREFIXES) {
+      await s!.typeText(`\n${prefix}`, 40);
+      memoryGhost = await s!.waitForGhostText(15_000).catch(() => '');
+      if (memoryGhost) break;
+    }
+    const seconds = (Date.now() - trainingStarted) / 1000;
+    console.log(`    (first ghost text from the workspace memory ${seconds.toFixed(1)} s after "Train on Workspace": ${JSON.stringify(memoryGhost)})`);
+    assert.ok(memoryGhost.trim().length > 0, 'the workspace memory suggested something for a prefix of the corpus');
+    const log = fs.readFileSync(LOG_FILE, 'utf8');
+    assert.ok(!/model loaded: /.test(log.slice(0, log.lastIndexOf(JSON.stringify(memoryGhost)))), 'no checkpoint had been loaded yet');
+    await s!.pressKey('Escape');
+    await s!.runCommand('View: Revert File');
+    await s!.runCommand('View: Close Editor');
+  });
+
+  it('finishes training and becomes ready', async function () {
+    this.timeout(TRAIN_MINUTES * 60_000 + 240_000);
     await s!.waitForStatusBarText(/Charm: ready/, TRAIN_MINUTES * 60_000 + 180_000);
     await s!.waitForNotification(/Charm: training finished/, 30_000);
   });

@@ -95,6 +95,7 @@ export class InferenceEngine {
     const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * o.order))));
     const found = await searchContinuation(this.next, { lstm: state, history }, document, {
       maxChars: req.maxChars, stopAtNewline: req.stopAtNewline, minProbability: req.minConfidence, beam: o.beam,
+      temperature: req.temperature, seed: req.seed,
     }, isCancelled);
     return found && { ...found, reuse };
   }

@@ -129,6 +129,11 @@ export class NextCharModel {
     const probs = new Float64Array(size);
     let total = 0;
     for (const p of parts) total += p.weight;
+    // A part alone (e.g. the cache before anything else is loaded) answers even where its weight is 0.
+    if (total <= 0) {
+      for (const p of parts) p.weight = 1;
+      total = parts.length;
+    }
     if (total <= 0) return { probs, size };
     for (const part of parts) {
       const src = part.probs as ArrayLike<number>;

@@ -4,8 +4,11 @@
  * that the text really goes on this way) stays above the threshold can ever be shown, so nothing
  * below it is explored. With a threshold of 0.5 or more at most one continuation qualifies at each
  * length, and the search is greedy; below 0.5 the beam finds continuations greedy would miss.
+ * With a temperature above 0 the continuation is sampled instead (one candidate, drawn from the
+ * tempered distribution), still only as long as it stays likely enough.
  */
 import type { CharNgram } from '../../model/ngram';
+import { SeededRandom } from '../../util/random';
 import { yieldNow } from './decode';
 import type { NextCharModel, Point } from './nextChar';
 
@@ -18,6 +21,9 @@ export interface SearchOptions {
   minProbability: number;
   /** Continuations kept at each length (1 = greedy). */
   beam: number;
+  /** 0: the most probable continuation; above 0, sampled at this temperature from `seed`. */
+  temperature: number;
+  seed: number;
 }
 
 export interface SearchResult {
@@ -45,7 +51,9 @@ export async function searchContinuation(
   model: NextCharModel, root: Point, document: CharNgram | null, options: SearchOptions, isCancelled: () => boolean,
 ): Promise<SearchResult | undefined> {
   const floor = options.minProbability > 0 ? Math.log(options.minProbability) : -Infinity;
-  const beam = Math.max(1, Math.floor(options.beam));
+  const sampling = options.temperature > 0;
+  const beam = sampling ? 1 : Math.max(1, Math.floor(options.beam));
+  const rng = new SeededRandom(options.seed);
   const finals: SearchResult[] = [];
   let live: Hypothesis[] = [{ point: root, text: '', logP: 0, logProbs: [] }];
   let steps = 0;
@@ -59,7 +67,7 @@ export async function searchContinuation(
         continue;
       }
       const { probs, size } = model.distribution(h.point, document);
-      const top = topSlots(probs, size, beam, model);
+      const top = sampling ? [sampleSlot(probs, size, options.temperature, rng, model)] : topSlots(probs, size, beam, model);
       const next = top.length ? String.fromCodePoint(model.codePointOf(top[0])) : '';
       let extended = false;
       for (const slot of top) {
@@ -107,6 +115,26 @@ function best(finals: SearchResult[]): SearchResult {
     }
   }
   return top ?? { text: '', logProbs: [], stoppedBy: 'unsure', next: '' };
+}
+
+/** A slot drawn from probs^(1 / temperature), skipping symbols that cannot be shown. */
+function sampleSlot(probs: Float64Array, size: number, temperature: number, rng: SeededRandom, model: NextCharModel): number {
+  const weights = new Float64Array(size);
+  let total = 0;
+  for (let s = 0; s < size; s++) {
+    if (model.codePointOf(s) < 0 || !(probs[s] > 0)) continue;
+    weights[s] = Math.pow(probs[s], 1 / temperature);
+    total += weights[s];
+  }
+  let u = rng.next() * total;
+  let last = 0;
+  for (let s = 0; s < size; s++) {
+    if (weights[s] === 0) continue;
+    last = s;
+    u -= weights[s];
+    if (u < 0) return s;
+  }
+  return last;
 }
 
 /** The `k` most likely slots, most likely first, skipping symbols that cannot be shown. */

@@ -98,7 +98,7 @@ describe('search for the most probable continuation', () => {
     corpus.add('subscribe(); subscribe(); subscribe(); subscriber; ');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 6);
     const root: Point = { lstm: null, history: cps('; subs') };
-    const r = await searchContinuation(m, root, null, { maxChars: 40, stopAtNewline: true, minProbability: 0.5, beam: 4 }, () => false);
+    const r = await searchContinuation(m, root, null, { maxChars: 40, stopAtNewline: true, minProbability: 0.5, beam: 4, temperature: 0, seed: 1 }, () => false);
     assert.ok(r);
     assert.ok(r.text.startsWith('cribe'), r.text);
     const joint = Math.exp(r.logProbs.reduce((a, b) => a + b, 0));
@@ -113,18 +113,33 @@ describe('search for the most probable continuation', () => {
     const corpus = new CharNgram({ order: 3 });
     corpus.add('xaq xar xas xat xbc xbc xbc xdd xdd xee ');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
-    const run = (beam: number) => searchContinuation(m, { lstm: null, history: cps(' x') }, null, { maxChars: 3, stopAtNewline: true, minProbability: 0.15, beam }, () => false);
+    const run = (beam: number) => searchContinuation(m, { lstm: null, history: cps(' x') }, null, { maxChars: 3, stopAtNewline: true, minProbability: 0.15, beam, temperature: 0, seed: 1 }, () => false);
     const greedy = await run(1);
     const beam = await run(4);
     assert.equal(greedy?.text, 'a');
     assert.ok(beam?.text.startsWith('bc'), beam?.text);
   });
 
+  it('samples at a temperature above 0: reproducible by seed, varied across seeds, never below the threshold', async () => {
+    const corpus = new CharNgram({ order: 3 });
+    corpus.add('xab xac xad xae xaf xag ');
+    const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
+    const run = (seed: number, minProbability = 0) => searchContinuation(m, { lstm: null, history: cps(' x') }, null, { maxChars: 2, stopAtNewline: true, minProbability, beam: 4, temperature: 1, seed }, () => false);
+    assert.equal((await run(5))?.text, (await run(5))?.text);
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 20; seed++) seen.add((await run(seed))?.text ?? '');
+    assert.ok(seen.size >= 3, `samples: ${[...seen].join(' ')}`);
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = await run(seed, 0.5);
+      assert.ok(r && Math.exp(r.logProbs.reduce((a, b) => a + b, 0)) >= 0.5);
+    }
+  });
+
   it('gives up when cancelled', async () => {
     const corpus = new CharNgram({ order: 3 });
     corpus.add('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
-    const r = await searchContinuation(m, { lstm: null, history: [] }, null, { maxChars: 1000, stopAtNewline: true, minProbability: 0, beam: 2 }, () => true);
+    const r = await searchContinuation(m, { lstm: null, history: [] }, null, { maxChars: 1000, stopAtNewline: true, minProbability: 0, beam: 2, temperature: 0, seed: 1 }, () => true);
     assert.equal(r, undefined);
   });
 });
