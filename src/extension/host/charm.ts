@@ -78,7 +78,7 @@ export class Charm implements CharmServices, vscode.Disposable {
       this.refresh();
     });
 
-    const provider = new CharmInlineProvider(this.completions, () => this.settings().inline, (line) => this.log.debug(line));
+    const provider = new CharmInlineProvider(this.completions, (line) => this.log.debug(line));
     const commands: [string, () => unknown][] = [
       ['charm.trainOnWorkspace', () => trainOnWorkspace(this)],
       ['charm.trainOnCorpus', () => trainOnCorpus(this)],

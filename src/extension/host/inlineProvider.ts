@@ -5,12 +5,11 @@
  */
 import * as vscode from 'vscode';
 import type { CompletionInput, CompletionService } from '../completion/completionService';
-import type { InlineSettings } from '../settings';
+import { BEFORE_CHARS, completionInputFrom } from '../completion/input';
 
 export class CharmInlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(
     private readonly service: CompletionService,
-    private readonly settings: () => InlineSettings,
     private readonly log?: (line: string) => void,
   ) {}
 
@@ -22,7 +21,7 @@ export class CharmInlineProvider implements vscode.InlineCompletionItemProvider 
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     // The suggest widget is open: its selected item is what the user is looking at.
     if (context.selectedCompletionInfo) return undefined;
-    const input = completionInput(document, position, this.settings().contextChars);
+    const input = completionInput(document, position);
     input.explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     const outcome = await this.service.provide(input, token);
     if (outcome.kind !== 'suggestion') {
@@ -32,24 +31,24 @@ export class CharmInlineProvider implements vscode.InlineCompletionItemProvider 
       return undefined;
     }
     const r = outcome.reply;
-    this.log?.(`completion ${JSON.stringify(outcome.text)} (${outcome.source}${r ? `, state ${r.reuse}, ${r.ms.toFixed(1)} ms, confidence ${(outcome.confidence ?? 0).toFixed(2)}` : ''})`);
+    this.log?.(`completion ${JSON.stringify(outcome.text)} (${outcome.source}${r ? `, state ${r.reuse}, ${r.ms.toFixed(1)} ms, probability right ${(outcome.confidence ?? 0).toFixed(2)}` : ''})`);
     return [new vscode.InlineCompletionItem(outcome.text, new vscode.Range(position, position))];
   }
 }
 
-export function completionInput(document: vscode.TextDocument, position: vscode.Position, contextChars: number): CompletionInput {
+export function completionInput(document: vscode.TextDocument, position: vscode.Position): CompletionInput {
   const offset = document.offsetAt(position);
-  const start = document.positionAt(Math.max(0, offset - contextChars));
+  const start = document.positionAt(Math.max(0, offset - BEFORE_CHARS));
   const line = document.lineAt(position.line).text;
-  return {
+  const input = completionInputFrom({
     doc: document.uri.toString(),
     version: document.version,
     languageId: document.languageId,
     offset,
-    window: document.getText(new vscode.Range(start, position)),
-    linePrefix: line.slice(0, position.character),
-    lineSuffix: line.slice(position.character),
+    before: document.getText(new vscode.Range(start, position)),
+    after: line.slice(position.character),
     nextLine: position.line + 1 < document.lineCount ? document.lineAt(position.line + 1).text : undefined,
-    eol: document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n',
-  };
+  });
+  // The document knows its line end even before the text before the cursor holds one.
+  return { ...input, eol: document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' };
 }
