@@ -12,7 +12,7 @@ import { initBackend, BackendChoice } from '../src/model/backend';
 import { CharModel } from '../src/model/charModel';
 import { PRESETS, PresetName } from '../src/model/config';
 import { setTwoThreadLstmEnabled } from '../src/model/lstmTwoThreads';
-import { Generator } from '../src/model/sampler';
+import { TextGenerator } from '../src/model/sampler';
 import { CharDataset } from '../src/training/dataset';
 import { Trainer } from '../src/training/trainer';
 import { DEFAULT_TRAIN_OPTIONS } from '../src/training/trainOptions';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   // Peak memory of training alone; sampling below copies the weights out and may add to it.
   const trainPeakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 
-  const generator = new Generator(model, vocab);
+  const generator = new TextGenerator(model, vocab);
   const prime = text.slice(1000, 1256);
   generator.feed(prime.slice(0, 16)); // warm-up
   generator.reset();

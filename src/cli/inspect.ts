@@ -4,7 +4,7 @@ import { Output } from './output';
 import { CharmError } from '../errors';
 import { BackendChoice, initBackend } from '../model/backend';
 import { parameterCount } from '../model/config';
-import { Generator } from '../model/sampler';
+import { TextGenerator } from '../model/sampler';
 import { buildCorpus, describeCorpus } from '../training/corpus';
 import { loadCheckpoint, readCheckpointMeta, resolveCheckpointDir } from '../training/checkpoint';
 import { sequentialBatches } from '../training/dataset';
@@ -37,7 +37,7 @@ export async function sampleCommand(flags: FlagValues, out: Output): Promise<voi
   if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CharmError(`--top-p must be in (0, 1], got ${topP}`);
   const backend = await initBackend((flagString(flags, 'backend') ?? 'auto') as BackendChoice);
   const checkpoint = await loadCheckpoint(requireModel(flags));
-  const generator = new Generator(checkpoint.model, checkpoint.vocab);
+  const generator = new TextGenerator(checkpoint.model, checkpoint.vocab);
   try {
     const prime = flagString(flags, 'prime') ?? '';
     const primeStart = performance.now();

@@ -19,13 +19,9 @@ export interface SymbolCodec {
   decode(ids: ArrayLike<number>): string;
 }
 
-export interface GenerateOptions extends ChoiceOptions {
-  maxLength: number;
+export interface GenerateOptions extends Omit<SampleLoopOptions, 'seed'> {
+  /** Default: a random seed. */
   seed?: number;
-  /** Generation ends when the text ends with one of these; the stop string is not returned. */
-  stop?: string[];
-  /** Checked between characters; generation ends early, keeping what it has. */
-  shouldStop?: () => boolean;
 }
 
 export interface GenerateResult {
@@ -37,7 +33,63 @@ export interface GenerateResult {
   msPerChar: number;
 }
 
-export class Generator {
+/** What one run of the sampling loop is asked for. */
+export interface SampleLoopOptions extends ChoiceOptions {
+  /** Characters (code points) to generate at most. */
+  maxLength: number;
+  seed: number;
+  /** Generation ends when the text ends with one of these; the stop string is not returned. */
+  stop?: string[];
+  /** End at the first newline (not included). */
+  stopAtNewline?: boolean;
+  /** Checked between characters: generation ends early, keeping what it has. */
+  shouldStop?: () => boolean;
+}
+
+export interface SampledText {
+  text: string;
+  /** log p of each generated character under the model itself (temperature 1). */
+  logProbs: number[];
+  stoppedBy: 'length' | 'stop' | 'newline' | 'cancelled';
+}
+
+/**
+ * THE decoding loop, for every front end (the CLI's sampler, the completion process's generation
+ * and samples): choose a symbol from the logits, feed it back with the state carried. It yields
+ * after each character (the number generated so far) so that an asynchronous caller can pause it
+ * (the completion process yields to its event loop, where a cancel message arrives); a synchronous
+ * caller runs it through. Its return value is the result. An empty state (nothing fed) starts as after a newline, as training text does.
+ */
+export function* sampleLoop(steps: StepModel, state: StepState, codec: SymbolCodec, options: SampleLoopOptions): Generator<number, SampledText, void> {
+  if (!state.logits) steps.feed(codec.encode('\n'), state);
+  const rng = new SeededRandom(options.seed);
+  const choice: ChoiceOptions = { temperature: options.temperature, topK: options.topK, topP: options.topP, bannedId: codec.unknownId };
+  const stops = (options.stop ?? []).filter((t) => t.length > 0);
+  const chunks: string[] = [];
+  const logProbs: number[] = [];
+  let tail = '';
+  while (logProbs.length < options.maxLength) {
+    if (options.shouldStop?.()) return { text: chunks.join(''), logProbs, stoppedBy: 'cancelled' };
+    const next = chooseNext(state.logits as Float32Array, choice, rng);
+    const symbol = codec.decode([next.id]);
+    if (options.stopAtNewline && symbol === '\n') return { text: chunks.join(''), logProbs, stoppedBy: 'newline' };
+    chunks.push(symbol);
+    logProbs.push(next.logProb);
+    steps.step(next.id, state);
+    if (stops.length) {
+      tail = (tail + symbol).slice(-Math.max(...stops.map((t) => t.length)));
+      const stop = stops.find((t) => tail.endsWith(t));
+      if (stop !== undefined) {
+        const text = chunks.join('');
+        return { text: text.slice(0, text.length - stop.length), logProbs, stoppedBy: 'stop' };
+      }
+    }
+    yield logProbs.length;
+  }
+  return { text: chunks.join(''), logProbs, stoppedBy: 'length' };
+}
+
+export class TextGenerator {
   private readonly steps: StepModel;
   private state: StepState;
 
@@ -72,30 +124,18 @@ export class Generator {
 
   /** Generates up to maxLength characters after whatever has been fed. */
   generate(options: GenerateOptions): GenerateResult {
-    const rng = new SeededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 31));
-    const choice: ChoiceOptions = { ...options, bannedId: this.codec.unknownId };
-    const stops = (options.stop ?? []).filter((s) => s.length > 0);
     const started = performance.now();
-    let text = '';
-    let logProbSum = 0;
-    let chars = 0;
-    let stoppedBy: GenerateResult['stoppedBy'] = 'length';
-    while (chars < options.maxLength) {
-      if (options.shouldStop?.()) { stoppedBy = 'cancelled'; break; }
-      const next = chooseNext(this.nextLogits(), choice, rng);
-      logProbSum += next.logProb;
-      chars++;
-      text += this.codec.decode([next.id]);
-      this.steps.step(next.id, this.state);
-      const stop = stops.find((s) => text.endsWith(s));
-      if (stop !== undefined) {
-        text = text.slice(0, text.length - stop.length);
-        stoppedBy = 'stop';
-        break;
-      }
-    }
+    const loop = sampleLoop(this.steps, this.state, this.codec, { ...options, seed: options.seed ?? Math.floor(Math.random() * 2 ** 31) });
+    let r = loop.next();
+    while (!r.done) r = loop.next();
+    const { text, logProbs, stoppedBy } = r.value;
     const ms = performance.now() - started;
-    return { text, meanLogProb: chars ? logProbSum / chars : 0, chars, stoppedBy, msPerChar: chars ? ms / chars : 0 };
+    const chars = logProbs.length;
+    return {
+      text, chars, msPerChar: chars ? ms / chars : 0,
+      meanLogProb: chars ? logProbs.reduce((x: number, y: number) => x + y, 0) / chars : 0,
+      stoppedBy: stoppedBy === 'newline' ? 'stop' : stoppedBy,
+    };
   }
 
   dispose(): void {

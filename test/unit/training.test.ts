@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend';
 import { CharModel } from '../../src/model/charModel';
-import { Generator } from '../../src/model/sampler';
+import { TextGenerator } from '../../src/model/sampler';
 import { loadCheckpoint } from '../../src/training/checkpoint';
 import { trainModel, SessionHooks } from '../../src/training/session';
 import { CharDataset } from '../../src/training/dataset';
@@ -189,7 +189,7 @@ describe('sampling', () => {
 
   it('is deterministic with a seed, and another seed gives other text', () => {
     const run = (seed: number) => {
-      const g = new Generator(model, codec);
+      const g = new TextGenerator(model, codec);
       g.feed('the cat ');
       const r = g.generate({ maxLength: 60, temperature: 1.5, seed });
       g.dispose();
@@ -200,10 +200,10 @@ describe('sampling', () => {
   });
 
   it('temperature 0 always takes the most likely character', () => {
-    const g = new Generator(model, codec);
+    const g = new TextGenerator(model, codec);
     g.feed('the cat sat on the');
     const expected: number[] = [];
-    const probe = new Generator(model, codec);
+    const probe = new TextGenerator(model, codec);
     probe.feed('the cat sat on the');
     for (let k = 0; k < 20; k++) {
       const logits = probe.nextLogits();
@@ -221,9 +221,9 @@ describe('sampling', () => {
   });
 
   it('carries state: priming at once equals feeding piece by piece', () => {
-    const a = new Generator(model, codec);
+    const a = new TextGenerator(model, codec);
     a.feed('the cat sat on');
-    const b = new Generator(model, codec);
+    const b = new TextGenerator(model, codec);
     for (const ch of 'the cat sat on') b.feed(ch);
     const la = Array.from(a.nextLogits());
     const lb = Array.from(b.nextLogits());
@@ -233,7 +233,7 @@ describe('sampling', () => {
   });
 
   it('ends at a stop string and leaves it out', () => {
-    const g = new Generator(model, codec);
+    const g = new TextGenerator(model, codec);
     g.feed('the cat sat on the mat. the');
     const r = g.generate({ maxLength: 200, temperature: 0, stop: [' '] });
     assert.equal(r.stoppedBy, 'stop');

@@ -2,8 +2,7 @@
  * Priming and sampling on a StepModel, in slices that yield to the event loop so a cancel message
  * can arrive in the middle (a child process reads its IPC messages only between tasks).
  */
-import { chooseNext } from '../../model/sampling';
-import { SeededRandom } from '../../util/random';
+import { sampleLoop } from '../../model/sampler';
 import { normalizeEol } from '../text';
 import type { StepModel, StepState } from '../../model/stepModel';
 
@@ -33,7 +32,7 @@ export async function prime(model: StepModel, codec: Codec, state: StepState, te
 }
 
 export interface DecodeOptions {
-  /** Stop after this many UTF-16 code units. */
+  /** Stop after this many characters (code points). */
   maxChars: number;
   /** 0 = always the most likely character. */
   temperature: number;
@@ -51,31 +50,26 @@ export interface Decoded {
 }
 
 /**
- * Samples a continuation, advancing `state` through it. Undefined when cancelled.
- * An empty state (nothing fed) starts as after a newline, as the engine's Generator does.
+ * Samples a continuation with the engine's one decoding loop (src/model/sampler.ts), advancing
+ * `state` through it and yielding to the event loop every few characters. Undefined when cancelled.
  */
 export async function decode(
   model: StepModel, codec: Codec, state: StepState, options: DecodeOptions,
   isCancelled: () => boolean, onProgress?: (chars: number) => void,
 ): Promise<Decoded | undefined> {
-  if (!state.logits) model.feed(codec.encode('\n'), state);
-  const rng = new SeededRandom(options.seed);
-  const choice = { temperature: options.temperature, topK: options.topK, bannedId: codec.unknownId };
-  let text = '';
-  const logProbs: number[] = [];
-  let steps = 0;
-  while (text.length < options.maxChars) {
-    if (++steps % SLICE === 0) {
-      onProgress?.(text.length);
+  const loop = sampleLoop(model, state, { ...codec, size: 0 }, {
+    maxLength: options.maxChars, temperature: options.temperature, topK: options.topK, seed: options.seed,
+    stopAtNewline: options.stopAtNewline, shouldStop: isCancelled,
+  });
+  for (let r = loop.next(); ; r = loop.next()) {
+    if (r.done) {
+      const { text, logProbs, stoppedBy } = r.value;
+      if (stoppedBy === 'cancelled') return undefined;
+      return { text, logProbs, stoppedBy: stoppedBy === 'newline' ? 'newline' : 'length' };
+    }
+    if (r.value % SLICE === 0) {
+      onProgress?.(r.value);
       await yieldNow();
     }
-    if (isCancelled()) return undefined;
-    const next = chooseNext(state.logits as Float32Array, choice, rng);
-    const symbol = codec.decode([next.id]);
-    if (options.stopAtNewline && symbol === '\n') return { text, logProbs, stoppedBy: 'newline' };
-    text += symbol;
-    logProbs.push(next.logProb);
-    model.step(next.id, state);
   }
-  return { text, logProbs, stoppedBy: 'length' };
 }
