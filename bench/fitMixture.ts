@@ -55,13 +55,14 @@ async function main(): Promise<void> {
       const cp = ch.codePointAt(0) as number;
       const point = { lstm: state, history: next.trimHistory(history) };
       const pDoc = doc.total > 0 ? doc.predict(point.history) : null;
+      const pCorpus = ngram.predict(point.history);
       const p = parts.map((m, k) => {
         if (k === 2 && !pDoc) return 0;
         const d = m.distribution(point, k === 2 ? doc : null);
         const s = m.slotOf(cp);
         return s < d.size ? d.probs[s] : 0;
       });
-      rows.push({ p: p.map((v) => Math.max(v, 1e-6)) as [number, number, number], bucket: bucketOf(pDoc ? pDoc.matchedOrder : 0) });
+      rows.push({ p: p.map((v) => Math.max(v, 1e-6)) as [number, number, number], bucket: bucketOf(pDoc ? pDoc.matchedOrder : 0, pCorpus.matchedOrder) });
       lstm.model.step(lstm.vocab.idOf(ch), state);
       doc.add(ch, String.fromCodePoint(...history.slice(-7)));
       history.push(cp);
@@ -71,27 +72,36 @@ async function main(): Promise<void> {
   const xent = (w: MixtureWeights) => {
     let sum = 0;
     for (const r of rows) {
-      const b = w.byDocumentMatch[r.bucket];
+      const b = w.byMatch[r.bucket];
       const total = b[0] + b[1] + b[2];
       sum -= Math.log((b[0] * r.p[0] + b[1] * r.p[1] + b[2] * r.p[2]) / total);
     }
     return sum / rows.length;
   };
-  const weights: MixtureWeights = { byDocumentMatch: DEFAULT_WEIGHTS.byDocumentMatch.map((b) => [...b] as [number, number, number]) };
+  const weights: MixtureWeights = { byMatch: DEFAULT_WEIGHTS.byMatch.map((b) => [...b] as [number, number, number]) };
   const before = xent(weights);
-  for (let iteration = 0; iteration < 50; iteration++) {
-    const acc = weights.byDocumentMatch.map(() => [0, 0, 0]);
-    const n = weights.byDocumentMatch.map(() => 0);
-    for (const r of rows) {
-      const w = weights.byDocumentMatch[r.bucket];
-      const mix = w[0] * r.p[0] + w[1] * r.p[1] + w[2] * r.p[2];
-      for (let k = 0; k < 3; k++) acc[r.bucket][k] += (w[k] * r.p[k]) / mix;
-      n[r.bucket]++;
+  // EM, first with one bucket (the pooled weights), then per bucket with PRIOR pseudo-positions of
+  // the pooled weights, so a bucket with few positions stays near them.
+  const PRIOR = 300;
+  const em = (bucketOfRow: (r: (typeof rows)[number]) => number, buckets: number, prior: [number, number, number] | null) => {
+    let w: [number, number, number][] = Array.from({ length: buckets }, () => [1 / 3, 1 / 3, 1 / 3]);
+    for (let iteration = 0; iteration < 60; iteration++) {
+      const acc = w.map(() => [0, 0, 0]);
+      const n = w.map(() => 0);
+      for (const r of rows) {
+        const b = bucketOfRow(r);
+        const mix = w[b][0] * r.p[0] + w[b][1] * r.p[1] + w[b][2] * r.p[2];
+        for (let k = 0; k < 3; k++) acc[b][k] += (w[b][k] * r.p[k]) / mix;
+        n[b]++;
+      }
+      w = acc.map((a, b) => a.map((v, k) => (v + (prior ? PRIOR * prior[k] : 0)) / (n[b] + (prior ? PRIOR : 0)) || 0) as [number, number, number]);
     }
-    weights.byDocumentMatch = acc.map((a, b) => (n[b] ? a.map((v) => +(v / n[b]).toFixed(4)) : weights.byDocumentMatch[b]) as [number, number, number]);
-  }
+    return w;
+  };
+  const pooled = em(() => 0, 1, null)[0];
+  weights.byMatch = em((r) => r.bucket, weights.byMatch.length, pooled).map((w) => w.map((v) => +v.toFixed(3)) as [number, number, number]);
   const partX = [0, 1, 2].map((k) => rows.reduce((s, r) => s - Math.log(r.p[k]), 0) / rows.length);
-  const counts = [0, 1, 2].map((b) => rows.filter((r) => r.bucket === b).length);
+  const counts = weights.byMatch.map((_, b) => rows.filter((r) => r.bucket === b).length);
   console.log(JSON.stringify({ positions: rows.length, bucketPositions: counts, nats: { lstm: partX[0], corpus: partX[1], document: partX[2], mixDefault: before, mixFitted: xent(weights) }, weights }, null, 1));
 }
 

@@ -60,9 +60,9 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
   if (o.suggesters.includes('charm') && modelDir) {
     for (const v of [DEFAULT_VARIANT, ...o.variants]) {
       out.push(async () => {
-        const { decision, minConfidence, ...engine } = v.engine;
+        const { decision, minConfidence, calibration, ...engine } = v.engine;
         const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
-        return { suggester: new CharmSuggester(v.name, model, { decision, minConfidence }), dispose: () => model.dispose() };
+        return { suggester: new CharmSuggester(v.name, model, { decision, minConfidence, calibration }), dispose: () => model.dispose() };
       });
     }
   }

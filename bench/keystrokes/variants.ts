@@ -11,6 +11,7 @@ import type { EngineOptions } from '../../src/extension/inference/inferenceEngin
 export interface VariantOptions extends Partial<EngineOptions> {
   decision?: DecisionRule;
   minConfidence?: number;
+  calibration?: number;
 }
 
 export interface CharmVariant {
@@ -43,7 +44,7 @@ const CHOICES: Record<string, readonly string[]> = {
 };
 const INTEGERS = ['beam', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
 const BOOLEANS = ['documentCache'];
-const PROBABILITIES = ['minConfidence'];
+const PROBABILITIES = ['minConfidence', 'calibration'];
 
 /** Undefined or '': no extra rows. */
 export function parseVariants(spec: string | undefined): CharmVariant[] {

@@ -14,9 +14,9 @@ import type { Cursor, Suggester, Suggestion } from '../simulation';
 export class CharmSuggester implements Suggester {
   private readonly service: CompletionService;
 
-  constructor(readonly name: string, private readonly model: LocalCompletionModel, levers: { decision?: DecisionRule; minConfidence?: number } = {}) {
+  constructor(readonly name: string, private readonly model: LocalCompletionModel, levers: { decision?: DecisionRule; minConfidence?: number; calibration?: number } = {}) {
     const settings = { ...BENCH_INLINE, minConfidence: levers.minConfidence ?? BENCH_INLINE.minConfidence };
-    this.service = new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected' });
+    this.service = new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected', calibration: levers.calibration });
   }
 
   open(): void {

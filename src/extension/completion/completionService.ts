@@ -49,6 +49,8 @@ export type Outcome =
 export interface ServiceOptions {
   /** How much of a continuation to show (the benchmark compares rules). */
   decision: DecisionRule;
+  /** Overrides CALIBRATION_EXPONENT (the benchmark's ablation). */
+  calibration?: number;
 }
 
 const CACHE_SIZE = 256;
@@ -148,7 +150,7 @@ export class CompletionService {
     // Trimming keeps a prefix on one line: the character after it is the continuation's next one.
     const rest = reply.text.startsWith(text) ? reply.text.slice(text.length) : '';
     const next = rest !== '' ? rest : reply.text === text ? reply.next : '';
-    return decide({ text, logProbs: reply.logProbs, next: Array.from(next)[0] ?? '' }, minProbability, this.options.decision);
+    return decide({ text, logProbs: reply.logProbs, next: Array.from(next)[0] ?? '' }, minProbability, this.options.decision, this.options.calibration);
   }
 
   private withEol(text: string, eol: '\n' | '\r\n'): string {
