@@ -52,7 +52,7 @@ export class CharNgram {
 
   /** Learns `text`; `before` (not counted) is the text that precedes it, its context. */
   add(text: string, before = ''): void {
-    const history = codePoints(before).slice(-(this.order - 1));
+    const history = lastItems(codePoints(before), this.order - 1);
     for (const cp of codePoints(text)) {
       if (!this.alphabet.has(cp)) {
         this.alphabet.set(cp, this.symbolList.length);
@@ -76,8 +76,8 @@ export class CharNgram {
 
   /** The distribution of the code point after `context` (only its last order - 1 code points matter). */
   predict(context: string | readonly number[]): NgramPrediction {
-    const cps = typeof context === 'string' ? codePoints(context.slice(-2 * (this.order - 1))) : Array.from(context);
-    const history = cps.slice(-(this.order - 1));
+    const cps = typeof context === 'string' ? codePoints(context.slice(Math.max(0, context.length - 2 * (this.order - 1)))) : Array.from(context);
+    const history = lastItems(cps, this.order - 1);
     const n = this.symbolList.length;
     const probs = new Float64Array(n);
     let floor = 1 / (n + 1);
@@ -110,4 +110,9 @@ function codePoints(text: string): number[] {
   const out: number[] = [];
   for (const ch of text) out.push(ch.codePointAt(0) as number);
   return out;
+}
+
+/** The last n items; none when n is 0 (slice(-0) would keep them all). */
+function lastItems(items: number[], n: number): number[] {
+  return items.slice(Math.max(0, items.length - n));
 }
