@@ -10,7 +10,11 @@
  * The counts live in an NgramTrie (typed arrays, bounded by `maxNodes`): 1.5 MB of text at order 8
  * takes 1-2 M nodes, about 30 bytes each.
  */
+import * as layout from './ngramTrie';
 import { NgramTrie } from './ngramTrie';
+
+// Module-local copies: an imported binding may compile to a getter call, too slow for the inner loops.
+const { COUNT, FIRST_CHILD, NEXT_SIBLING, NODE_STRIDE, SYMBOL } = layout;
 
 export interface NgramOptions {
   /** Longest n-gram counted: contexts of up to order - 1 code points. */
@@ -58,6 +62,8 @@ export class CharNgram {
   private symbolsView = new Int32Array(0);
   private probsBuffer = new Float64Array(64);
   private counted = 0;
+  /** Node count at the last compaction (add compacts again once it doubles). */
+  private compactedAt = 4096;
   /** Scratch: trie nodes of the contexts of each length (add); the matched levels (predict, see matchLevels). */
   private ctx: Int32Array;
   private nextCtx: Int32Array;
@@ -67,6 +73,15 @@ export class CharNgram {
   private readonly levelTotal: Float64Array;
   private readonly levelKinds: Float64Array;
   private readonly history: Int32Array;
+  /** The last predict's history and nodes (see findLevelNodes), valid while `version` is unchanged. */
+  private readonly previousHistory: Int32Array;
+  private previousLength = 0;
+  private previousDepth = 0;
+  private previousVersion = -1;
+  private levelNodes: Int32Array;
+  private spareLevelNodes: Int32Array;
+  /** Changes whenever the trie does (add, compact). */
+  private version = 0;
 
   constructor(options: Partial<NgramOptions> = {}) {
     this.order = options.order ?? DEFAULT_NGRAM_OPTIONS.order;
@@ -78,6 +93,9 @@ export class CharNgram {
     this.levelTotal = new Float64Array(this.order);
     this.levelKinds = new Float64Array(this.order);
     this.history = new Int32Array(this.order);
+    this.previousHistory = new Int32Array(this.order);
+    this.levelNodes = new Int32Array(this.order);
+    this.spareLevelNodes = new Int32Array(this.order);
   }
 
   /** Code points counted so far. */
@@ -117,6 +135,7 @@ export class CharNgram {
   /** Learns `text`; `before` (not counted) is the text that precedes it, its context. */
   add(text: string, before = ''): void {
     if (text.length === 0) return;
+    this.version++;
     const m = this.order - 1;
     const trie = this.trie;
     // ctx[k] = node of the last k code points (-1 when unknown), for k < depth.
@@ -150,7 +169,7 @@ export class CharNgram {
       for (let k = 0; k < depth; k++) {
         const parent = ctx[k];
         const child = parent < 0 ? -1 : trie.childOrCreate(parent, id);
-        if (child >= 0) trie.count[child]++;
+        if (child >= 0) trie.nodes[child * NODE_STRIDE + COUNT]++;
         if (k < m) next[k + 1] = child;
       }
       next[0] = NgramTrie.ROOT;
@@ -162,6 +181,18 @@ export class CharNgram {
     }
     this.ctx = ctx;
     this.nextCtx = next;
+    if (trie.nodeCount >= 2 * this.compactedAt) this.compact();
+  }
+
+  /**
+   * Lays the trie out again so that what follows each context is contiguous in memory (predict is
+   * several times faster on a large model). `add` does it by itself each time the trie doubles;
+   * call it after learning a large corpus in many pieces to have it all compact. O(nodeCount).
+   */
+  compact(): void {
+    this.trie.compact();
+    this.version++;
+    this.compactedAt = this.trie.nodeCount;
   }
 
   /** The distribution of the code point after `context` (only its last order - 1 code points matter). */
@@ -222,7 +253,7 @@ export class CharNgram {
       for (let i = 0; i < length; i++) history[i] = context[context.length - length + i];
     }
     const trie = this.trie;
-    const { count, symbol, firstChild, nextSibling } = trie;
+    const nodes = trie.nodes;
     const alphabetAt = this.alphabetAt;
     // Every level lists at most the whole alphabet.
     const room = (this.order + 1) * this.alphabetSize;
@@ -231,22 +262,20 @@ export class CharNgram {
       this.followerCount = new Float64Array(room * 2);
     }
     const { followerAt, followerCount } = this;
+    const depth = this.findLevelNodes(length);
+    const levelNodes = this.levelNodes;
     let matched = 0;
     let j = 0;
-    for (let k = 0; k <= length; k++) {
-      let node: number = NgramTrie.ROOT;
-      for (let i = length - k; i < length && node >= 0; i++) {
-        const id = this.idOf(history[i]);
-        node = id < 0 ? -1 : trie.child(node, id);
-      }
-      if (node < 0) break;
+    for (let k = 0; k < depth; k++) {
+      const node = levelNodes[k];
       const start = j;
       let total = 0;
-      for (let c = firstChild[node]; c !== 0; c = nextSibling[c]) {
-        if (count[c] > 0) {
-          followerAt[j] = alphabetAt[symbol[c]];
-          followerCount[j++] = count[c];
-          total += count[c];
+      for (let c = nodes[node * NODE_STRIDE + FIRST_CHILD]; c !== 0; c = nodes[c * NODE_STRIDE + NEXT_SIBLING]) {
+        const count = nodes[c * NODE_STRIDE + COUNT];
+        if (count > 0) {
+          followerAt[j] = alphabetAt[nodes[c * NODE_STRIDE + SYMBOL]];
+          followerCount[j++] = count;
+          total += count;
         }
       }
       if (total === 0) break;
@@ -257,6 +286,48 @@ export class CharNgram {
       matched = k + 1;
     }
     return matched;
+  }
+
+  /**
+   * Sets levelNodes[k] to the node of the last k code points of history[0 .. length), for k from 0
+   * up to the first suffix missing, and returns how many. When the history is the previous call's
+   * plus one code point (typing, decoding), each node is one step from the previous call's node one
+   * shorter (a trie holds every prefix of what it holds): order lookups instead of order^2 / 2.
+   */
+  private findLevelNodes(length: number): number {
+    const { history, trie, previousHistory } = this;
+    const previous = this.levelNodes;
+    const nodes = this.spareLevelNodes;
+    const previousLength = this.previousLength;
+    let extendsPrevious = this.previousVersion === this.version && length > 0 && previousLength >= length - 1;
+    for (let i = 0; i < length - 1 && extendsPrevious; i++) extendsPrevious = history[i] === previousHistory[previousLength - length + 1 + i];
+    nodes[0] = NgramTrie.ROOT;
+    let depth = 1;
+    if (extendsPrevious) {
+      const id = this.idOf(history[length - 1]);
+      for (let k = 0; id >= 0 && k < this.previousDepth && k < length; k++) {
+        const node = trie.child(previous[k], id);
+        if (node < 0) break;
+        nodes[depth++] = node;
+      }
+    } else {
+      for (let k = 1; k <= length; k++) {
+        let node: number = NgramTrie.ROOT;
+        for (let i = length - k; i < length && node >= 0; i++) {
+          const id = this.idOf(history[i]);
+          node = id < 0 ? -1 : trie.child(node, id);
+        }
+        if (node < 0) break;
+        nodes[depth++] = node;
+      }
+    }
+    previousHistory.set(history.subarray(0, length));
+    this.previousLength = length;
+    this.previousDepth = depth;
+    this.previousVersion = this.version;
+    this.spareLevelNodes = previous;
+    this.levelNodes = nodes;
+    return depth;
   }
 
   /** Writes the last (up to) order - 1 code points of `text` into `out`, oldest first; returns how many. */

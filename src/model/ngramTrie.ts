@@ -2,14 +2,24 @@
  * The counts of a character n-gram model as a trie in typed arrays: one node per distinct n-gram
  * (node "h c" is the child of node "h" by symbol c, the root is the empty string), so the children
  * of a node are at once the longer n-grams and the symbols seen after it as a context. No strings,
- * no Maps: about 20 bytes per node plus 5-11 bytes of hash slots, and nothing for the GC to walk.
+ * no Maps: 20 bytes per node plus 5-11 bytes of hash slots, and nothing for the GC to walk.
  *
+ * A node's fields sit side by side (one cache line) in `nodes`, NODE_STRIDE ints per node.
  * Children are found through an open-addressing hash of (parent, symbol) and listed through a
- * linked list (first child, next sibling). Arrays grow by doubling up to `maxNodes`; after that no
- * node is created, but existing counts keep growing.
+ * linked list (first child, next sibling); `compact` renumbers the nodes so that siblings are
+ * contiguous, which makes listing them several times faster. Arrays grow by doubling up to
+ * `maxNodes`; after that no node is created, but existing counts keep growing.
  */
 
-/** Largest node bound accepted: indices stay well inside Int32 and the slots under 2^30. */
+/** Field offsets inside a node. FIRST_CHILD and NEXT_SIBLING are 0 for none (the root is no one's child). */
+export const COUNT = 0;
+export const SYMBOL = 1;
+export const PARENT = 2;
+export const FIRST_CHILD = 3;
+export const NEXT_SIBLING = 4;
+export const NODE_STRIDE = 5;
+
+/** Largest node bound accepted: field indices stay inside Int32 and the slots under 2^30. */
 export const MAX_TRIE_NODES = 2 ** 28;
 const INITIAL_NODES = 1024;
 /** Hash slots are at most this full (linear probing stays short). */
@@ -18,12 +28,9 @@ const MAX_LOAD = 0.75;
 export class NgramTrie {
   static readonly ROOT = 0;
   readonly maxNodes: number;
-  /** Per node: how often its n-gram was counted; its symbol and parent; first child, next sibling (0 = none). */
-  count: Int32Array;
-  symbol: Int32Array;
-  parent: Int32Array;
-  firstChild: Int32Array;
-  nextSibling: Int32Array;
+  /** Node i's fields are nodes[i * NODE_STRIDE + field]. Replaced when it grows: read it after creating nodes. */
+  nodes: Int32Array;
+  /** Node index per hash slot, 0 = empty. */
   private slots: Int32Array;
   private mask: number;
   private size = 1;
@@ -33,14 +40,8 @@ export class NgramTrie {
       throw new RangeError(`maxNodes must be an integer from 1 to ${MAX_TRIE_NODES}, got ${maxNodes}`);
     }
     this.maxNodes = maxNodes;
-    const capacity = Math.min(maxNodes, INITIAL_NODES);
-    this.count = new Int32Array(capacity);
-    this.symbol = new Int32Array(capacity);
-    this.parent = new Int32Array(capacity);
-    this.firstChild = new Int32Array(capacity);
-    this.nextSibling = new Int32Array(capacity);
-    // Slot value 0 means empty: the root is never anyone's child.
-    this.slots = new Int32Array(slotsFor(capacity));
+    this.nodes = new Int32Array(Math.min(maxNodes, INITIAL_NODES) * NODE_STRIDE);
+    this.slots = new Int32Array(16);
     this.mask = this.slots.length - 1;
   }
 
@@ -56,17 +57,17 @@ export class NgramTrie {
 
   /** Bytes held by the arrays. */
   get bytes(): number {
-    return this.count.byteLength * 5 + this.slots.byteLength;
+    return this.nodes.byteLength + this.slots.byteLength;
   }
 
   /** The child of `parent` by `symbol`, or -1. */
   child(parent: number, symbol: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
+    const { slots, mask, nodes } = this;
     for (let i = slotOf(parent, symbol, mask); ; i = (i + 1) & mask) {
       const node = slots[i];
       if (node === 0) return -1;
-      if (this.symbol[node] === symbol && this.parent[node] === parent) return node;
+      const at = node * NODE_STRIDE;
+      if (nodes[at + SYMBOL] === symbol && nodes[at + PARENT] === parent) return node;
     }
   }
 
@@ -77,52 +78,71 @@ export class NgramTrie {
     for (; ; i = (i + 1) & mask) {
       const node = this.slots[i];
       if (node === 0) break;
-      if (this.symbol[node] === symbol && this.parent[node] === parent) return node;
+      const at = node * NODE_STRIDE;
+      if (this.nodes[at + SYMBOL] === symbol && this.nodes[at + PARENT] === parent) return node;
     }
     if (this.size >= this.maxNodes) return -1;
-    if (this.size === this.count.length) this.growNodes();
+    if (this.size * NODE_STRIDE === this.nodes.length) this.growNodes();
     const node = this.size++;
-    this.symbol[node] = symbol;
-    this.parent[node] = parent;
-    this.nextSibling[node] = this.firstChild[parent];
-    this.firstChild[parent] = node;
+    const nodes = this.nodes;
+    const at = node * NODE_STRIDE;
+    nodes[at + SYMBOL] = symbol;
+    nodes[at + PARENT] = parent;
+    nodes[at + NEXT_SIBLING] = nodes[parent * NODE_STRIDE + FIRST_CHILD];
+    nodes[parent * NODE_STRIDE + FIRST_CHILD] = node;
     if (this.size > this.slots.length * MAX_LOAD) this.rehash(this.slots.length * 2);
     else this.slots[i] = node;
     return node;
   }
 
+  /**
+   * Renumbers the nodes breadth first, so that every node's children are contiguous (and in the
+   * order they were listed). Node indices held by callers become invalid. O(nodes), about 2x the
+   * node memory for a moment.
+   */
+  compact(): void {
+    const size = this.size;
+    const old = this.nodes;
+    const order = new Int32Array(size);
+    let tail = 1;
+    for (let head = 0; head < tail; head++) {
+      for (let c = old[order[head] * NODE_STRIDE + FIRST_CHILD]; c !== 0; c = old[c * NODE_STRIDE + NEXT_SIBLING]) order[tail++] = c;
+    }
+    const renamed = new Int32Array(size);
+    for (let i = 0; i < size; i++) renamed[order[i]] = i;
+    const nodes = new Int32Array(old.length);
+    for (let i = 0; i < size; i++) {
+      const from = order[i] * NODE_STRIDE;
+      const to = i * NODE_STRIDE;
+      nodes[to + COUNT] = old[from + COUNT];
+      nodes[to + SYMBOL] = old[from + SYMBOL];
+      nodes[to + PARENT] = renamed[old[from + PARENT]];
+      nodes[to + FIRST_CHILD] = renamed[old[from + FIRST_CHILD]];
+      nodes[to + NEXT_SIBLING] = renamed[old[from + NEXT_SIBLING]];
+    }
+    this.nodes = nodes;
+    this.rehash(this.slots.length);
+  }
+
   private growNodes(): void {
-    const capacity = Math.min(this.maxNodes, this.count.length * 2);
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.count = grow(this.count);
-    this.symbol = grow(this.symbol);
-    this.parent = grow(this.parent);
-    this.firstChild = grow(this.firstChild);
-    this.nextSibling = grow(this.nextSibling);
+    const grown = new Int32Array(Math.min(this.maxNodes, this.size * 2) * NODE_STRIDE);
+    grown.set(this.nodes);
+    this.nodes = grown;
   }
 
   private rehash(slotCount: number): void {
     const slots = new Int32Array(slotCount);
     const mask = slotCount - 1;
+    const nodes = this.nodes;
     for (let node = 1; node < this.size; node++) {
-      let i = slotOf(this.parent[node], this.symbol[node], mask);
+      const at = node * NODE_STRIDE;
+      let i = slotOf(nodes[at + PARENT], nodes[at + SYMBOL], mask);
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = node;
     }
     this.slots = slots;
     this.mask = mask;
   }
-}
-
-/** A power of two that keeps `nodes` under the load limit. */
-function slotsFor(nodes: number): number {
-  let slots = 16;
-  while (nodes > slots * MAX_LOAD) slots *= 2;
-  return slots;
 }
 
 function slotOf(parent: number, symbol: number, mask: number): number {
