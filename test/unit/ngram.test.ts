@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { CharNgram, NgramPrediction } from '../../src/model/ngram';
+import { CharNgram, DEFAULT_MAX_NGRAM_NODES, NgramPrediction } from '../../src/model/ngram';
 import { SeededRandom } from '../../src/util/random';
 
 const cp = (ch: string): number => ch.codePointAt(0) as number;
@@ -243,13 +243,103 @@ describe('CharNgram', () => {
         model.add(piece, before);
         brute.add(piece, before);
         learnt += piece;
+        if (rng.int(3) === 0) model.compact();
       }
       for (let q = 0; q < 40; q++) {
         const start = rng.int(learnt.length + 1);
         const fromText = [...learnt.slice(start, start + 12)].slice(0, rng.int(order + 2)).join('');
         const context = q % 4 === 0 ? randomText(rng.int(order + 1)) + (q % 8 === 0 ? 'q' : '') : fromText;
-        assertSamePrediction(model.predict(context), brute.predict(context), `trial ${trial}, order ${order}, after ${JSON.stringify(context)}`);
+        const expected = brute.predict(context);
+        assertSamePrediction(model.predict(context), expected, `trial ${trial}, order ${order}, after ${JSON.stringify(context)}`);
+        const symbol = [...'ab😀q'][q % 4];
+        const at = expected.symbols.indexOf(cp(symbol));
+        assertClose(model.prob(context, cp(symbol)), at < 0 ? expected.floor : expected.probs[at], `P(${symbol} | ${JSON.stringify(context)})`, 1e-9);
       }
     }
+  });
+
+  it('agrees with the brute force while typing: predict after each character, then learn it', () => {
+    const rng = new SeededRandom(5);
+    const letters = [...'ab ab\nc😀'];
+    const model = new CharNgram({ order: 4 });
+    const brute = new BruteForceWittenBell(4);
+    let typed = '';
+    for (let i = 0; i < 300; i++) {
+      assertSamePrediction(model.predict(typed), brute.predict(typed), `after ${i} characters`);
+      // Decoding ahead without learning: each context is the previous one plus one code point.
+      let ahead = typed;
+      for (let step = 0; step < 3; step++) {
+        ahead += letters[rng.int(letters.length)];
+        assertSamePrediction(model.predict(ahead), brute.predict(ahead), `ahead ${JSON.stringify(ahead.slice(-4))}`);
+      }
+      const ch = letters[rng.int(letters.length)];
+      model.add(ch, typed);
+      brute.add(ch, typed);
+      typed += ch;
+    }
+  });
+
+  it('keeps its predictions through compaction, on a model large enough to compact by itself', () => {
+    const rng = new SeededRandom(9);
+    const words = ['const', 'let', 'value', 'return', 'x', '=', ';', '\n', ' ', '(', ')', 'f', '😀'];
+    let text = '';
+    while (text.length < 12000) text += words[rng.int(words.length)] + (rng.int(3) === 0 ? ' ' : '');
+    const inPieces = new CharNgram({ order: 6 });
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(text.length, at + 500);
+      if (/[\uDC00-\uDFFF]/.test(text[end] ?? '')) end++; // do not split an emoji
+      inPieces.add(text.slice(at, end), text.slice(0, at));
+      at = end;
+    }
+    const whole = new CharNgram({ order: 6 });
+    whole.add(text);
+    assert.ok(whole.nodeCount > 8192, `${whole.nodeCount} nodes: enough for add to compact`);
+    assert.equal(inPieces.nodeCount, whole.nodeCount);
+    const contexts = Array.from({ length: 200 }, () => {
+      const at = rng.int(text.length);
+      return text.slice(Math.max(0, at - 8), at);
+    });
+    const before = contexts.map((c) => snapshot(inPieces.predict(c)));
+    inPieces.compact();
+    contexts.forEach((c, i) => {
+      assertSamePrediction(inPieces.predict(c), before[i], `after compact, ${JSON.stringify(c)}`);
+      assertSamePrediction(whole.predict(c), before[i], `learnt whole, ${JSON.stringify(c)}`);
+    });
+  });
+
+  it('counts its nodes (distinct n-grams + the root) and the bytes it holds', () => {
+    const model = new CharNgram({ order: 3 });
+    assert.equal(model.nodeCount, 1);
+    const empty = model.bytes;
+    // "abab" at order 3: a, b; ab, ba; aba, bab.
+    model.add('abab');
+    assert.equal(model.nodeCount, 7);
+    model.add('ab', 'ab'); // only n-grams already known
+    assert.equal(model.nodeCount, 7);
+    assert.ok(empty > 0 && model.bytes >= empty);
+    const big = new CharNgram({ order: 3 });
+    big.add(Array.from({ length: 4000 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join(''));
+    assert.ok(big.bytes > empty && big.bytes >= big.nodeCount * 20, `${big.bytes} bytes for ${big.nodeCount} nodes`);
+    assert.equal(big.full, false);
+    assert.equal(big.maxNodes, DEFAULT_MAX_NGRAM_NODES);
+  });
+
+  it('stops creating nodes at maxNodes but keeps counting what it knows', () => {
+    const model = new CharNgram({ order: 3, maxNodes: 7 });
+    model.add('abab');
+    assert.equal(model.nodeCount, 7);
+    assert.equal(model.full, true);
+    const pBefore = model.prob('a', cp('b'));
+    const seenBefore = model.predict('ab').matchedCount;
+    model.add('abab', 'abab');
+    model.add('xyz', 'ab');
+    assert.equal(model.nodeCount, 7, 'no node beyond the bound');
+    assert.equal(model.total, 11);
+    assert.ok(model.prob('a', cp('b')) > pBefore, 'a known n-gram keeps counting');
+    assert.equal(model.predict('ab').matchedCount, seenBefore + 2);
+    // New symbols still join the alphabet; every distribution still sums to 1.
+    assert.deepEqual([...model.predict('').symbols], cps('abxyz'));
+    for (const context of ['', 'a', 'ab', 'ba', 'x', 'xy', 'b😀']) assertClose(massOf(model.predict(context)), 1, `mass after ${context}`);
+    for (const maxNodes of [0, -5, 2.5, Number.NaN, 2 ** 40]) assert.throws(() => new CharNgram({ order: 3, maxNodes }), RangeError, `maxNodes ${maxNodes}`);
   });
 });
