@@ -6,7 +6,9 @@
  * Default inputs: this repository's src/ (all .ts files concatenated) and tinyshakespeare.txt from
  * ../shared/data when present. A folder stands for its .ts files, concatenated in path order.
  * Predict is timed one call at a time after 64 characters of real text, at random positions, so
- * the figures include the context's conversion to code points (what a caller pays).
+ * the figures include the context's conversion to code points (what a caller pays); decodeStep is
+ * predict where each context is the previous one plus one character (typing, greedy decoding);
+ * learnChar is add(one character, its 64 characters before), learning what the user types.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -49,6 +51,7 @@ function defaultInputs(): string[] {
 
 const heapMB = (): number => {
   globalThis.gc?.();
+  globalThis.gc?.();
   return process.memoryUsage().heapUsed / 2 ** 20 + process.memoryUsage().arrayBuffers / 2 ** 20;
 };
 
@@ -60,8 +63,10 @@ function bench(label: string, text: string): void {
   const before = heapMB();
   const model = new CharNgram({ order });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   model.add(text);
   const buildMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const heldMB = heapMB() - before;
 
   const rng = new SeededRandom(1);
@@ -84,6 +89,27 @@ function bench(label: string, text: string): void {
     probTimes[i] = (performance.now() - s) * 1000;
   }
   probTimes.sort();
+  // Decoding: each context is the previous one plus one code point (predict steps from the last call).
+  const seqTimes = new Float64Array(queries);
+  const from = 64 + rng.int(Math.max(1, text.length - queries - 64));
+  for (let i = 0; i < queries; i++) {
+    const context = text.slice(from + i - 64, from + i);
+    const s = performance.now();
+    sink += model.predict(context).floor;
+    seqTimes[i] = (performance.now() - s) * 1000;
+  }
+  seqTimes.sort();
+  // Typing: learn one character after its context, as the editor does for what the user types.
+  const typedTimes = new Float64Array(Math.min(queries, 1000));
+  for (let i = 0; i < typedTimes.length; i++) {
+    const at = 64 + rng.int(Math.max(1, text.length - 64));
+    const before = text.slice(at - 64, at);
+    const ch = text[at];
+    const s = performance.now();
+    model.add(ch, before);
+    typedTimes[i] = (performance.now() - s) * 1000;
+  }
+  typedTimes.sort();
   // Optional members: the reference version had neither.
   const sized = model as unknown as { nodeCount?: number; bytes?: number; full?: boolean };
   const row = {
@@ -91,6 +117,7 @@ function bench(label: string, text: string): void {
     MB: +(text.length / 1e6).toFixed(2),
     order,
     buildS: +(buildMs / 1000).toFixed(2),
+    buildCpuS: +((cpu.user + cpu.system) / 1e6).toFixed(2),
     nodes: sized.nodeCount ?? null,
     bytesMB: sized.bytes === undefined ? null : +(sized.bytes / 2 ** 20).toFixed(1),
     full: sized.full ?? null,
@@ -98,6 +125,8 @@ function bench(label: string, text: string): void {
     predictP50us: +percentile(times, 0.5).toFixed(1),
     predictP95us: +percentile(times, 0.95).toFixed(1),
     probP50us: +percentile(probTimes, 0.5).toFixed(1),
+    decodeStepP50us: +percentile(seqTimes, 0.5).toFixed(1),
+    learnCharP50us: +percentile(typedTimes, 0.5).toFixed(1),
     symbols: model.predict('').symbols.length,
   };
   console.log(JSON.stringify(row));
