@@ -4,6 +4,7 @@ import { Output } from './output';
 import { TRAIN_FLAGS, trainCommand } from './train';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
 import { CharmError } from '../errors';
+import { abandonSavesInProgress } from '../training/checkpoint';
 import { PRESETS } from '../model/config';
 
 const HELP = `charm: train a character-level LSTM on your own text, then sample it.
@@ -12,7 +13,7 @@ Usage:
   charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell lstm|gru]
         [--layers N] [--units N] [--embedding N] [--seq-length N] [--batch-size N]
         [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
-        [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--overwrite]
+        [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--fine-tune] [--overwrite]
         [--max-file-kb N] [--include-secrets] [--backend auto|tensorflow|wasm|cpu] [--json]
   charm sample --model DIR [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P]
         [--seed N] [--stop STR]... [--backend B] [--json]
@@ -23,9 +24,12 @@ train   Builds a corpus from the files and folders (honouring .gitignore; skippi
         and secret files), trains, and writes checkpoints to --out (default ./charm-model):
         latest/ (to resume) and best/ (lowest validation loss). Budgets count from this run:
         --epochs, --max-steps, --max-seconds (none given: ${10} epochs). --max-seconds is the
-        command's wall clock, the final evaluation and save included. Ctrl-C saves and stops.
+        command's wall clock, the final evaluation and save included. Ctrl-C, SIGTERM and SIGHUP
+        save and stop (exit 130, 143, 129); a second Ctrl-C quits at once.
         --resume continues the model in --out: on the same corpus it resumes, on new text it
-        fine-tunes, keeping the model's vocabulary.
+        fine-tunes, keeping the model's vocabulary; text with more than 5 % of characters outside
+        that vocabulary is refused unless --fine-tune is given (it implies --resume).
+        One training at a time writes to an --out folder (a lock; a crashed run's is taken over).
 sample  Continues --prime (temperature 0 = always the most likely character).
 eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
 info    What a checkpoint holds.
@@ -33,6 +37,10 @@ info    What a checkpoint holds.
 Presets: ${Object.entries(PRESETS).map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`).join('; ')}.
 --model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.
 `;
+
+/** Closing the terminal (SIGHUP) saves as SIGTERM and Ctrl-C do; exit codes follow the shell's 128 + signal number. */
+const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,22 +55,25 @@ export async function main(argv: string[]): Promise<number> {
   const json = rest.includes('--json');
   const out = new Output(json);
   const controller = new AbortController();
-  let interrupts = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (stoppedBy) {
+      // Quit at once, but leave no half-written temporary folder (a swap cut short leaves .prev, which loads).
+      abandonSavesInProgress();
+      process.exit(SIGNAL_EXIT_CODES[signal]);
+    }
+    stoppedBy = signal;
     out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   try {
     switch (command) {
       case 'train': {
         const args = parseArgs(rest, TRAIN_FLAGS);
         if (args.positional.length === 0) throw new CharmError('train: name at least one file or folder to train on');
         await trainCommand(args.positional, args.flags, out, controller.signal);
-        return controller.signal.aborted ? 130 : 0;
+        return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
       case 'sample': {
         const args = parseArgs(rest, SAMPLE_FLAGS);
@@ -89,15 +100,14 @@ export async function main(argv: string[]): Promise<number> {
       out.error(error.message);
     } else if (controller.signal.aborted && (error as Error)?.name === 'AbortError') {
       out.error('interrupted');
-      return 130;
+      return SIGNAL_EXIT_CODES[stoppedBy ?? 'SIGINT'];
     } else {
       const e = error as Error;
       out.error(`internal error: ${e?.message ?? String(error)}${process.env.CHARM_DEBUG ? '\n' + e?.stack : ' (set CHARM_DEBUG=1 for details)'}`);
     }
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
 }
 
