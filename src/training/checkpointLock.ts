@@ -31,6 +31,9 @@ export interface CheckpointLock {
   release(): Promise<void>;
 }
 
+/** Roots locked by this process: an owner file with our pid is ours only if listed here (else the pid was reused). */
+const heldHere = new Set<string>();
+
 function readOwner(file: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockOwner>;
@@ -41,8 +44,11 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
-function isAbandoned(owner: LockOwner | undefined, lockDir: string): boolean {
-  if (owner) return owner.host === os.hostname() && (owner.pid === process.pid || !processIsAlive(owner.pid));
+function isAbandoned(root: string, owner: LockOwner | undefined, lockDir: string): boolean {
+  if (owner) {
+    if (owner.host !== os.hostname()) return false;
+    return owner.pid === process.pid ? !heldHere.has(root) : !processIsAlive(owner.pid);
+  }
   try {
     return Date.now() - fs.statSync(lockDir).mtimeMs > OWNERLESS_STALE_MS;
   } catch {
@@ -83,7 +89,7 @@ export async function lockCheckpointFolder(root: string, command: string, onLost
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     const owner = readOwner(ownerFile);
-    if (!isAbandoned(owner, lockDir)) throw heldBy(root, owner);
+    if (!isAbandoned(root, owner, lockDir)) throw heldBy(root, owner);
     fs.rmSync(lockDir, { recursive: true, force: true });
     try {
       release = await lockfile.lock(root, options);
@@ -94,6 +100,7 @@ export async function lockCheckpointFolder(root: string, command: string, onLost
   }
   const owner: LockOwner = { pid: process.pid, command, startedAt: new Date().toISOString(), host: os.hostname() };
   fs.writeFileSync(ownerFile, JSON.stringify(owner));
+  heldHere.add(root);
   // proper-lockfile removes its lock folder when the process exits; the owner file goes with it.
   const removeOwner = () => {
     if (readOwner(ownerFile)?.pid === process.pid) fs.rmSync(ownerFile, { force: true });
@@ -104,6 +111,7 @@ export async function lockCheckpointFolder(root: string, command: string, onLost
     release: async () => {
       if (released) return;
       released = true;
+      heldHere.delete(root);
       process.off('exit', removeOwner);
       removeOwner();
       await release().catch(() => undefined);

@@ -9,7 +9,7 @@ import { CharmError } from '../errors';
 import { BackendChoice, BackendInfo, initBackend } from '../model/backend';
 import { CharModel } from '../model/charModel';
 import { CellType, DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
-import { buildCorpus, Corpus, CorpusOptions, describeCorpus } from './corpus';
+import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from './corpus';
 import { CheckpointMeta, CorpusStats, TrainingProgress, checkpointBytes, loadCheckpoint, readCheckpointMeta, removeStaleTempFolders, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
 import { CheckpointIo } from './checkpointIo';
 import { lockCheckpointFolder } from './checkpointLock';
@@ -208,8 +208,12 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
   }
   const ids = vocab.encode(corpus.text);
   const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
+  // In SKIP_REASONS order, as describeCorpus lists them.
   const skippedByReason: Record<string, number> = {};
-  for (const s of corpus.skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
+  for (const reason of SKIP_REASONS) {
+    const n = corpus.skipped.filter((s) => s.reason === reason).length;
+    if (n) skippedByReason[reason] = n;
+  }
   const stats: CorpusStats = {
     sources: request.paths.map((p) => path.resolve(p)),
     files: corpus.files.length,
