@@ -58,7 +58,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
         event: 'start', backend: info.backend.name, threads: info.backend.threads, backendDetail: info.backend.detail,
         model: info.model, parameters: info.parameters, options: info.options, corpus: info.corpus,
         skipped: info.corpus.skipped, files: info.corpus.filesRead,
-        resumed: info.resumed, fineTuning: info.fineTuning, startStep: info.startStep, out: info.out,
+        resumed: info.resumed, fineTuning: info.fineTuning, startStep: info.startStep, bestValLoss: info.bestValLoss, out: info.out,
       }, () => [
         `Corpus: ${info.corpusSummary}`,
         `Model: ${info.model.cell.toUpperCase()} ${info.model.layers}x${info.model.units}, embedding ${info.model.embedding}, ` +

@@ -63,6 +63,8 @@ export interface StartInfo {
   resumed: boolean;
   fineTuning: boolean;
   startStep: number;
+  /** The validation loss a new best/ must beat (null: none yet). */
+  bestValLoss: number | null;
   out: string;
 }
 
@@ -236,7 +238,8 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
   const startStep = start.progress?.step ?? 0;
   hooks.onStart?.({
     backend, model: model.config, parameters: parameterCount(model.config), options, corpus: stats,
-    corpusSummary: describeCorpus(corpus), resumed: !!request.resume, fineTuning, startStep, out,
+    corpusSummary: describeCorpus(corpus), resumed: !!request.resume, fineTuning, startStep,
+    bestValLoss: start.progress?.bestValLoss ?? null, out,
   });
 
   const training = { ...previousTraining, ...options, corpusHash };
