@@ -1,12 +1,13 @@
 /** The CLI commands that read a trained model: sample, eval, info. */
 import { FlagSpec, FlagValues, flagNumber, flagString, flagStrings } from './args';
-import { Output } from './output';
+import { Output, plural } from './output';
 import { CharmError } from '../errors';
 import { BackendChoice, initBackend } from '../model/backend';
 import { parameterCount } from '../model/config';
 import { TextGenerator } from '../model/sampler';
 import { buildCorpus, describeCorpus } from '../training/corpus';
-import { loadCheckpoint, readCheckpointMeta, resolveCheckpointDir } from '../training/checkpoint';
+import { loadCheckpoint, verifyCheckpoint } from '../training/checkpoint';
+import { MAX_UNKNOWN_SHARE, percent } from '../training/session';
 import { sequentialBatches } from '../training/dataset';
 import { evaluateBatches, evaluationBatchSize } from '../training/trainer';
 
@@ -65,9 +66,16 @@ export async function evalCommand(paths: string[], flags: FlagValues, out: Outpu
     const seqLength = Number(checkpoint.meta.training.seqLength) || 100;
     const batch = evaluationBatchSize(Number(checkpoint.meta.training.batchSize) || 64, seqLength, checkpoint.model.config.units);
     const result = evaluateBatches(checkpoint.model, sequentialBatches(ids, seqLength, batch));
+    const unknownChars = checkpoint.vocab.countUnknown(corpus.text);
+    const unknownShare = unknownChars / Math.max(1, ids.length);
+    // As a resume would refuse it: the loss on text the model cannot spell says little.
+    const warning = unknownShare > MAX_UNKNOWN_SHARE
+      ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); they count as the unknown symbol, so this loss says little about the model`
+      : undefined;
+    if (warning && !out.json) out.warning(warning);
     out.event({
       lossNats: round(result.lossNats), bitsPerChar: round(result.bitsPerChar), accuracy: round(result.accuracy), chars: result.chars,
-      unknownChars: checkpoint.vocab.countUnknown(corpus.text),
+      unknownChars, unknownShare: round(unknownShare), ...(warning ? { warning } : {}),
     }, () => `${result.lossNats.toFixed(4)} nats/char (${result.bitsPerChar.toFixed(4)} bits/char), accuracy ${(result.accuracy * 100).toFixed(2)}% over ${result.chars.toLocaleString('en-US')} characters`);
   } finally {
     checkpoint.model.dispose();
@@ -75,16 +83,22 @@ export async function evalCommand(paths: string[], flags: FlagValues, out: Outpu
 }
 
 export function infoCommand(flags: FlagValues, out: Output): void {
-  const dir = resolveCheckpointDir(requireModel(flags));
-  const meta = readCheckpointMeta(dir);
+  // Checked as loading it would be: a damaged checkpoint is reported, not described as fine.
+  const { dir, meta } = verifyCheckpoint(requireModel(flags));
   const m = meta.model;
   const p = meta.progress;
+  const skipped = meta.corpus.skipped ?? {};
+  const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
+  const skippedText = skippedTotal === 0 ? 'nothing skipped' : `skipped ${skippedTotal} (${Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
+  const files = meta.corpus.filesRead ?? [];
+  const FILES_SHOWN = 10;
   out.event({ path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } }, () => [
     `Model:      ${dir}`,
     `Shape:      ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
-    `Trained:    step ${p.step}, epoch ${p.epoch}, ${p.charsSeen.toLocaleString('en-US')} characters seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
-    `Best:       validation loss ${p.bestValLoss?.toFixed(4) ?? '-'} nats/char at step ${p.bestStep ?? '-'}`,
-    `Corpus:     ${meta.corpus.files} files, ${meta.corpus.chars.toLocaleString('en-US')} characters (${meta.corpus.sources.join(', ')})`,
+    `Trained:    step ${p.step}, epoch ${p.epoch}, ${plural(p.charsSeen, 'character')} seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
+    `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
+    `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,
+    ...(files.length ? [`Files read: ${files.slice(0, FILES_SHOWN).join(', ')}${files.length > FILES_SHOWN ? `, and ${files.length - FILES_SHOWN} more (--json lists all)` : ''}`] : []),
     `Saved:      ${meta.savedAt}`,
   ].join('\n'));
 }

@@ -5,6 +5,7 @@ import { Output } from './output';
 import { TRAIN_FLAGS, trainCommand } from './train';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
 import { CharmError } from '../errors';
+import { abandonSavesInProgress } from '../training/checkpoint';
 import { PRESETS } from '../model/config';
 import { DEFAULT_SETTINGS, RANGES } from '../extension/settings';
 
@@ -17,7 +18,7 @@ Usage:
   charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell lstm|gru]
         [--layers N] [--units N] [--embedding N] [--seq-length N] [--batch-size N]
         [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
-        [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--overwrite]
+        [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--fine-tune] [--overwrite]
         [--max-file-kb N] [--include-secrets] [--backend auto|tensorflow|wasm|cpu] [--json]
   charm sample --model DIR [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P]
         [--seed N] [--stop STR]... [--backend B] [--json]
@@ -30,9 +31,12 @@ train   Builds a corpus from the files and folders (honouring .gitignore; skippi
         and secret files), trains, and writes checkpoints to --out (default ./charm-model):
         latest/ (to resume) and best/ (lowest validation loss). Budgets count from this run:
         --epochs, --max-steps, --max-seconds (none given: ${10} epochs). --max-seconds is the
-        command's wall clock, the final evaluation and save included. Ctrl-C saves and stops.
+        command's wall clock, the final evaluation and save included. Ctrl-C, SIGTERM and SIGHUP
+        save and stop (exit 130, 143, 129); a second Ctrl-C quits at once.
         --resume continues the model in --out: on the same corpus it resumes, on new text it
-        fine-tunes, keeping the model's vocabulary.
+        fine-tunes, keeping the model's vocabulary; text with more than 5 % of characters outside
+        that vocabulary is refused unless --fine-tune is given (it implies --resume).
+        One training at a time writes to an --out folder (a lock; a crashed run's is taken over).
 sample  Continues --prime (temperature 0 = always the most likely character).
 eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
 info    What a checkpoint holds.
@@ -53,6 +57,10 @@ Presets: ${Object.entries(PRESETS).map(([n, p]) => `${n} (E ${p.embedding}, U ${
 --model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.
 `;
 
+/** Closing the terminal (SIGHUP) saves as SIGTERM and Ctrl-C do; exit codes follow the shell's 128 + signal number. */
+const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -66,23 +74,26 @@ export async function main(argv: string[]): Promise<number> {
   const json = rest.includes('--json');
   const out = new Output(json);
   const controller = new AbortController();
-  let interrupts = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (stoppedBy) {
+      // Quit at once, but leave no half-written temporary folder (a swap cut short leaves .prev, which loads).
+      abandonSavesInProgress();
+      process.exit(SIGNAL_EXIT_CODES[signal]);
+    }
+    stoppedBy = signal;
     // complete's stdout is its protocol: no notes there.
     if (command !== 'complete') out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   try {
     switch (command) {
       case 'train': {
         const args = parseArgs(rest, TRAIN_FLAGS);
         if (args.positional.length === 0) throw new CharmError('train: name at least one file or folder to train on');
         await trainCommand(args.positional, args.flags, out, controller.signal);
-        return controller.signal.aborted ? 130 : 0;
+        return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
       case 'sample': {
         const args = parseArgs(rest, SAMPLE_FLAGS);
@@ -105,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
         const args = parseArgs(rest, COMPLETE_FLAGS);
         if (args.positional.length) throw new CharmError(`complete: unexpected argument "${args.positional[0]}" (requests come on stdin)`);
         await completeCommand(args.flags, controller.signal);
-        return controller.signal.aborted ? 130 : 0;
+        return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
       default:
         throw new CharmError(`Unknown command "${command}": expected train, sample, eval, info or complete (see --help)`);
@@ -115,15 +126,14 @@ export async function main(argv: string[]): Promise<number> {
       out.error(error.message);
     } else if (controller.signal.aborted && (error as Error)?.name === 'AbortError') {
       out.error('interrupted');
-      return 130;
+      return SIGNAL_EXIT_CODES[stoppedBy ?? 'SIGINT'];
     } else {
       const e = error as Error;
       out.error(`internal error: ${e?.message ?? String(error)}${process.env.CHARM_DEBUG ? '\n' + e?.stack : ' (set CHARM_DEBUG=1 for details)'}`);
     }
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
 }
 

@@ -4,6 +4,7 @@ import { BackendChoice } from '../model/backend';
 import { SessionHooks, trainModel } from '../training/session';
 import { TrainOptions } from '../training/trainOptions';
 import { Output, formatDuration } from './output';
+import { CharmError } from '../errors';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   out: { kind: 'string' },
@@ -25,6 +26,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   seed: { kind: 'int' },
   resume: { kind: 'boolean' },
   overwrite: { kind: 'boolean' },
+  'fine-tune': { kind: 'boolean' },
   'max-file-kb': { kind: 'number' },
   'include-secrets': { kind: 'boolean' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] },
@@ -46,6 +48,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
     seed: flagNumber(flags, 'seed'),
   };
   const maxFileKb = flagNumber(flags, 'max-file-kb');
+  if (maxFileKb !== undefined && !(maxFileKb > 0)) throw new CharmError(`--max-file-kb must be more than 0, got ${maxFileKb}`);
   let lastLoss = NaN;
   let lastVal: number | null = null;
   let smoothedRate = 0;
@@ -54,7 +57,8 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
       out.event({
         event: 'start', backend: info.backend.name, threads: info.backend.threads, backendDetail: info.backend.detail,
         model: info.model, parameters: info.parameters, options: info.options, corpus: info.corpus,
-        resumed: info.resumed, fineTuning: info.fineTuning, startStep: info.startStep, out: info.out,
+        skipped: info.corpus.skipped, files: info.corpus.filesRead,
+        resumed: info.resumed, fineTuning: info.fineTuning, startStep: info.startStep, bestValLoss: info.bestValLoss, out: info.out,
       }, () => [
         `Corpus: ${info.corpusSummary}`,
         `Model: ${info.model.cell.toUpperCase()} ${info.model.layers}x${info.model.units}, embedding ${info.model.embedding}, ` +
@@ -94,6 +98,8 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
     options,
     resume: flagBool(flags, 'resume'),
     overwrite: flagBool(flags, 'overwrite'),
+    fineTune: flagBool(flags, 'fine-tune'),
+    writer: ['charm', 'train', ...process.argv.slice(3)].join(' '),
     corpus: { maxFileBytes: maxFileKb !== undefined ? Math.round(maxFileKb * 1024) : undefined, includeSecrets: flagBool(flags, 'include-secrets') },
     backend: (flagString(flags, 'backend') ?? 'auto') as BackendChoice,
     signal,
@@ -102,7 +108,8 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
     budget: 'budget reached', 'early-stopping': 'validation loss stopped improving', interrupted: 'interrupted; checkpoint saved', diverged: 'loss kept diverging',
   };
   out.event({ event: 'done', steps: result.progress.step, stepsThisRun: result.stepsThisRun, stopReason: result.stopReason, bestValLoss: result.progress.bestValLoss, lastLoss: round(lastLoss), backend: result.backend.name, out: result.out },
-    () => `Done after step ${result.progress.step} (${reasons[result.stopReason]}). Best validation loss ${result.progress.bestValLoss?.toFixed(4) ?? '-'} nats/char. Model in ${result.out}`);
+    () => `Done after step ${result.progress.step} (${reasons[result.stopReason]}). ` +
+      `Best validation loss ${result.progress.bestValLoss === null ? '-' : `${result.progress.bestValLoss.toFixed(4)} nats/char`}. Model in ${result.out}`);
 }
 
 function round(x: number): number {

@@ -16,6 +16,11 @@ export interface TrainJob {
   resume: boolean;
   /** Replace a model in `out` (with resume false). */
   overwrite: boolean;
+  /**
+   * Continue the model even on text far outside its vocabulary (the engine refuses that without
+   * it). Default false; "continue training" sets it, since the user chose to fine-tune.
+   */
+  fineTune?: boolean;
   preset?: PresetName;
   maxSeconds: number;
   /** Tests and benchmarks bound runs by steps too. */

@@ -40,6 +40,8 @@ async function train(job: TrainJob): Promise<void> {
     preset: job.preset,
     resume: job.resume,
     overwrite: job.overwrite,
+    fineTune: job.fineTune ?? false,
+    writer: 'the Charm extension (VS Code)',
     backend: job.backend,
     options: { maxSeconds: job.maxSeconds, maxSteps: job.maxSteps, evalEvery: job.evalEvery },
     corpus: {

@@ -12,7 +12,9 @@ import { CharmError } from '../errors';
 import { CharModel, weightSpecs } from '../model/charModel';
 import { ModelConfig, validateModelConfig } from '../model/config';
 import { AdamState } from './adam';
+import { CheckpointIo, fileSystemIo } from './checkpointIo';
 import { Vocabulary } from './vocabulary';
+import { processIsAlive } from '../util/processAlive';
 
 export const CHECKPOINT_FORMAT = 'charm-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -44,6 +46,10 @@ export interface CorpusStats {
   trainChars: number;
   valChars: number;
   unknownChars: number;
+  /** Files left out, by reason (binary, too-large, secret, ...); absent in older checkpoints. */
+  skipped?: Record<string, number>;
+  /** The files whose text was read, in corpus order; absent in older checkpoints. */
+  filesRead?: string[];
 }
 
 /** Everything in config.json besides the format marker. */
@@ -87,16 +93,6 @@ function sha256(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fs.promises.open(file, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 async function packTensors(tensors: tf.Tensor[]): Promise<Uint8Array> {
   const total = tensors.reduce((n, t) => n + t.size, 0);
   const out = new Float32Array(total);
@@ -108,25 +104,50 @@ async function packTensors(tensors: tf.Tensor[]): Promise<Uint8Array> {
   return new Uint8Array(out.buffer);
 }
 
-/** Replaces `target` by `source` so that one complete directory exists at every moment. */
-async function swapDirectory(source: string, target: string): Promise<void> {
+/**
+ * Replaces `target` by `source` so that one complete directory exists at every moment: when a crash
+ * mid-swap left only `<target>.prev`, it stays until the new directory is in place.
+ */
+async function swapDirectory(io: CheckpointIo, kind: string, source: string, target: string): Promise<void> {
   const previous = `${target}.prev`;
-  await fs.promises.rm(previous, { recursive: true, force: true });
-  if (fs.existsSync(target)) await fs.promises.rename(target, previous);
-  await fs.promises.rename(source, target);
-  await fs.promises.rm(previous, { recursive: true, force: true });
+  if (fs.existsSync(target)) {
+    await io.remove(previous);
+    await io.rename(target, previous);
+    await io.stage(kind, 'moved-old');
+  }
+  await io.rename(source, target);
+  await io.stage(kind, 'renamed');
+  await io.remove(previous);
+}
+
+/** Temporary folders of saves running in this process, for abandonSavesInProgress. */
+const savesInProgress = new Set<string>();
+
+const TEMP_NAME = /^\.(best|latest)\.tmp-(\d+)-[0-9a-f]+$/;
+
+function tempFolderName(kind: CheckpointKind): string {
+  // The writer's pid is part of the name, so a later run can tell a dead writer's leftovers.
+  return `.${kind}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** Bytes a checkpoint takes on disk (the JSON files aside): float32 weights, and Adam's m and v with the optimizer. */
+export function checkpointBytes(config: ModelConfig, withOptimizer: boolean): number {
+  const weights = 4 * weightSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  return withOptimizer ? 3 * weights : weights;
 }
 
 export async function saveCheckpoint(
   root: string,
   kind: CheckpointKind,
   data: { model: CharModel; vocab: Vocabulary; meta: CheckpointMeta; optimizer?: AdamState },
+  io: CheckpointIo = fileSystemIo,
 ): Promise<string> {
   await fs.promises.mkdir(root, { recursive: true });
   const target = path.join(root, kind);
-  const temp = path.join(root, `.${kind}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-  await fs.promises.mkdir(temp);
+  const temp = path.join(root, tempFolderName(kind));
+  savesInProgress.add(temp);
   try {
+    await io.mkdir(temp);
     const specs = weightSpecs(data.model.config);
     const variables = data.model.variables;
     const weightBytes = await packTensors(variables);
@@ -137,23 +158,62 @@ export async function saveCheckpoint(
       return entry;
     });
     const manifest: WeightsManifest = { dtype: 'float32', byteLength: weightBytes.byteLength, sha256: sha256(weightBytes), weights };
-    await writeFileSynced(path.join(temp, 'weights.bin'), weightBytes);
+    await io.writeFile(path.join(temp, 'weights.bin'), weightBytes);
     if (data.optimizer) {
       const optimizerBytes = await packTensors([...data.optimizer.m, ...data.optimizer.v]);
       manifest.optimizer = { step: data.optimizer.step, byteLength: optimizerBytes.byteLength, sha256: sha256(optimizerBytes) };
-      await writeFileSynced(path.join(temp, 'optimizer.bin'), optimizerBytes);
+      await io.writeFile(path.join(temp, 'optimizer.bin'), optimizerBytes);
     }
-    await writeFileSynced(path.join(temp, 'weights.json'), JSON.stringify(manifest, null, 1));
-    await writeFileSynced(path.join(temp, 'vocab.json'), JSON.stringify(data.vocab.toJSON()));
+    await io.writeFile(path.join(temp, 'weights.json'), JSON.stringify(manifest, null, 1));
+    await io.writeFile(path.join(temp, 'vocab.json'), JSON.stringify(data.vocab.toJSON()));
     // config.json last: its presence marks a complete directory.
     const config = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...data.meta };
-    await writeFileSynced(path.join(temp, 'config.json'), JSON.stringify(config, null, 1));
-    await swapDirectory(temp, target);
+    await io.writeFile(path.join(temp, 'config.json'), JSON.stringify(config, null, 1));
+    await io.stage(kind, 'written');
+    await swapDirectory(io, kind, temp, target);
   } catch (error) {
     await fs.promises.rm(temp, { recursive: true, force: true });
+    // Failed between the two renames: put the previous checkpoint back under its own name.
+    const previous = `${target}.prev`;
+    if (!fs.existsSync(target) && fs.existsSync(path.join(previous, 'config.json'))) {
+      await fs.promises.rename(previous, target).catch(() => undefined);
+    }
     throw error;
+  } finally {
+    savesInProgress.delete(temp);
   }
+  await io.stage(kind, 'saved');
   return target;
+}
+
+/**
+ * Removes the temporary folders of saves still running in this process, synchronously: for a
+ * process about to exit at once (a second Ctrl-C). A swap cut short leaves `<kind>.prev`, which loads.
+ */
+export function abandonSavesInProgress(): void {
+  for (const temp of savesInProgress) fs.rmSync(temp, { recursive: true, force: true });
+  savesInProgress.clear();
+}
+
+/** Removes `.best.tmp-*` / `.latest.tmp-*` folders whose writer process is gone; returns their names. */
+export async function removeStaleTempFolders(root: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match) continue;
+    const pid = Number(match[2]);
+    if (pid !== process.pid && processIsAlive(pid)) continue;
+    if (pid === process.pid && [...savesInProgress].some((t) => path.basename(t) === name)) continue;
+    await fs.promises.rm(path.join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /**
@@ -164,7 +224,9 @@ export function resolveCheckpointDir(dir: string, prefer: CheckpointKind = 'best
   if (!fs.existsSync(dir)) throw new CharmError(`No model at ${dir}: the folder does not exist`);
   if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
   const order: CheckpointKind[] = prefer === 'best' ? ['best', 'latest'] : ['latest', 'best'];
-  const candidates = [...order.map((k) => path.join(dir, k)), ...order.map((k) => path.join(dir, `${k}.prev`))];
+  // A kind's .prev (left by a crash mid-swap) comes before the other kind: resuming from best/
+  // would lose the optimizer state and go back in steps.
+  const candidates = order.flatMap((k) => [path.join(dir, k), path.join(dir, `${k}.prev`)]);
   for (const candidate of candidates) {
     if (fs.existsSync(path.join(candidate, 'config.json'))) return candidate;
   }
@@ -220,8 +282,16 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   return meta;
 }
 
-export async function loadCheckpoint(dirOrRoot: string, options: { prefer?: CheckpointKind; withOptimizer?: boolean } = {}): Promise<LoadedCheckpoint> {
-  const dir = resolveCheckpointDir(dirOrRoot, options.prefer);
+interface CheckpointFiles {
+  dir: string;
+  meta: CheckpointMeta;
+  vocab: Vocabulary;
+  manifest: WeightsManifest;
+  weights: Float32Array;
+}
+
+/** Reads and checks everything but the optimizer state: JSON files, sizes, the weights' checksum and layout. */
+function readCheckpointFiles(dir: string): CheckpointFiles {
   const meta = readCheckpointMeta(dir);
   const vocab = Vocabulary.fromJSON(readJson(path.join(dir, 'vocab.json'), 'vocab.json'));
   if (vocab.size !== meta.model.vocabSize) {
@@ -231,23 +301,48 @@ export async function loadCheckpoint(dirOrRoot: string, options: { prefer?: Chec
   if (!manifest || !Array.isArray(manifest.weights) || typeof manifest.byteLength !== 'number') {
     throw new CharmError(`Unreadable checkpoint: ${dir}/weights.json is malformed`);
   }
-  const data = readBlob(path.join(dir, 'weights.bin'), manifest.byteLength, manifest.sha256, 'weights.bin');
+  const weights = readBlob(path.join(dir, 'weights.bin'), manifest.byteLength, manifest.sha256, 'weights.bin');
+  for (const w of manifest.weights) {
+    if (w.offset + w.length > weights.length || w.length !== w.shape.reduce((a, b) => a * b, 1)) {
+      throw new CharmError(`Unreadable checkpoint: weight ${w.name} does not fit weights.bin`);
+    }
+  }
+  return { dir, meta, vocab, manifest, weights };
+}
+
+function readOptimizerBlob(files: CheckpointFiles): Float32Array | undefined {
+  const { dir, manifest, meta } = files;
+  if (!manifest.optimizer) return undefined;
+  const blob = readBlob(path.join(dir, 'optimizer.bin'), manifest.optimizer.byteLength, manifest.optimizer.sha256, 'optimizer.bin');
+  const total = weightSpecs(meta.model).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  if (blob.length !== 2 * total) throw new CharmError('Unreadable checkpoint: optimizer.bin does not match the model');
+  return blob;
+}
+
+/**
+ * Checks a checkpoint as loading it would (JSON, sizes, checksums, layout, the optimizer state
+ * too), without building the model; returns its folder and metadata. Damage is a CharmError.
+ */
+export function verifyCheckpoint(dirOrRoot: string, prefer: CheckpointKind = 'best'): { dir: string; meta: CheckpointMeta } {
+  const files = readCheckpointFiles(resolveCheckpointDir(dirOrRoot, prefer));
+  readOptimizerBlob(files);
+  return { dir: files.dir, meta: files.meta };
+}
+
+export async function loadCheckpoint(dirOrRoot: string, options: { prefer?: CheckpointKind; withOptimizer?: boolean } = {}): Promise<LoadedCheckpoint> {
+  const files = readCheckpointFiles(resolveCheckpointDir(dirOrRoot, options.prefer));
+  const { dir, meta, vocab, manifest, weights: data } = files;
+  const blob = options.withOptimizer ? readOptimizerBlob(files) : undefined;
   const tensors = new Map<string, tf.Tensor>();
   try {
     for (const w of manifest.weights) {
-      if (w.offset + w.length > data.length || w.length !== w.shape.reduce((a, b) => a * b, 1)) {
-        throw new CharmError(`Unreadable checkpoint: weight ${w.name} does not fit weights.bin`);
-      }
       tensors.set(w.name, tf.tensor(data.subarray(w.offset, w.offset + w.length), w.shape, 'float32'));
     }
     const model = CharModel.fromTensors(meta.model, tensors);
     let optimizer: AdamState | undefined;
-    if (options.withOptimizer && manifest.optimizer) {
-      const blob = readBlob(path.join(dir, 'optimizer.bin'), manifest.optimizer.byteLength, manifest.optimizer.sha256, 'optimizer.bin');
+    if (blob && manifest.optimizer) {
       const specs = weightSpecs(meta.model);
       const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
-      const total = sizes.reduce((a, b) => a + b, 0);
-      if (blob.length !== 2 * total) throw new CharmError('Unreadable checkpoint: optimizer.bin does not match the model');
       let offset = 0;
       const take = (k: number) => {
         const t = tf.tensor(blob.subarray(offset, offset + sizes[k]), specs[k].shape, 'float32');

@@ -9,8 +9,11 @@ import { CharmError } from '../errors';
 import { BackendChoice, BackendInfo, initBackend } from '../model/backend';
 import { CharModel } from '../model/charModel';
 import { CellType, DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
-import { buildCorpus, Corpus, CorpusOptions, describeCorpus } from './corpus';
-import { CheckpointMeta, CorpusStats, loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
+import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from './corpus';
+import { CheckpointMeta, CorpusStats, TrainingProgress, checkpointBytes, loadCheckpoint, readCheckpointMeta, removeStaleTempFolders, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
+import { CheckpointIo } from './checkpointIo';
+import { lockCheckpointFolder } from './checkpointLock';
+import { ensureWritableFolder, errnoCode, removeIfEmpty, saveFailure } from './outputFolder';
 import { CharDataset } from './dataset';
 import { EvalEvent, StepEvent, Trainer, TrainResult } from './trainer';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from './trainOptions';
@@ -30,6 +33,15 @@ export interface TrainRequest {
   resume?: boolean;
   /** Replace a model already in `out` instead of refusing. */
   overwrite?: boolean;
+  /**
+   * Continue the model in `out` on text it does not know well: without it, a resume refuses a
+   * corpus with more than MAX_UNKNOWN_SHARE of characters outside the model's vocabulary. Implies resume.
+   */
+  fineTune?: boolean;
+  /** Who this training is, for the lock's owner file (e.g. "charm train ."). */
+  writer?: string;
+  /** The checkpoint writer's file operations (tests inject faults here). */
+  io?: CheckpointIo;
   maxVocabulary?: number;
   corpus?: CorpusOptions;
   backend?: BackendChoice;
@@ -51,6 +63,8 @@ export interface StartInfo {
   resumed: boolean;
   fineTuning: boolean;
   startStep: number;
+  /** The validation loss a new best/ must beat (null: none yet). */
+  bestValLoss: number | null;
   out: string;
 }
 
@@ -65,6 +79,13 @@ export interface SessionHooks {
 export interface SessionResult extends TrainResult {
   out: string;
   backend: BackendInfo;
+}
+
+/** Above this share of characters outside the model's vocabulary a resume needs fineTune. */
+export const MAX_UNKNOWN_SHARE = 0.05;
+
+export function percent(share: number): string {
+  return `${Number((share * 100).toFixed(share < 0.1 ? 1 : 0))} %`;
 }
 
 function hashText(text: string): string {
@@ -93,6 +114,26 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
   // --max-seconds covers reading the corpus and building the model too.
   const budgetStartedAt = request.budgetStartedAt ?? performance.now() / 1000;
   const out = path.resolve(request.out);
+  // Before anything costly: a bad --out fails now, not at the first save.
+  const created = ensureWritableFolder(out);
+  const lock = await lockCheckpointFolder(out, request.writer ?? defaultWriter(), (message) => hooks.onWarning?.(message));
+  let saved = false;
+  try {
+    const removed = await removeStaleTempFolders(out);
+    if (removed.length) hooks.onWarning?.(`Removed ${removed.length} temporary folder${removed.length === 1 ? '' : 's'} left by an interrupted save in ${out}`);
+    const result = await trainLocked({ ...request, resume: request.resume || request.fineTune }, out, budgetStartedAt, hooks, () => { saved = true; });
+    return result;
+  } finally {
+    await lock.release();
+    if (created && !saved) removeIfEmpty(out);
+  }
+}
+
+function defaultWriter(): string {
+  return [path.basename(process.argv[1] ?? 'node'), ...process.argv.slice(2)].join(' ');
+}
+
+async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: number, hooks: SessionHooks, onSaved: () => void): Promise<SessionResult> {
   const existing = hasCheckpoint(out);
   if (request.resume && !existing) throw new CharmError(`Cannot resume: no checkpoint in ${out}`);
   if (!request.resume && existing && !request.overwrite) {
@@ -117,9 +158,18 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
       const p = presetByName(request.preset);
       if (p.units !== m.units || p.embedding !== m.embedding) conflicts.push('units');
     }
-    if (conflicts.length) {
+    const unknownShare = loaded.vocab.countUnknown(corpus.text) / Math.max(1, loaded.vocab.encode(corpus.text).length);
+    const refusal = conflicts.length
+      ? `Cannot change the model's ${conflicts.join(', ')} when resuming: ${out} holds a ${m.cell} of ${m.layers}x${m.units} units with embedding ${m.embedding}`
+      : unknownShare > MAX_UNKNOWN_SHARE && !request.fineTune
+        ? `${percent(unknownShare)} of the corpus's characters are not in the vocabulary of the model in ${out} (more than ${percent(MAX_UNKNOWN_SHARE)}): ` +
+          'this text is too different to resume on. Pass --fine-tune to fine-tune the model on it anyway, or --overwrite to train a new model'
+        : undefined;
+    if (refusal) {
       loaded.model.dispose();
-      throw new CharmError(`Cannot change the model's ${conflicts.join(', ')} when resuming: ${out} holds a ${m.cell} of ${m.layers}x${m.units} units with embedding ${m.embedding}`);
+      loaded.optimizer?.m.forEach((t) => t.dispose());
+      loaded.optimizer?.v.forEach((t) => t.dispose());
+      throw new CharmError(refusal);
     }
     model = loaded.model;
     vocab = loaded.vocab;
@@ -135,6 +185,8 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
       progress.bestValLoss = null;
       progress.bestStep = null;
       progress.evalsWithoutImprovement = 0;
+    } else {
+      keepBestOfBoth(progress, out, hooks);
     }
     progress.learningRateScale = 1;
     start = { progress, history: loaded.meta.history, optimizer: loaded.optimizer };
@@ -158,6 +210,12 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
   }
   const ids = vocab.encode(corpus.text);
   const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
+  // In SKIP_REASONS order, as describeCorpus lists them.
+  const skippedByReason: Record<string, number> = {};
+  for (const reason of SKIP_REASONS) {
+    const n = corpus.skipped.filter((s) => s.reason === reason).length;
+    if (n) skippedByReason[reason] = n;
+  }
   const stats: CorpusStats = {
     sources: request.paths.map((p) => path.resolve(p)),
     files: corpus.files.length,
@@ -165,6 +223,8 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
     trainChars: dataset.train.length,
     valChars: dataset.val.length,
     unknownChars,
+    skipped: skippedByReason,
+    filesRead: corpus.files.map((f) => f.path),
   };
   if (!request.resume && existing) {
     // Replacing a model: its checkpoints go now, so best/ and latest/ never mix two models.
@@ -178,7 +238,8 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
   const startStep = start.progress?.step ?? 0;
   hooks.onStart?.({
     backend, model: model.config, parameters: parameterCount(model.config), options, corpus: stats,
-    corpusSummary: describeCorpus(corpus), resumed: !!request.resume, fineTuning, startStep, out,
+    corpusSummary: describeCorpus(corpus), resumed: !!request.resume, fineTuning, startStep,
+    bestValLoss: start.progress?.bestValLoss ?? null, out,
   });
 
   const training = { ...previousTraining, ...options, corpusHash };
@@ -192,7 +253,14 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
           model: model.config, training, corpus: stats, progress: state.progress, history: state.history,
           backend: backend.name, savedAt: new Date().toISOString(),
         };
-        const written = await saveCheckpoint(out, kind, { model, vocab, meta, optimizer: state.optimizer });
+        let written: string;
+        try {
+          written = await saveCheckpoint(out, kind, { model, vocab, meta, optimizer: state.optimizer }, request.io);
+        } catch (error) {
+          if (errnoCode(error)) throw saveFailure(error, path.join(out, kind), checkpointBytes(model.config, kind === 'latest'));
+          throw error;
+        }
+        onSaved();
         hooks.onCheckpoint?.({ step: state.progress.step, path: written, best: kind === 'best' });
       },
     }, request.signal);
@@ -200,6 +268,31 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
   } finally {
     trainer.dispose();
     model.dispose();
+  }
+}
+
+/**
+ * best/ is written before latest/, so a run stopped between the two (a kill, a full disk) leaves
+ * latest/ with an older, higher best loss: the loss to beat is the lower of the two, so the
+ * resumed run never replaces a better best/.
+ */
+function keepBestOfBoth(progress: TrainingProgress, out: string, hooks: SessionHooks): void {
+  let bestDir: string;
+  try {
+    bestDir = resolveCheckpointDir(out, 'best');
+  } catch {
+    return;
+  }
+  let own: TrainingProgress;
+  try {
+    own = readCheckpointMeta(bestDir).progress;
+  } catch (error) {
+    hooks.onWarning?.(`${bestDir} is unreadable (${(error as Error).message}); the next better model replaces it`);
+    return;
+  }
+  if (own.bestValLoss !== null && (progress.bestValLoss === null || own.bestValLoss < progress.bestValLoss)) {
+    progress.bestValLoss = own.bestValLoss;
+    progress.bestStep = own.bestStep;
   }
 }
 

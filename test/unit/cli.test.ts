@@ -1,31 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CHARM_BIN as bin, ROOT as root, assertCleanError, buildCli, charm } from './cliHelpers';
 import { repetitiveText, tempDir, writeFiles } from './helpers';
-
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin', 'charm.js');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function charm(args: string[], cwd = root): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A user error: non-zero exit, one line on stderr naming the problem, no stack trace. */
-function assertCleanError(r: Run, pattern: RegExp): void {
-  assert.notEqual(r.status, 0, `should fail: ${r.stdout}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-}
 
 describe('charm CLI', function () {
   const tmp = tempDir();
@@ -35,8 +13,7 @@ describe('charm CLI', function () {
   before(function () {
     this.timeout(120_000);
     // The CLI runs from the bundle; build it so this file also works under a bare `mocha`.
-    const build = spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, encoding: 'utf8' });
-    assert.equal(build.status, 0, build.stderr);
+    buildCli();
     writeFiles(corpus, { 'a.txt': repetitiveText(5000), 'b.md': repetitiveText(3000) });
   });
   after(() => tmp.cleanup());

@@ -95,7 +95,7 @@ describe('training, checkpoints and resume', function () {
     const out = path.join(tmp.dir, 'model-a');
     writeFiles(tmp.dir, { 'other/new.txt': repetitiveText(3000).toUpperCase() + ' ✨ 漢字 ' });
     const warnings: string[] = [];
-    const result = await trainModel({ paths: [path.join(tmp.dir, 'other')], out, resume: true, options: { maxSteps: 5 } }, { onWarning: (m) => warnings.push(m) });
+    const result = await trainModel({ paths: [path.join(tmp.dir, 'other')], out, resume: true, fineTune: true, options: { maxSteps: 5 } }, { onWarning: (m) => warnings.push(m) });
     assert.equal(result.progress.step, 140);
     assert.ok(warnings.some((w) => /not in the model's vocabulary/.test(w)), warnings.join('\n'));
     const loaded = await loadCheckpoint(out, { prefer: 'latest' });

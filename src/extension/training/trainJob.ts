@@ -57,6 +57,8 @@ export function makeTrainJob(input: TrainJobInput): TrainJob {
     out: input.out,
     resume: input.mode === 'continue',
     overwrite: input.mode === 'replace',
+    // "Continue training" is the user's choice to fine-tune on the current files, whatever they hold.
+    fineTune: input.mode === 'continue',
     // A continued model keeps its shape: the engine refuses a preset that differs from it.
     preset: input.mode === 'continue' ? undefined : settings.preset,
     maxSeconds: settings.training.maxMinutes * 60,

@@ -100,6 +100,8 @@ describe('corpus collection rules (settings -> engine)', () => {
     const base = { paths: ['/w'], out: '/m', settings: DEFAULT_SETTINGS };
     assert.equal(makeTrainJob({ ...base, mode: 'continue' }).preset, undefined);
     assert.equal(makeTrainJob({ ...base, mode: 'continue' }).resume, true);
+    assert.equal(makeTrainJob({ ...base, mode: 'continue' }).fineTune, true, 'continuing is the user\'s choice to fine-tune');
+    assert.equal(makeTrainJob({ ...base, mode: 'new' }).fineTune, false);
     assert.deepEqual([makeTrainJob({ ...base, mode: 'replace' }).overwrite, makeTrainJob({ ...base, mode: 'replace' }).preset], [true, 'small']);
     assert.equal(makeTrainJob({ ...base, mode: 'new' }).maxSeconds, 600);
     assert.ok(evalEveryFor(0.5) < evalEveryFor(60));

@@ -12,6 +12,7 @@ import { InferenceClient, ModelState } from '../../../src/extension/ipc/inferenc
 import { TrainingJob, TrainingOutcome } from '../../../src/extension/ipc/trainingJob';
 import { writeMemorySpec } from '../../../src/extension/modelStore';
 import { TrainJob } from '../../../src/extension/protocol';
+import { lockCheckpointFolder } from '../../../src/training/checkpointLock';
 import { tempDir, writeFiles } from '../helpers';
 
 const SRC = path.resolve(__dirname, '..', '..', '..', 'src', 'extension');
@@ -76,6 +77,20 @@ describe('child processes (forked)', function () {
       const outcome = await new TrainingJob(job(dir), child('trainer', 'trainerProcess.ts')).outcome;
       assert.equal(outcome.kind, 'failed');
       assert.ok(outcome.kind === 'failed' && outcome.userError && /already holds a model/.test(outcome.message));
+    });
+
+    it('reports a checkpoint folder locked by another training as a user error naming it', async () => {
+      const out = path.join(dir, 'locked-model');
+      fs.mkdirSync(out, { recursive: true });
+      const lock = await lockCheckpointFolder(out, 'charm train notes/');
+      try {
+        const outcome = await new TrainingJob(job(dir, { out }), child('trainer', 'trainerProcess.ts')).outcome;
+        assert.equal(outcome.kind, 'failed');
+        assert.ok(outcome.kind === 'failed' && outcome.userError, 'a user error');
+        assert.match(outcome.kind === 'failed' ? outcome.message : '', new RegExp(`${out} is being written by another training \\(pid ${process.pid}, charm train notes/, started`));
+      } finally {
+        await lock.release();
+      }
     });
 
     it('stops on request after saving a checkpoint, and resumes from it', async () => {
