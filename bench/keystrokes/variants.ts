@@ -42,7 +42,7 @@ export const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
 const CHOICES: Record<string, readonly string[]> = {
   mixture: ['lstm', 'ngram', 'mix'], decision: ['expected', 'expected-token', 'longest', 'longest-token'],
 };
-const INTEGERS = ['beam', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
+const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
 const BOOLEANS = ['documentCache'];
 const PROBABILITIES = ['minConfidence', 'calibration'];
 

@@ -43,7 +43,7 @@ export const DEFAULT_SETTINGS: CharmSettings = {
     maxLength: 40,
     multiline: false,
     debounceMs: 75,
-    minConfidence: 0.35,
+    minConfidence: 0.5,
     temperature: 0,
     contextChars: 128,
   },

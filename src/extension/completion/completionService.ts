@@ -13,7 +13,7 @@ import { CancelToken, delay } from './cancellation';
 import { isLanguageEnabled } from './languages';
 import { LatestRequests } from './latestRequests';
 import { Lru } from './lru';
-import { decide, Decision, DecisionRule } from './decision';
+import { CALIBRATION_EXPONENT, decide, Decision, DecisionRule, uncalibrated } from './decision';
 import { DropReason, trimCompletion } from './trimming';
 import { TypeThrough } from './typeThrough';
 
@@ -104,7 +104,8 @@ export class CompletionService {
         temperature: s.temperature,
         // The same context gives the same suggestion, also when the temperature is above 0.
         seed: hash32(input.window.slice(-64)),
-        minConfidence: s.minConfidence,
+        // The search prunes on the model's own joint probability: the threshold, uncalibrated.
+        minConfidence: uncalibrated(s.minConfidence, this.options.calibration ?? CALIBRATION_EXPONENT),
       }, token);
       if (token.isCancellationRequested) return { kind: 'none', why: 'cancelled' };
       if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };

@@ -25,6 +25,11 @@ export interface DecisionInput {
  */
 export const CALIBRATION_EXPONENT = 0.5;
 
+/** The model's joint probability whose calibrated value is `probability`. */
+export function uncalibrated(probability: number, calibration = CALIBRATION_EXPONENT): number {
+  return calibration > 0 ? Math.pow(probability, 1 / calibration) : probability;
+}
+
 export interface Decision {
   text: string;
   /** Joint probability of `text`. */

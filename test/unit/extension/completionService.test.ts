@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { CancelSource, NEVER_CANCELLED } from '../../../src/extension/completion/cancellation';
 import { CompletionInput, CompletionModel, CompletionService } from '../../../src/extension/completion/completionService';
+import { uncalibrated } from '../../../src/extension/completion/decision';
 import { TypeThrough } from '../../../src/extension/completion/typeThrough';
 import type { CompletionReply } from '../../../src/extension/ipc/inferenceClient';
 import { DEFAULT_SETTINGS, InlineSettings } from '../../../src/extension/settings';
@@ -124,7 +125,7 @@ describe('CompletionService (inline completion pipeline)', () => {
     };
     const s = new CompletionService(model, settings());
     assert.deepEqual(await s.provide(input('x'), NEVER_CANCELLED), { kind: 'none', why: 'unsure', model: '' });
-    assert.equal(model.calls[0].minConfidence, DEFAULT_SETTINGS.inline.minConfidence, 'the threshold goes to the model');
+    assert.equal(model.calls[0].minConfidence, uncalibrated(DEFAULT_SETTINGS.inline.minConfidence), 'the threshold goes to the model, as the joint probability it stands for');
   });
 
   it('honours the enabled switch, the languages map and a missing model', async () => {
