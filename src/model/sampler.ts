@@ -60,7 +60,7 @@ export interface SampledText {
  * (the completion process yields to its event loop, where a cancel message arrives); a synchronous
  * caller runs it through. Its return value is the result. An empty state (nothing fed) starts as after a newline, as training text does.
  */
-export function* sampleLoop(steps: StepModel, state: StepState, codec: SymbolCodec, options: SampleLoopOptions): Generator<number, SampledText, void> {
+export function* sampleLoop(steps: StepModel, state: StepState, codec: Omit<SymbolCodec, 'size'>, options: SampleLoopOptions): Generator<number, SampledText, void> {
   if (!state.logits) steps.feed(codec.encode('\n'), state);
   const rng = new SeededRandom(options.seed);
   const choice: ChoiceOptions = { temperature: options.temperature, topK: options.topK, topP: options.topP, bannedId: codec.unknownId };

@@ -57,7 +57,7 @@ export async function decode(
   model: StepModel, codec: Codec, state: StepState, options: DecodeOptions,
   isCancelled: () => boolean, onProgress?: (chars: number) => void,
 ): Promise<Decoded | undefined> {
-  const loop = sampleLoop(model, state, { ...codec, size: 0 }, {
+  const loop = sampleLoop(model, state, codec, {
     maxLength: options.maxChars, temperature: options.temperature, topK: options.topK, seed: options.seed,
     stopAtNewline: options.stopAtNewline, shouldStop: isCancelled,
   });
