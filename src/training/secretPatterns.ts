@@ -50,7 +50,11 @@ export function findSecretSpans(text: string, options: FindOptions = {}): Secret
 // Private keys
 
 /** A PEM (or PGP, OpenSSH) private key header; the body follows on the next lines. */
-export const PRIVATE_KEY_HEADER = /-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----/g;
+const PRIVATE_KEY_HEADER = /-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----/g;
+
+export function hasPrivateKeyHeader(text: string): boolean {
+  return text.includes('PRIVATE KEY') && /-----BEGIN[ A-Z0-9]*PRIVATE KEY/.test(text);
+}
 const PRIVATE_KEY_FOOTER = /-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----/g;
 
 function findPrivateKeys(text: string, spans: SecretSpan[]): void {
@@ -65,7 +69,7 @@ function findPrivateKeys(text: string, spans: SecretSpan[]): void {
     let start = bodyStart;
     while (start < bodyEnd && /\s/.test(text[start])) start++;
     while (bodyEnd > start && /\s/.test(text[bodyEnd - 1])) bodyEnd--;
-    if (bodyEnd > start) spans.push({ start, end: bodyEnd, kind: 'private-key' });
+    if (bodyEnd > start && text.slice(start, bodyEnd) !== SECRET_PLACEHOLDER) spans.push({ start, end: bodyEnd, kind: 'private-key' });
   }
 }
 
@@ -206,10 +210,14 @@ function valueAt(text: string, i: number, open: boolean): { start: number; end: 
 const PLACEHOLDER_VALUE =
   /^(?:<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[A-Za-z_]\w*%|%s|\*+|x+|\.{3,}|…|_+|-+|null|none|nil|true|false|undefined|required|optional)$/i;
 
-/** Empty, too short to be a secret, the placeholder itself, or a stand-in such as `<your key>`. */
+/**
+ * Empty, too short to be a secret, the placeholder itself, a stand-in such as `<your key>`, or
+ * just a secret's name (`user:password@host`, `secret: 'secret'`).
+ */
 function isTrivialValue(value: string): boolean {
   const v = value.trim();
-  return v.length < MIN_VALUE_LENGTH || v.includes(SECRET_PLACEHOLDER) || PLACEHOLDER_VALUE.test(v);
+  if (v.length < MIN_VALUE_LENGTH || v.includes(SECRET_PLACEHOLDER) || PLACEHOLDER_VALUE.test(v)) return true;
+  return /^[A-Za-z]+$/.test(v) && isSecretName(v);
 }
 
 /** A quoted value that only refers to another value: `${env.TOKEN}`, `{{ vault.pw }}`. */
