@@ -145,10 +145,11 @@ function findUrlPasswords(text: string, spans: SecretSpan[]): void {
 /**
  * A key whose name ends in a secret word, then `=`, `:`, `:=` or `=>`. The name is checked word by
  * word afterwards (isSecretName), so `bypass` or `tokens` do not count; `==`, `=~`, `::` are not
- * assignments.
+ * assignments. A name starts after a character that cannot be part of one, so each run of name
+ * characters is tried once (no quadratic work on long dotted or dashed runs); `--password=x` counts.
  */
 const ASSIGNMENT =
-  /(["'`]?)(?<![\w$])((?:[A-Za-z_$][\w$.-]*?)?(?:pass(?:word|wd|phrase)?|pwd|secret|token|key)\d*)\1[ \t]*\??[ \t]*(?::=|=>|=(?![=~>])|:(?![:=]))[ \t]*/gi;
+  /(["'`]?)(?<![\w$.-])((?:[A-Za-z_$-][\w$.-]*?)?(?:pass(?:word|wd|phrase)?|pwd|secret|token|key)\d*)\1[ \t]*\??[ \t]*(?::=|=>|=(?![=~>])|:(?![:=]))[ \t]*/gi;
 
 /** Last words of a secret name. */
 const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'passphrase', 'secret', 'token', 'apikey', 'secretkey']);
