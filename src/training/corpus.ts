@@ -12,13 +12,18 @@ import {
   makeIgnoreLevel,
   pathMatcher,
 } from './corpusRules';
+import { isCheckpointFolder, isCheckpointFolderAt } from './corpusCheckpoints';
+import { redactSecrets } from './secrets';
 
 export { ALWAYS_SKIPPED_DIRS, DEFAULT_SECRET_PATTERNS } from './corpusRules';
 
 export interface CorpusOptions {
   /** Files larger than this many bytes are skipped. Default 1_000_000. */
   maxFileBytes?: number;
-  /** Read files that look like credentials. Default false. */
+  /**
+   * Read files that look like credentials, and keep secrets found inside files instead of
+   * replacing them by SECRET_PLACEHOLDER. Default false.
+   */
   includeSecrets?: boolean;
   /** Base-name patterns of secret files; default DEFAULT_SECRET_PATTERNS. */
   secretPatterns?: readonly string[];
@@ -32,9 +37,10 @@ export interface CorpusOptions {
   signal?: AbortSignal;
 }
 
-export type SkipReason = 'binary' | 'too-large' | 'secret' | 'ignored' | 'excluded' | 'unreadable' | 'limit';
+export type SkipReason = 'checkpoint' | 'binary' | 'too-large' | 'secret' | 'ignored' | 'excluded' | 'unreadable' | 'limit';
 
 export const SKIP_REASONS: readonly SkipReason[] = [
+  'checkpoint',
   'binary',
   'too-large',
   'secret',
@@ -49,6 +55,8 @@ export interface Corpus {
   /** Files in the order their text appears; `chars` counts UTF-16 code units after normalising. */
   files: { path: string; chars: number }[];
   skipped: { path: string; reason: SkipReason }[];
+  /** Files in which secrets were replaced by SECRET_PLACEHOLDER, with how many. */
+  redacted: { path: string; count: number }[];
 }
 
 const DEFAULT_MAX_FILE_BYTES = 1_000_000;
@@ -106,20 +114,29 @@ export async function buildCorpus(paths: readonly string[], options: CorpusOptio
     }
   }
 
-  return readItems(ctx.items, { maxFileBytes, maxTotalChars, separator, signal });
+  return readItems(ctx.items, { maxFileBytes, maxTotalChars, separator, signal, redact: !options.includeSecrets });
 }
 
-/** One-line summary, e.g. "3 files, 1,204 chars; skipped 3 (1 binary, 2 over the total limit)". */
+/**
+ * One-line summary, e.g. "3 files, 1,204 chars; skipped 3 (1 binary, 2 over the total limit);
+ * 2 secrets replaced in 1 file".
+ */
 export function describeCorpus(c: Corpus): string {
   const files = `${count(c.files.length, 'file')}, ${count(c.text.length, 'char')}`;
-  if (c.skipped.length === 0) return `${files}; nothing skipped`;
-  const byReason = new Map<SkipReason, number>();
-  for (const s of c.skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
-  const parts = SKIP_REASONS.filter((r) => byReason.has(r)).map((r) => `${fmt(byReason.get(r) ?? 0)} ${REASON_LABELS[r]}`);
-  return `${files}; skipped ${fmt(c.skipped.length)} (${parts.join(', ')})`;
+  let skipped = 'nothing skipped';
+  if (c.skipped.length > 0) {
+    const byReason = new Map<SkipReason, number>();
+    for (const s of c.skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
+    const parts = SKIP_REASONS.filter((r) => byReason.has(r)).map((r) => `${fmt(byReason.get(r) ?? 0)} ${REASON_LABELS[r]}`);
+    skipped = `skipped ${fmt(c.skipped.length)} (${parts.join(', ')})`;
+  }
+  if (c.redacted.length === 0) return `${files}; ${skipped}`;
+  const secrets = c.redacted.reduce((n, r) => n + r.count, 0);
+  return `${files}; ${skipped}; ${count(secrets, 'secret')} replaced in ${count(c.redacted.length, 'file')}`;
 }
 
 const REASON_LABELS: Record<SkipReason, string> = {
+  checkpoint: 'Charm checkpoint',
   binary: 'binary',
   'too-large': 'too large',
   secret: 'secret',
@@ -170,6 +187,11 @@ async function addExplicitFile(given: string, ctx: WalkContext): Promise<void> {
   }
   if (ctx.isSecret && (ctx.isSecret(path.basename(given)) || ctx.isSecret(path.basename(real)))) {
     ctx.items.push({ kind: 'skip', path: given, reason: 'secret' });
+    return;
+  }
+  // A model's own files are never text to learn, even when named.
+  if (await isCheckpointFolderAt(path.dirname(real))) {
+    ctx.items.push({ kind: 'skip', path: given, reason: 'checkpoint' });
     return;
   }
   if (ctx.seen.has(real)) return;
@@ -255,6 +277,10 @@ async function walkDir(
     return;
   }
   entries.sort(byName);
+  if (await isCheckpointFolder(realDir, entries)) {
+    ctx.items.push({ kind: 'skip', path: shownDir, reason: 'checkpoint' });
+    return;
+  }
 
   if (entries.some((e) => e.name === '.gitignore' && e.isFile())) {
     const rules = await readRules(path.join(realDir, '.gitignore'));
@@ -353,6 +379,8 @@ interface ReadSettings {
   maxTotalChars: number;
   separator: string;
   signal: AbortSignal | undefined;
+  /** Replace secrets found in file content. */
+  redact: boolean;
 }
 
 /** Reads the listed files a few at a time, keeping the listed order in the result. */
@@ -360,6 +388,7 @@ async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpu
   const parts: string[] = [];
   const files: Corpus['files'] = [];
   const skipped: Corpus['skipped'] = [];
+  const redacted: Corpus['redacted'] = [];
   let total = 0;
   let full = false;
 
@@ -392,6 +421,11 @@ async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpu
     }
     let text = result.text;
     if (text.length === 0) continue;
+    if (s.redact) {
+      const r = await redactSecrets(text, item.real);
+      text = r.text;
+      if (r.count > 0) redacted.push({ path: item.path, count: r.count });
+    }
 
     const sepLength = parts.length > 0 ? s.separator.length : 0;
     const room = s.maxTotalChars - total - sepLength;
@@ -409,7 +443,7 @@ async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpu
   }
   // Reads started ahead of the limit are left to finish; they never reject and close their handles.
   pending.clear();
-  return { text: parts.join(s.separator), files, skipped };
+  return { text: parts.join(s.separator), files, skipped, redacted };
 }
 
 /** The first `n` code units of `text`, one fewer if that would split a surrogate pair. */

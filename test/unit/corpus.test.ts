@@ -76,7 +76,7 @@ describe('buildCorpus', () => {
     assert.equal(c.text, '');
     assert.deepEqual(c.files, []);
     assert.equal(c.skipped.length, 1);
-    assert.deepEqual(await buildCorpus([]), { text: '', files: [], skipped: [] });
+    assert.deepEqual(await buildCorpus([]), { text: '', files: [], skipped: [], redacted: [] });
   });
 
   it('throws a CharmError for a missing path before reading anything', async () => {
@@ -411,7 +411,7 @@ describe('buildCorpus', () => {
     const root = await makeTree({ 'a.txt': 'hello', 'b.bin': Buffer.from([0]), '.env': 'x', 'c.bin': Buffer.from([0]) });
     const c = await buildCorpus([root]);
     assert.equal(describeCorpus(c), '1 file, 5 chars; skipped 3 (2 binary, 1 secret)');
-    assert.equal(describeCorpus({ text: '', files: [], skipped: [] }), '0 files, 0 chars; nothing skipped');
+    assert.equal(describeCorpus({ text: '', files: [], skipped: [], redacted: [] }), '0 files, 0 chars; nothing skipped');
     const big: Corpus = {
       text: 'x'.repeat(1234),
       files: [
@@ -419,7 +419,12 @@ describe('buildCorpus', () => {
         { path: 'b', chars: 232 },
       ],
       skipped: [{ path: 'c', reason: 'limit' }],
+      redacted: [],
     };
     assert.equal(describeCorpus(big), '2 files, 1,234 chars; skipped 1 (1 over the total limit)');
+    const redacted: Corpus = { ...big, skipped: [], redacted: [{ path: 'a', count: 2 }, { path: 'b', count: 1 }] };
+    assert.equal(describeCorpus(redacted), '2 files, 1,234 chars; nothing skipped; 3 secrets replaced in 2 files');
+    const one: Corpus = { ...big, redacted: [{ path: 'a', count: 1 }] };
+    assert.equal(describeCorpus(one), '2 files, 1,234 chars; skipped 1 (1 over the total limit); 1 secret replaced in 1 file');
   });
 });
