@@ -91,6 +91,8 @@ export function infoCommand(flags: FlagValues, out: Output): void {
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   const skippedText = skippedTotal === 0 ? 'nothing skipped' : `skipped ${skippedTotal} (${Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
   const files = meta.corpus.filesRead ?? [];
+  const redacted = meta.corpus.redacted ?? [];
+  const secrets = redacted.reduce((n, r) => n + r.count, 0);
   const FILES_SHOWN = 10;
   out.event({ path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } }, () => [
     `Model:      ${dir}`,
@@ -99,6 +101,7 @@ export function infoCommand(flags: FlagValues, out: Output): void {
     `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
     `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,
     ...(files.length ? [`Files read: ${files.slice(0, FILES_SHOWN).join(', ')}${files.length > FILES_SHOWN ? `, and ${files.length - FILES_SHOWN} more (--json lists all)` : ''}`] : []),
+    ...(meta.corpus.redacted ? [`Secrets:    ${secrets === 0 ? 'none found' : `${plural(secrets, 'secret')} replaced by a placeholder in ${plural(redacted.length, 'file')} (${redacted.slice(0, FILES_SHOWN).map((r) => r.path).join(', ')}${redacted.length > FILES_SHOWN ? ', …' : ''})`}`] : []),
     `Saved:      ${meta.savedAt}`,
   ].join('\n'));
 }

@@ -57,7 +57,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
       out.event({
         event: 'start', backend: info.backend.name, threads: info.backend.threads, backendDetail: info.backend.detail,
         model: info.model, parameters: info.parameters, options: info.options, corpus: info.corpus,
-        skipped: info.corpus.skipped, files: info.corpus.filesRead,
+        skipped: info.corpus.skipped, files: info.corpus.filesRead, redacted: info.corpus.redacted,
         resumed: info.resumed, fineTuning: info.fineTuning, startStep: info.startStep, bestValLoss: info.bestValLoss, out: info.out,
       }, () => [
         `Corpus: ${info.corpusSummary}`,

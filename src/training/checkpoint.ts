@@ -50,6 +50,8 @@ export interface CorpusStats {
   skipped?: Record<string, number>;
   /** The files whose text was read, in corpus order; absent in older checkpoints. */
   filesRead?: string[];
+  /** Secrets replaced by the placeholder before training, per file; absent in older checkpoints. */
+  redacted?: { path: string; count: number }[];
 }
 
 /** Everything in config.json besides the format marker. */

@@ -225,6 +225,7 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
     unknownChars,
     skipped: skippedByReason,
     filesRead: corpus.files.map((f) => f.path),
+    redacted: corpus.redacted,
   };
   if (!request.resume && existing) {
     // Replacing a model: its checkpoints go now, so best/ and latest/ never mix two models.

@@ -206,7 +206,7 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     const log = fs.readFileSync(LOG_FILE, 'utf8');
     assert.ok(!/model loaded: /.test(log.slice(0, log.lastIndexOf(JSON.stringify(memoryGhost)))), 'no checkpoint had been loaded yet');
     await s!.pressKey('Escape');
-    await s!.runCommand('View: Revert File');
+    await s!.runCommand('File: Revert File');
     await s!.runCommand('View: Close Editor');
   });
 

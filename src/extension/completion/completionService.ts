@@ -14,6 +14,7 @@ import { isLanguageEnabled } from './languages';
 import { LatestRequests } from './latestRequests';
 import { Lru } from './lru';
 import { CALIBRATION_EXPONENT, decide, Decision, DecisionRule, uncalibrated } from './decision';
+import { suggestionLooksSecret } from './secretFilter';
 import { DropReason, trimCompletion } from './trimming';
 import { TypeThrough } from './typeThrough';
 
@@ -44,7 +45,7 @@ export interface CompletionModel {
 export type Outcome =
   /** `confidence`: the probability that the suggestion is right (model suggestions only). */
   | { kind: 'suggestion'; text: string; source: 'cache' | 'typed-through' | 'model'; confidence?: number; reply?: CompletionReply }
-  | { kind: 'none'; why: 'disabled' | 'language-off' | 'no-model' | 'cancelled' | 'stale' | 'cached-none' | 'unsure' | DropReason; model?: string };
+  | { kind: 'none'; why: 'disabled' | 'language-off' | 'no-model' | 'cancelled' | 'stale' | 'cached-none' | 'unsure' | 'secret' | DropReason; model?: string };
 
 export interface ServiceOptions {
   /** How much of a continuation to show (the benchmark compares rules). */
@@ -114,12 +115,16 @@ export class CompletionService {
         { text: reply.text, linePrefix: input.linePrefix, lineSuffix: input.lineSuffix, nextLine: input.nextLine },
         { maxLength: s.maxLength, multiline: s.multiline },
       );
-      const shown = 'text' in trimmed ? this.decideOn(trimmed.text, reply, s.minConfidence) : undefined;
+      const decided = 'text' in trimmed ? this.decideOn(trimmed.text, reply, s.minConfidence) : undefined;
+      // Never show a secret (or the placeholder training put in its place).
+      const secret = decided !== undefined && suggestionLooksSecret(input.linePrefix, decided.text);
+      const shown = secret ? undefined : decided;
       if (!shown) {
         // What the model said, for the log: why nothing shows is the first question users ask.
         // Nothing left because the model stopped where it became unsure: say so.
-        const why = !('dropped' in trimmed) || (trimmed.dropped === 'empty' && reply.stoppedBy === 'unsure') ? 'unsure' : trimmed.dropped;
-        const none: Outcome = { kind: 'none', why, model: reply.text };
+        const why = secret ? 'secret' : !('dropped' in trimmed) || (trimmed.dropped === 'empty' && reply.stoppedBy === 'unsure') ? 'unsure' : trimmed.dropped;
+        // A secret is not written to the log either.
+        const none: Outcome = secret ? { kind: 'none', why } : { kind: 'none', why, model: reply.text };
         this.cache.set(key, none);
         this.typeThrough.forget(input.doc);
         return none;

@@ -128,6 +128,15 @@ describe('CompletionService (inline completion pipeline)', () => {
     assert.equal(model.calls[0].minConfidence, uncalibrated(DEFAULT_SETTINGS.inline.minConfidence), 'the threshold goes to the model, as the joint probability it stands for');
   });
 
+  it('never shows a suggestion that looks like a secret, nor logs it', async () => {
+    const secret = new CompletionService(new FakeModel(() => 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'), settings());
+    assert.deepEqual(await secret.provide(input('const token = "'), NEVER_CANCELLED), { kind: 'none', why: 'secret' });
+    const placeholder = new CompletionService(new FakeModel(() => '<secret>'), settings());
+    assert.deepEqual(await placeholder.provide(input('password = '), NEVER_CANCELLED), { kind: 'none', why: 'secret' });
+    const ordinary = new CompletionService(new FakeModel(() => 'prompt();'), settings());
+    assert.equal((await ordinary.provide(input('const password = '), NEVER_CANCELLED)).kind, 'suggestion');
+  });
+
   it('honours the enabled switch, the languages map and a missing model', async () => {
     const model = new FakeModel(() => 'abc');
     assert.equal((await new CompletionService(model, settings({ enabled: false })).provide(input('x'), NEVER_CANCELLED)).kind, 'none');
