@@ -28,7 +28,8 @@ Usage:
         [--temperature T] [--context-chars N] [--debounce-ms N] [--languages JSON] [--backend B]
 
 train   Builds a corpus from the files and folders (honouring .gitignore; skipping binary, large
-        and secret files), trains, and writes checkpoints to --out (default ./charm-model):
+        and secret files and Charm checkpoints; secrets inside files become <secret> unless
+        --include-secrets), trains, and writes checkpoints to --out (default ./charm-model):
         latest/ (to resume) and best/ (lowest validation loss). Budgets count from this run:
         --epochs, --max-steps, --max-seconds (none given: ${10} epochs). --max-seconds is the
         command's wall clock, the final evaluation and save included. Ctrl-C, SIGTERM and SIGHUP
