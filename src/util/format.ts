@@ -30,7 +30,8 @@ export function plural(n: number, noun: string): string {
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '-';
   if (bytes < 1024) return `${Math.round(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  const kb = (bytes / 1024).toFixed(1);
+  if (Number(kb) < 1024) return `${kb} KB`; // 1048575 B is "1.0 MB", not "1024.0 KB"
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
