@@ -1,5 +1,6 @@
-// One build script for every entry point. tfjs stays external: its wasm backend finds its .wasm
-// files next to its own entry in node_modules, and tfjs-node is a native optional dependency.
+// One build script for every entry point: the Node bundles (extension, CLI, child processes) and
+// the model view's browser script. tfjs stays external: its wasm backend finds its .wasm files next
+// to its own entry in node_modules, and tfjs-node is a native optional dependency.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -28,9 +29,25 @@ import * as fs from 'node:fs';
 // Entry points that do not exist yet are skipped, so the CLI builds before the extension does.
 options.entryPoints = Object.fromEntries(Object.entries(options.entryPoints).filter(([, p]) => fs.existsSync(p)));
 
+/**
+ * The model view's script, run in the webview (a browser): one IIFE in its own folder, the only
+ * folder of dist/ the webview may load from (see host/modelView.ts).
+ * @type {import('esbuild').BuildOptions}
+ */
+const webview = {
+  entryPoints: { modelView: 'src/extension/modelView/webview.ts' },
+  bundle: true,
+  outdir: 'dist/webview',
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  for (const build of [options, webview]) await (await esbuild.context(build)).watch();
 } else {
-  await esbuild.build(options);
+  await Promise.all([esbuild.build(options), esbuild.build(webview)]);
 }

@@ -1,6 +1,7 @@
 /** The CLI commands that read a trained model: sample, eval, info. */
 import { FlagSpec, FlagValues, flagNumber, flagString, flagStrings } from './args';
-import { Output, plural } from './output';
+import { plural } from '../util/format';
+import { Output } from './output';
 import { CharmError } from '../errors';
 import { BackendChoice, initBackend } from '../model/backend';
 import { parameterCount } from '../model/config';

@@ -3,7 +3,8 @@ import { CellType, PRESETS, PresetName } from '../model/config';
 import { BackendChoice } from '../model/backend';
 import { SessionHooks, trainModel } from '../training/session';
 import { TrainOptions } from '../training/trainOptions';
-import { Output, formatDuration } from './output';
+import { formatDuration } from '../util/format';
+import { Output } from './output';
 import { CharmError } from '../errors';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {

@@ -1,8 +1,8 @@
 /**
  * The model view's HTML shell: a strict Content-Security-Policy (no inline code, no remote
  * anything; one script allowed by a fresh nonce; styles and images only from the extension's
- * media/), the stylesheet and the script. Everything shown is built by media/modelView.js from
- * data posted to it, with textContent, never as HTML.
+ * files), the stylesheet and the script. Everything shown is built by the script
+ * (src/extension/modelView/webview.ts) from data posted to it, as text, never as HTML.
  */
 import * as crypto from 'node:crypto';
 

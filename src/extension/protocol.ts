@@ -5,6 +5,7 @@
  */
 import type { BackendChoice } from '../model/backend';
 import type { PresetName } from '../model/config';
+import { messageGuard, Shape } from '../util/messageGuard';
 
 // ------------------------------------------------------------------------- training process
 
@@ -139,24 +140,6 @@ export type InferenceToHost =
 
 // ------------------------------------------------------------------------- guards
 
-type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array' | 'number|null' | 'string?' | 'number?'>;
-
-function matches(value: unknown, shape: Shape): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const o = value as Record<string, unknown>;
-  return Object.entries(shape).every(([key, kind]) => {
-    const v = o[key];
-    switch (kind) {
-      case 'array': return Array.isArray(v);
-      case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v);
-      case 'number|null': return v === null || typeof v === 'number';
-      case 'string?': return v === undefined || typeof v === 'string';
-      case 'number?': return v === undefined || typeof v === 'number';
-      default: return typeof v === kind;
-    }
-  });
-}
-
 const TRAINER_TO_HOST: Record<TrainerToHost['type'], Shape> = {
   started: { info: 'object' },
   step: { step: 'number', epoch: 'number', loss: 'number', progress: 'number', etaSeconds: 'number', charsPerSec: 'number' },
@@ -194,15 +177,7 @@ const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
   forget: { doc: 'string' },
 };
 
-function guard<T extends { type: string }>(table: Record<string, Shape>) {
-  return (value: unknown): value is T => {
-    if (typeof value !== 'object' || value === null) return false;
-    const type = (value as { type?: unknown }).type;
-    return typeof type === 'string' && Object.prototype.hasOwnProperty.call(table, type) && matches(value, table[type]);
-  };
-}
-
-export const isTrainerToHost = guard<TrainerToHost>(TRAINER_TO_HOST);
-export const isHostToTrainer = guard<HostToTrainer>(HOST_TO_TRAINER);
-export const isInferenceToHost = guard<InferenceToHost>(INFERENCE_TO_HOST);
-export const isHostToInference = guard<HostToInference>(HOST_TO_INFERENCE);
+export const isTrainerToHost = messageGuard<TrainerToHost>(TRAINER_TO_HOST);
+export const isHostToTrainer = messageGuard<HostToTrainer>(HOST_TO_TRAINER);
+export const isInferenceToHost = messageGuard<InferenceToHost>(INFERENCE_TO_HOST);
+export const isHostToInference = messageGuard<HostToInference>(HOST_TO_INFERENCE);

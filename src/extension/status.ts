@@ -3,7 +3,7 @@
  * "Charm" and one of the states `training N%`, `ready`, `off`, `no model` (plus `loading` and
  * `error` while the completion process starts or after it failed).
  */
-import { formatDuration, formatLoss } from './format';
+import { formatCount, formatDuration, formatLoss } from '../util/format';
 import type { ModelState } from './ipc/inferenceClient';
 
 export interface TrainingStatus {
@@ -44,9 +44,9 @@ export function statusView(s: HostState): StatusView {
   switch (s.model.kind) {
     case 'ready': {
       const i = s.model.info;
-      const memory = i.memory ? `\nWorkspace memory: ${i.memory.files.toLocaleString('en-US')} files, ${i.memory.chars.toLocaleString('en-US')} characters.` : '';
+      const memory = i.memory ? `\nWorkspace memory: ${formatCount(i.memory.files)} files, ${formatCount(i.memory.chars)} characters.` : '';
       const about = i.neural
-        ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${i.parameters.toLocaleString('en-US')} parameters.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
+        ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${formatCount(i.parameters)} parameters.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
         : `No checkpoint yet: completing from the workspace memory alone.${memory}`;
       if (!s.inlineEnabled) return { kind: 'off', text: '$(circle-slash) Charm: off', tooltip: `Charm: inline completions are off.\n${about}\nClick for actions.` };
       return { kind: 'ready', text: '$(sparkle) Charm: ready', tooltip: `Charm: ready (backend ${i.backend}).\n${about}\nClick for actions.` };

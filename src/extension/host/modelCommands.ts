@@ -1,6 +1,6 @@
 /** "Toggle Inline Completions", "Show Model", "Delete Model" and the status bar's menu. */
 import * as vscode from 'vscode';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../util/format';
 import { deleteModel, readModelSummary } from '../modelStore';
 import { updateSetting } from './config';
 import type { CharmServices } from './services';

@@ -1,12 +1,15 @@
 /**
  * "Charm: Show Model": one webview panel with the loss curves, model and corpus facts, and samples
- * at several temperatures (refreshed on request). Assets come from media/ under a strict CSP.
+ * at several temperatures (refreshed on request). Under a strict CSP, the page loads its style and
+ * icon from media/ and its script from dist/webview/ (built from src/extension/modelView/webview.ts);
+ * the messages both ways are those of modelView/messages.ts, checked on arrival.
  */
 import * as vscode from 'vscode';
 import { CancelSource } from '../completion/cancellation';
 import type { InferenceClient } from '../ipc/inferenceClient';
 import { buildModelReport, ModelReport } from '../modelReport';
 import { readModelSummary } from '../modelStore';
+import { HostToView, isViewToHost, Sample } from '../modelView/messages';
 import { makeNonce, modelViewHtml } from '../modelViewHtml';
 import type { TrainingStatus } from '../status';
 
@@ -35,16 +38,17 @@ export class ModelView implements vscode.Disposable {
       return;
     }
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     const panel = vscode.window.createWebviewPanel('charm.model', 'Charm: Model', vscode.ViewColumn.Active, {
       enableScripts: true,
-      localResourceRoots: [media],
+      localResourceRoots: [media, script],
       retainContextWhenHidden: false,
     });
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
     panel.webview.html = modelViewHtml({
       cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'modelView.js')).toString(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(script, 'modelView.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'modelView.css')).toString(),
     }, makeNonce());
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
@@ -56,8 +60,8 @@ export class ModelView implements vscode.Disposable {
 
   /** Sends the current report (after training progress, a new checkpoint, a deletion). */
   refresh(): void {
-    if (!this.panel) return;
-    void this.panel.webview.postMessage({ type: 'report', report: this.report() });
+    if (!this.panel) return; // the report reads the checkpoint's config: only for a panel
+    this.post({ type: 'report', report: this.report() });
   }
 
   get visible(): boolean {
@@ -69,15 +73,19 @@ export class ModelView implements vscode.Disposable {
     return buildModelReport(root, readModelSummary(root), this.source.inference.state, this.source.training());
   }
 
+  private post(message: HostToView): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  /** Anything but the view's two requests is ignored (the page is ours, but a message is still input). */
   private onMessage(m: unknown): void {
-    if (typeof m !== 'object' || m === null) return;
-    const msg = m as { type?: unknown; prime?: unknown };
-    if (msg.type === 'ready') {
+    if (!isViewToHost(m)) return;
+    if (m.type === 'ready') {
       this.refresh();
-      void this.panel?.webview.postMessage({ type: 'prime', text: this.firstPrime });
+      this.post({ type: 'prime', text: this.firstPrime });
       void this.sendSamples(this.firstPrime);
-    } else if (msg.type === 'samples') {
-      void this.sendSamples(typeof msg.prime === 'string' ? msg.prime : '');
+    } else {
+      void this.sendSamples(m.prime);
     }
   }
 
@@ -85,7 +93,7 @@ export class ModelView implements vscode.Disposable {
     this.sampling?.cancel();
     const source = new CancelSource();
     this.sampling = source;
-    let samples: { temperature: number; text: string }[] | undefined;
+    let samples: Sample[] | undefined;
     let error: string | undefined;
     if (this.source.inference.state.kind !== 'ready') {
       error = 'No model loaded: train one first ("Charm: Train on Workspace").';
@@ -97,8 +105,8 @@ export class ModelView implements vscode.Disposable {
         error = `Sampling failed: ${e instanceof Error ? e.message : String(e)}`;
       }
     }
-    if (source.token.isCancellationRequested || !this.panel) return;
-    void this.panel.webview.postMessage({ type: 'samples', samples, error, prime });
+    if (source.token.isCancellationRequested) return;
+    this.post({ type: 'samples', samples, error, prime });
   }
 
   dispose(): void {

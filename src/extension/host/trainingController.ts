@@ -4,7 +4,7 @@
  * what happened if the process died; its last checkpoint stays on disk and keeps serving).
  */
 import * as vscode from 'vscode';
-import { formatDuration, formatLoss } from '../format';
+import { formatDuration, formatLoss } from '../../util/format';
 import type { ChildOptions } from '../ipc/childProcess';
 import { TrainingJob, TrainingOutcome } from '../ipc/trainingJob';
 import { readModelSummary } from '../modelStore';

@@ -74,13 +74,14 @@ describe('model store and model view', () => {
   });
 
   it('serves the view under a strict CSP: no inline script, one nonce, assets from the extension only', () => {
-    const html = modelViewHtml({ cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/media/modelView.js', styleUri: 'vscode-resource:/media/modelView.css' }, 'N0NCE');
+    const html = modelViewHtml({ cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/dist/webview/modelView.js', styleUri: 'vscode-resource:/media/modelView.css' }, 'N0NCE');
     assert.match(html, /default-src 'none'/);
     assert.match(html, /script-src 'nonce-N0NCE'/);
     assert.doesNotMatch(html, /unsafe-inline|unsafe-eval|https?:\/\//);
     const scripts = html.match(/<script[^>]*>/g) ?? [];
-    assert.deepEqual(scripts, ['<script nonce="N0NCE" src="vscode-resource:/media/modelView.js">']);
-    for (const asset of ['modelView.js', 'modelView.css', 'icon.png']) {
+    assert.deepEqual(scripts, ['<script nonce="N0NCE" src="vscode-resource:/dist/webview/modelView.js">']);
+    // The script is built from src/extension/modelView/webview.ts (see modelView/webview.test.ts).
+    for (const asset of ['modelView.css', 'icon.png']) {
       assert.ok(fs.existsSync(path.resolve(__dirname, '..', '..', '..', 'media', asset)), asset);
     }
   });
