@@ -44,7 +44,7 @@ const CHOICES: Record<string, readonly string[]> = {
 };
 const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
 const BOOLEANS = ['documentCache'];
-const PROBABILITIES = ['minConfidence', 'calibration', 'adaptRate'];
+const PROBABILITIES = ['minConfidence', 'calibration'];
 
 /** Undefined or '': no extra rows. */
 export function parseVariants(spec: string | undefined): CharmVariant[] {

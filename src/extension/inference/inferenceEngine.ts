@@ -11,7 +11,6 @@ import { decode, Decoded, prime } from './decode';
 import { DocumentMemory } from './documentMemory';
 import type { LoadedModel } from './modelLoader';
 import { DEFAULT_WEIGHTS, MixtureWeights, NextCharModel } from './nextChar';
-import { OutputAdapter } from './outputAdapter';
 import { searchContinuation, SearchResult } from './search';
 import { StateCache } from './stateCache';
 import { copyState, StepState } from '../../model/stepModel';
@@ -27,8 +26,6 @@ export interface EngineOptions {
   beam: number;
   /** Learn the document being edited (the cache); off only for the ablation. */
   documentCache: boolean;
-  /** Learning rate of the per-document output-layer correction (outputAdapter.ts); 0 = off. */
-  adaptRate: number;
   weights: MixtureWeights;
   /** n-gram order of the document cache. */
   order: number;
@@ -39,7 +36,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  mixture: 'mix', beam: 4, documentCache: true, adaptRate: 0.01, weights: DEFAULT_WEIGHTS, order: 8,
+  mixture: 'mix', beam: 4, documentCache: true, weights: DEFAULT_WEIGHTS, order: 8,
   maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24,
 };
 
@@ -53,8 +50,6 @@ export interface EngineModels {
 export class InferenceEngine {
   private readonly states: StateCache<StepState>;
   private readonly documents: DocumentMemory;
-  /** Per-document output-layer corrections, least recently used first. */
-  private readonly adapters = new Map<string, OutputAdapter>();
   readonly options: EngineOptions;
   private readonly next: NextCharModel;
 
@@ -79,7 +74,6 @@ export class InferenceEngine {
     const window = req.window;
     let reuse: StateReuse = 'hit';
     let state: StepState | null = null;
-    const adapter = this.adapterFor(req.doc);
     if (this.next.lstm) {
       const context = window.length > req.contextChars ? window.slice(-req.contextChars) : window;
       const { model, vocab } = this.next.lstm as { model: LoadedModel['model']; vocab: LoadedModel['vocab'] };
@@ -87,21 +81,12 @@ export class InferenceEngine {
       if (found) {
         state = found.state;
         reuse = found.delta === '' ? 'hit' : 'advance';
-        const ids = vocab.encode(normalizeEol(found.delta));
-        // Typing forward: each new character is a lesson for the output layer's correction.
-        if (adapter && req.offset > adapter.learnedUpTo) this.feedLearning(state, ids, adapter);
-        else model.feed(ids, state);
+        if (found.delta !== '') model.feed(vocab.encode(normalizeEol(found.delta)), state);
       } else {
         state = model.zeroState();
         reuse = 'prime';
-        if (adapter && adapter.learnedUpTo === 0) {
-          // A document seen for the first time: its context is the correction's first lesson.
-          this.feedLearning(state, vocab.encode(normalizeEol(context)), adapter);
-        } else if (!(await prime(model, vocab, state, context, isCancelled))) {
-          return undefined;
-        }
+        if (!(await prime(model, vocab, state, context, isCancelled))) return undefined;
       }
-      if (adapter) adapter.learnedUpTo = Math.max(adapter.learnedUpTo, req.offset);
       this.states.remember(req.doc, context, req.offset, copyState(state));
       // An empty context starts as after a newline, as training text does.
       if (!state.logits) model.feed(vocab.encode('\n'), state);
@@ -111,7 +96,7 @@ export class InferenceEngine {
     const found = await searchContinuation(this.next, { lstm: state, history }, document, {
       maxChars: req.maxChars, stopAtNewline: req.stopAtNewline, minProbability: req.minConfidence, beam: o.beam,
       temperature: req.temperature, seed: req.seed,
-    }, isCancelled, adapter);
+    }, isCancelled);
     return found && { ...found, reuse };
   }
 
@@ -142,34 +127,11 @@ export class InferenceEngine {
   forget(doc: string): void {
     this.states.forget(doc);
     this.documents.forget(doc);
-    this.adapters.delete(doc);
-  }
-
-  private adapterFor(doc: string): OutputAdapter | null {
-    const lstm = this.models.lstm;
-    if (!lstm || !this.next.lstm || !(this.options.adaptRate > 0)) return null;
-    let a = this.adapters.get(doc);
-    if (a) this.adapters.delete(doc);
-    else a = new OutputAdapter(lstm.meta.model.units, lstm.vocab.size, lstm.vocab.unknownId, this.options.adaptRate);
-    this.adapters.set(doc, a);
-    while (this.adapters.size > this.options.maxDocuments) this.adapters.delete(this.adapters.keys().next().value as string);
-    return a;
-  }
-
-  /** Feeds `ids`, first taking one learning step on each where the state has logits. */
-  private feedLearning(state: StepState, ids: Int32Array, adapter: OutputAdapter): void {
-    const { model } = this.models.lstm as LoadedModel;
-    const top = state.h.length - 1;
-    for (let k = 0; k < ids.length; k++) {
-      if (state.logits) adapter.learn(state.h[top], state.logits, ids[k]);
-      model.step(ids[k], state);
-    }
   }
 
   dispose(): void {
     this.states.clear();
     this.documents.clear();
-    this.adapters.clear();
     this.models.lstm?.model.dispose();
   }
 

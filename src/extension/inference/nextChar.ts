@@ -10,7 +10,6 @@
 import type { StepModel, StepState } from '../../model/stepModel';
 import type { CharNgram, NgramPrediction } from '../../model/ngram';
 import { copyState } from '../../model/stepModel';
-import type { OutputAdapter } from './outputAdapter';
 
 /** What the mixture needs of a vocabulary (the engine's Vocabulary has it). */
 export interface SymbolTable {
@@ -121,11 +120,8 @@ export class NextCharModel {
     return history.length > this.historyLength ? history.slice(history.length - this.historyLength) : history;
   }
 
-  /**
-   * The mixed distribution at `point`, with `document` the cache of the document being edited and
-   * `adapter` its correction of the LSTM's output layer.
-   */
-  distribution(point: Point, document: CharNgram | null, adapter: OutputAdapter | null = null): Distribution {
+  /** The mixed distribution at `point`, with `document` the cache of the document being edited. */
+  distribution(point: Point, document: CharNgram | null): Distribution {
     const parts: { probs: ArrayLike<number> | null; weight: number }[] = [];
     const docPred = document && document.total > 0 ? document.predict(point.history) : null;
     const corpusPred = this.corpus && this.corpus.total > 0 ? this.corpus.predict(point.history) : null;
@@ -134,7 +130,7 @@ export class NextCharModel {
     const corpusProbs = corpusPred ? this.spread(corpusPred) : null;
     const docProbs = docPred ? this.spread(docPred) : null;
     const size = this.cpOfSlot.length;
-    if (this.lstm && point.lstm?.logits) parts.push({ probs: this.softmax(point.lstm, adapter), weight: w[0] });
+    if (this.lstm && point.lstm?.logits) parts.push({ probs: this.softmax(point.lstm.logits), weight: w[0] });
     if (corpusProbs) parts.push({ probs: corpusProbs, weight: w[1] });
     if (docProbs) parts.push({ probs: docProbs, weight: w[2] });
     const probs = new Float64Array(size);
@@ -171,15 +167,9 @@ export class NextCharModel {
     return { lstm, history };
   }
 
-  private softmax(state: StepState, adapter: OutputAdapter | null): Float64Array {
+  private softmax(logits: Float32Array): Float64Array {
     const out = this.lstmProbs;
     const unknown = (this.lstm as Lstm).vocab.unknownId;
-    const raw = state.logits as Float32Array;
-    let logits: ArrayLike<number> = raw;
-    if (adapter) {
-      adapter.apply(state.h[state.h.length - 1], raw, out);
-      logits = out;
-    }
     let max = -Infinity;
     for (let k = 0; k < logits.length; k++) if (k !== unknown && logits[k] > max) max = logits[k];
     let sum = 0;

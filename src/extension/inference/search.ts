@@ -11,7 +11,6 @@ import type { CharNgram } from '../../model/ngram';
 import { SeededRandom } from '../../util/random';
 import { yieldNow } from './decode';
 import type { NextCharModel, Point } from './nextChar';
-import type { OutputAdapter } from './outputAdapter';
 
 export interface SearchOptions {
   /** Longest continuation, in UTF-16 code units. */
@@ -50,7 +49,6 @@ const NEWLINE = 10;
 /** Undefined when cancelled. `root` is left unchanged. */
 export async function searchContinuation(
   model: NextCharModel, root: Point, document: CharNgram | null, options: SearchOptions, isCancelled: () => boolean,
-  adapter: OutputAdapter | null = null,
 ): Promise<SearchResult | undefined> {
   const floor = options.minProbability > 0 ? Math.log(options.minProbability) : -Infinity;
   const sampling = options.temperature > 0;
@@ -68,7 +66,7 @@ export async function searchContinuation(
         finals.push({ text: h.text, logProbs: h.logProbs, stoppedBy: 'length', next: '' });
         continue;
       }
-      const { probs, size } = model.distribution(h.point, document, adapter);
+      const { probs, size } = model.distribution(h.point, document);
       const top = sampling ? [sampleSlot(probs, size, options.temperature, rng, model)] : topSlots(probs, size, beam, model);
       const next = top.length ? String.fromCodePoint(model.codePointOf(top[0])) : '';
       let extended = false;
