@@ -13,6 +13,7 @@ import { CancelToken, delay } from './cancellation';
 import { isLanguageEnabled } from './languages';
 import { LatestRequests } from './latestRequests';
 import { Lru } from './lru';
+import { Calibration } from './calibration';
 import { CALIBRATION_EXPONENT, decide, Decision, DecisionRule, uncalibrated } from './decision';
 import { suggestionLooksSecret } from './secretFilter';
 import { DropReason, trimCompletion } from './trimming';
@@ -50,7 +51,7 @@ export type Outcome =
 export interface ServiceOptions {
   /** How much of a continuation to show (the benchmark compares rules). */
   decision: DecisionRule;
-  /** Overrides CALIBRATION_EXPONENT (the benchmark's ablation). */
+  /** A fixed calibration exponent instead of the one learned from the user (the benchmark's ablation). */
   calibration?: number;
 }
 
@@ -60,18 +61,23 @@ export class CompletionService {
   private readonly cache = new Lru<string, Outcome>(CACHE_SIZE);
   private readonly latest = new LatestRequests();
   private readonly typeThrough = new TypeThrough();
+  readonly calibration: Calibration;
 
   constructor(
     private readonly model: CompletionModel,
     private readonly settings: () => InlineSettings,
     private readonly options: ServiceOptions = { decision: 'expected' },
-  ) {}
+  ) {
+    this.calibration = new Calibration(CALIBRATION_EXPONENT, options.calibration);
+  }
 
   async provide(input: CompletionInput, token: CancelToken): Promise<Outcome> {
     const s = this.settings();
     if (!s.enabled) return { kind: 'none', why: 'disabled' };
     if (!isLanguageEnabled(s.languages, input.languageId)) return { kind: 'none', why: 'language-off' };
     if (!this.model.ready) return { kind: 'none', why: 'no-model' };
+    // What was typed since the last suggestion tells whether it was right.
+    this.calibration.observe(input.doc, input.offset, input.window);
 
     const key = `${input.doc}\u0000${input.version}\u0000${input.offset}`;
     const cached = this.cache.get(key);
@@ -106,7 +112,7 @@ export class CompletionService {
         // The same context gives the same suggestion, also when the temperature is above 0.
         seed: hash32(input.window.slice(-64)),
         // The search prunes on the model's own joint probability: the threshold, uncalibrated.
-        minConfidence: uncalibrated(s.minConfidence, this.options.calibration ?? CALIBRATION_EXPONENT),
+        minConfidence: uncalibrated(s.minConfidence, this.calibration.exponent),
       }, token);
       if (token.isCancellationRequested) return { kind: 'none', why: 'cancelled' };
       if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };
@@ -132,6 +138,7 @@ export class CompletionService {
       const outcome: Outcome = { kind: 'suggestion', text: this.withEol(shown.text, input.eol), source: 'model', confidence: shown.probability, reply };
       this.cache.set(key, outcome);
       this.typeThrough.remember(input.doc, input.offset, input.window, shown.text);
+      this.calibration.shown(input.doc, input.offset, shown.text, shown.logP);
       return outcome;
     } finally {
       this.latest.end(input.doc, ticket);
@@ -149,6 +156,7 @@ export class CompletionService {
     this.cache.deleteWhere((k) => k.startsWith(`${doc}\u0000`));
     this.typeThrough.forget(doc);
     this.latest.forget(doc);
+    this.calibration.forget(doc);
   }
 
   /** The part of the trimmed continuation worth showing, if any. */
@@ -156,7 +164,7 @@ export class CompletionService {
     // Trimming keeps a prefix on one line: the character after it is the continuation's next one.
     const rest = reply.text.startsWith(text) ? reply.text.slice(text.length) : '';
     const next = rest !== '' ? rest : reply.text === text ? reply.next : '';
-    return decide({ text, logProbs: reply.logProbs, next: Array.from(next)[0] ?? '' }, minProbability, this.options.decision, this.options.calibration);
+    return decide({ text, logProbs: reply.logProbs, next: Array.from(next)[0] ?? '' }, minProbability, this.options.decision, this.calibration.exponent);
   }
 
   private withEol(text: string, eol: '\n' | '\r\n'): string {

@@ -18,10 +18,9 @@ export interface DecisionInput {
 }
 
 /**
- * The mixture's joint probabilities are too low for how often suggestions turn out right (it mixes
- * models that disagree): a suggestion's chance of being right is its joint probability raised to
- * this power. Fitted on rxjs 7.8.1's held-out files (bench:keystrokes calibration table) and
- * checked on this repository's own sources.
+ * The prior of calibration.ts: a suggestion's chance of being right is about its joint probability
+ * raised to this power until the user's own typing says otherwise (rxjs 7.8.1's held-out files,
+ * bench:keystrokes calibration table).
  */
 export const CALIBRATION_EXPONENT = 0.5;
 
@@ -32,8 +31,10 @@ export function uncalibrated(probability: number, calibration = CALIBRATION_EXPO
 
 export interface Decision {
   text: string;
-  /** Joint probability of `text`. */
+  /** The chance that `text` is right: its joint probability, calibrated. */
   probability: number;
+  /** Joint log-probability of `text` under the model (uncalibrated). */
+  logP: number;
 }
 
 const WORD = /[\p{L}\p{N}_$]/u;
@@ -62,5 +63,5 @@ export function decide(input: DecisionInput, minProbability: number, rule: Decis
     if (!chosen || value > chosen.value) chosen = { k, units, logP, value };
   }
   if (!chosen || chosen.units < 2) return undefined;
-  return { text: chars.slice(0, chosen.k).join(''), probability: Math.exp(chosen.logP) };
+  return { text: chars.slice(0, chosen.k).join(''), probability: Math.exp(chosen.logP), logP: chosen.logP / calibration };
 }
