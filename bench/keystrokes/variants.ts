@@ -90,5 +90,5 @@ function engineFromJson(name: string, json: string): VariantOptions {
     }
     engine[key] = v;
   }
-  return engine as VariantOptions;
+  return engine;
 }

@@ -189,7 +189,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== false) return v;
     } catch (e) {
       lastErr = e;
     }

@@ -23,7 +23,8 @@ let stockFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefin
 let loaded: WasmInfo | undefined;
 
 function loadPackage(): string {
-  const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the wasm backend is chosen
+  const tfwasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   stockFactory ??= tf.findBackendFactory('wasm') ?? undefined;
   if (stockFactory == null) throw new Error('tfjs-backend-wasm did not register the wasm backend');
   return tfwasm.version_wasm;
@@ -60,7 +61,7 @@ async function withoutEmscriptenProcessListeners<T>(fn: () => Promise<T>): Promi
 }
 
 function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : typeof e === 'object' && e != null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+  const msg = e instanceof Error ? e.message : typeof e === 'object' && e != null && 'message' in e ? String(e.message) : String(e);
   return msg.split('\n')[0].slice(0, 200);
 }
 
@@ -82,7 +83,8 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
     // Someone ran tf.setBackend('wasm') before us: replacing that backend would dispose its
     // tensors, so keep it (whatever build tfjs chose: single-thread under Node).
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to re-activate');
-    const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as in loadPackage()
+    const tfwasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     const n = Math.max(1, tfwasm.getThreadsCount());
     loaded = {
       threads: n,
