@@ -24,10 +24,6 @@ const options = {
   logLevel: 'warning',
 };
 
-import * as fs from 'node:fs';
-// Entry points that do not exist yet are skipped, so the CLI builds before the extension does.
-options.entryPoints = Object.fromEntries(Object.entries(options.entryPoints).filter(([, p]) => fs.existsSync(p)));
-
 if (watch) {
   const ctx = await esbuild.context(options);
   await ctx.watch();

@@ -17,7 +17,7 @@ import { Vocabulary } from './vocabulary';
 import { processIsAlive } from '../util/processAlive';
 
 export const CHECKPOINT_FORMAT = 'charm-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_VERSION = 1;
 
 export interface TrainingProgress {
   step: number;

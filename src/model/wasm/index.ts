@@ -6,8 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createThreadedWasmBackend, MAX_WASM_THREADS } from './threaded';
 import { registerWasmKernelFixes } from './kernels';
 
-export { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes, transposedMatMulFixEnabled } from './kernels';
-export { MAX_WASM_THREADS } from './threaded';
+export { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from './kernels';
 
 export interface WasmInfo {
   threads: number;
@@ -126,10 +125,5 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
     build: simd ? 'simd' : 'plain',
     detail: `tfjs-backend-wasm ${version}, ${simd ? 'SIMD' : 'plain'} single-thread build${fallbackReason}`,
   };
-  return loaded;
-}
-
-/** What initWasm loaded, if it ran. */
-export function wasmInfo(): WasmInfo | undefined {
   return loaded;
 }

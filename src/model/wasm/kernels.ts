@@ -48,10 +48,6 @@ export function setTransposedMatMulFix(enabled: boolean): void {
   transposeFixEnabled = enabled;
 }
 
-export function transposedMatMulFixEnabled(): boolean {
-  return transposeFixEnabled;
-}
-
 /** Registers UnsortedSegmentSum and the transposed-matmul fix for 'wasm'. Safe to call twice. */
 export function registerWasmKernelFixes(): void {
   if (registered) return;
