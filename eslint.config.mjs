@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint';
 
 // Node's globals, for the plain .js/.mjs/.cjs files (TypeScript gets them from @types/node).
 const nodeGlobals = Object.fromEntries(
-  ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'URL',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'globalThis']
+  'require module exports __dirname __filename process console Buffer URL setTimeout clearTimeout setInterval clearInterval setImmediate globalThis'
+    .split(' ')
     .map((name) => [name, 'readonly']),
 );
 
@@ -32,13 +32,22 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // The convention tsc's noUnusedLocals already accepts: `_` names and rest siblings are unused on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', {
-        argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true,
-      }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
       // tfjs's idiom: an op's result asserted to the rank it has (`tf.add(a, b) as tf.Tensor2D`).
-      '@typescript-eslint/no-unnecessary-type-assertion': ['error', {
-        typesToIgnore: ['tf.Scalar', 'tf.Tensor1D', 'tf.Tensor2D', 'tf.Tensor3D', 'tf.Tensor4D', 'tf.Tensor2D[]'],
-      }],
+      '@typescript-eslint/no-unnecessary-type-assertion': [
+        'error',
+        {
+          typesToIgnore: ['tf.Scalar', 'tf.Tensor1D', 'tf.Tensor2D', 'tf.Tensor3D', 'tf.Tensor4D', 'tf.Tensor2D[]'],
+        },
+      ],
       // Tensor shapes print as `2,3` inside `[...]` in error messages on purpose.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowArray: true }],
       // Off: an async function without await is how this code implements a Promise-returning interface

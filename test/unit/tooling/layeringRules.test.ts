@@ -19,10 +19,11 @@ async function restrictedAt(file: string): Promise<string[]> {
   const { configs } = (await import('typescript-eslint')).default;
   const eslint = new ESLint({ cwd: root, overrideConfig: [configs.disableTypeChecked] });
   const [result] = await eslint.lintText(SOURCE, { filePath: path.join(root, file) });
-  assert.ok(result.messages.every((m) => !m.fatal), JSON.stringify(result.messages));
-  return result.messages
-    .filter((m) => m.ruleId === 'no-restricted-imports')
-    .map((m) => /'([^']+)' import/.exec(m.message)?.[1] ?? m.message);
+  assert.ok(
+    result.messages.every((m) => !m.fatal),
+    JSON.stringify(result.messages),
+  );
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => /'([^']+)' import/.exec(m.message)?.[1] ?? m.message);
 }
 
 describe('lint: layering rules', function () {
@@ -31,7 +32,15 @@ describe('lint: layering rules', function () {
   const TFJS = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
 
   it('only src/extension.ts and src/extension/host/** may import vscode', async () => {
-    for (const file of ['src/model/probe.ts', 'src/training/probe.ts', 'src/cli/probe.ts', 'src/extension/inference/probe.ts', 'src/extension/probe.ts', 'bench/probe.ts', 'test/unit/probe.ts']) {
+    for (const file of [
+      'src/model/probe.ts',
+      'src/training/probe.ts',
+      'src/cli/probe.ts',
+      'src/extension/inference/probe.ts',
+      'src/extension/probe.ts',
+      'bench/probe.ts',
+      'test/unit/probe.ts',
+    ]) {
       assert.ok((await restrictedAt(file)).includes('vscode'), file);
     }
     assert.ok(!(await restrictedAt('src/extension/host/probe.ts')).includes('vscode'));
