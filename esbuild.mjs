@@ -25,10 +25,6 @@ const options = {
   logLevel: 'warning',
 };
 
-import * as fs from 'node:fs';
-// Entry points that do not exist yet are skipped, so the CLI builds before the extension does.
-options.entryPoints = Object.fromEntries(Object.entries(options.entryPoints).filter(([, p]) => fs.existsSync(p)));
-
 /**
  * The model view's script, run in the webview (a browser): one IIFE in its own folder, the only
  * folder of dist/ the webview may load from (see host/modelView.ts).

@@ -168,7 +168,7 @@ export async function typeFile(suggester: Suggester, user: UserKind, file: Typed
 }
 
 /** Length of the common prefix of `a` and `text` from `pos`, in UTF-16 code units, never splitting a pair. */
-export function commonPrefixLength(a: string, text: string, pos: number): number {
+function commonPrefixLength(a: string, text: string, pos: number): number {
   let k = 0;
   while (k < a.length && pos + k < text.length && a.charCodeAt(k) === text.charCodeAt(pos + k)) k++;
   if (k > 0 && k < a.length && isHighSurrogate(a.charCodeAt(k - 1))) k--;

@@ -22,7 +22,7 @@ export interface CharmVariant {
 /** The engine as the extension runs it. */
 export const DEFAULT_VARIANT: CharmVariant = { name: 'charm', engine: {} };
 
-export const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
+const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
   lstm: { mixture: 'lstm' },
   ngram: { mixture: 'ngram' },
   mix: { mixture: 'mix' },
@@ -90,5 +90,5 @@ function engineFromJson(name: string, json: string): VariantOptions {
     }
     engine[key] = v;
   }
-  return engine as VariantOptions;
+  return engine;
 }

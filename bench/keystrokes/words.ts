@@ -9,7 +9,7 @@
  * (`jsTsLanguageConfiguration.wordPattern`): a number with a decimal point, or a run of anything but
  * blanks and these separators (so `$` and `#` belong to words, as in `$foo` and `#bar`).
  */
-export const TS_WORD_PATTERN = /(-?\d*\.\d\w*)|([^`~!@%^&*()\-=+[{\]}\\|;:'",.<>/?\s]+)/;
+const TS_WORD_PATTERN = /(-?\d*\.\d\w*)|([^`~!@%^&*()\-=+[{\]}\\|;:'",.<>/?\s]+)/;
 
 const TS_WORDS_GLOBAL = new RegExp(TS_WORD_PATTERN.source, 'g');
 

@@ -125,6 +125,7 @@ class CapturedConsole {
 
   constructor() {
     for (const k of ['log', 'info', 'warn', 'debug'] as const) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- put back on console by restore(), so `this` is console again
       this.saved[k] = console[k];
       console[k] = (...args: unknown[]) => {
         this.lines.push(args.map(String).join(' '));
@@ -164,7 +165,8 @@ async function initCpu(): Promise<BackendInfo> {
 
 async function initWasmBackend(threads: number): Promise<BackendInfo> {
   // Loaded on demand (plain require: tsx leaves import() native, which cannot load a folder).
-  const { initWasm }: typeof import('./wasm') = require('./wasm');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const { initWasm } = require('./wasm') as typeof import('./wasm');
   const w = await initWasm(threads);
   const info: BackendInfo = { name: 'wasm', threads: w.threads, simd: w.simd, detail: w.detail };
   initialised.set('wasm', info);
@@ -184,8 +186,10 @@ function loadTfjsNode(): string {
   // tfjs-node's native TensorFlow logs to stderr; keep it to warnings unless the user chose a level.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   // A plain require: bundles mark @tensorflow/* external, and the package is optional.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
   require(TFJS_NODE);
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     return (require(`${TFJS_NODE}/package.json`) as { version: string }).version;
   } catch {
     return 'unknown version';

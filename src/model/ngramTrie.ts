@@ -14,13 +14,13 @@
 /** Field offsets inside a node. FIRST_CHILD and NEXT_SIBLING are 0 for none (the root is no one's child). */
 export const COUNT = 0;
 export const SYMBOL = 1;
-export const PARENT = 2;
+const PARENT = 2;
 export const FIRST_CHILD = 3;
 export const NEXT_SIBLING = 4;
 export const NODE_STRIDE = 5;
 
 /** Largest node bound accepted: field indices stay inside Int32 and the slots under 2^30. */
-export const MAX_TRIE_NODES = 2 ** 28;
+const MAX_TRIE_NODES = 2 ** 28;
 const INITIAL_NODES = 1024;
 /** Hash slots are at most this full (linear probing stays short). */
 const MAX_LOAD = 0.75;

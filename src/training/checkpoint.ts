@@ -17,7 +17,7 @@ import { Vocabulary } from './vocabulary';
 import { processIsAlive } from '../util/processAlive';
 
 export const CHECKPOINT_FORMAT = 'charm-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_VERSION = 1;
 
 export interface TrainingProgress {
   step: number;
@@ -100,7 +100,7 @@ async function packTensors(tensors: tf.Tensor[]): Promise<Uint8Array> {
   const out = new Float32Array(total);
   let offset = 0;
   for (const t of tensors) {
-    out.set((await t.data()) as Float32Array, offset);
+    out.set(await t.data(), offset);
     offset += t.size;
   }
   return new Uint8Array(out.buffer);

@@ -15,7 +15,7 @@ import {
 import { isCheckpointFolder, isCheckpointFolderAt } from './corpusCheckpoints';
 import { redactSecrets } from './secrets';
 
-export { ALWAYS_SKIPPED_DIRS, DEFAULT_SECRET_PATTERNS } from './corpusRules';
+export { DEFAULT_SECRET_PATTERNS } from './corpusRules';
 
 export interface CorpusOptions {
   /** Files larger than this many bytes are skipped. Default 1_000_000. */

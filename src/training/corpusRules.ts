@@ -76,11 +76,14 @@ export function pathMatcher(patterns: readonly string[], what: string): (rel: st
 }
 
 function checkPatterns(patterns: readonly string[], what: string): string[] {
-  if (!Array.isArray(patterns)) throw new CharmError(`${what} must be a list of patterns.`);
-  for (const p of patterns) {
+  const list: unknown = patterns; // from settings.json or the command line: anything
+  if (!Array.isArray(list)) throw new CharmError(`${what} must be a list of patterns.`);
+  const checked: string[] = [];
+  for (const p of list as unknown[]) {
     if (typeof p !== 'string') throw new CharmError(`${what} must contain only strings, got ${JSON.stringify(p)}.`);
+    checked.push(p);
   }
-  return [...patterns];
+  return checked;
 }
 
 /** The rules of one .gitignore file. */

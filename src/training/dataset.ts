@@ -30,7 +30,7 @@ export class CharDataset {
   private offset = 0;
 
   constructor(ids: Int32Array, readonly options: DatasetOptions) {
-    const { seqLength, batchSize, valFraction } = options;
+    const { seqLength, valFraction } = options;
     if (!(valFraction >= 0 && valFraction < 1)) throw new CharmError(`Validation fraction must be in [0, 1), got ${valFraction}`);
     const valLength = Math.floor(ids.length * valFraction);
     this.train = ids.subarray(0, ids.length - valLength);
@@ -44,7 +44,6 @@ export class CharDataset {
     // Chunks of seqLength + 1 (the last character of one chunk is the target of its last step);
     // consecutive chunks overlap by one character so no target is skipped.
     this.chunksPerEpoch = Math.floor((this.train.length - 1) / seqLength);
-    void batchSize;
   }
 
   /** Batches in one pass over the training part; a small corpus still gives one batch. */

@@ -25,7 +25,7 @@ export function errnoCode(error: unknown): string | undefined {
 }
 
 /** "no space left on device (ENOSPC)"; the error's own message for codes without words. */
-export function describeErrno(error: unknown): string {
+function describeErrno(error: unknown): string {
   const code = errnoCode(error);
   if (code && ERRNO_WORDS[code]) return `${ERRNO_WORDS[code]} (${code})`;
   return (error as Error | undefined)?.message ?? String(error);

@@ -254,11 +254,11 @@ function looksLikeCode(word: string): boolean {
 const TOKEN_CANDIDATE = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])/g;
 
 /** Minimum Shannon entropy, in bits per character, of a token's characters. */
-export const ENTROPY_THRESHOLD = 3.5;
-export const MIN_TOKEN_LENGTH = 20;
+const ENTROPY_THRESHOLD = 3.5;
+const MIN_TOKEN_LENGTH = 20;
 /** Random text changes case or class every two characters or so; identifiers every four or more. */
-export const MAX_MEAN_SEGMENT = 3;
-export const MAX_MEAN_SEGMENT_NO_DIGITS = 2.5;
+const MAX_MEAN_SEGMENT = 3;
+const MAX_MEAN_SEGMENT_NO_DIGITS = 2.5;
 
 /** Labels of hashes in lockfiles: SRI `sha512-…`, go.sum `h1:…`, `sha256:…`. Not secrets. */
 const HASH_LABEL = /(?:sha(?:1|224|256|384|512)|md5|h1)[-:]$/i;

@@ -69,11 +69,11 @@ export interface StartInfo {
 }
 
 export interface SessionHooks {
-  onStart?(info: StartInfo): void;
-  onStep?(event: StepEvent): void;
-  onEval?(event: EvalEvent): void;
-  onCheckpoint?(event: { step: number; path: string; best: boolean }): void;
-  onWarning?(message: string): void;
+  onStart?: (info: StartInfo) => void;
+  onStep?: (event: StepEvent) => void;
+  onEval?: (event: EvalEvent) => void;
+  onCheckpoint?: (event: { step: number; path: string; best: boolean }) => void;
+  onWarning?: (message: string) => void;
 }
 
 export interface SessionResult extends TrainResult {

@@ -59,7 +59,7 @@ export interface TrainerStart {
 
 const MAX_RECOVERIES = 8;
 
-export function freshProgress(): TrainingProgress {
+function freshProgress(): TrainingProgress {
   return {
     step: 0, epoch: 0, batchInEpoch: 0, charsSeen: 0, elapsedSeconds: 0,
     bestValLoss: null, bestStep: null, evalsWithoutImprovement: 0, learningRateScale: 1,

@@ -14,7 +14,7 @@
  *   try {
  *     await s.waitForStatusBarText(/Charm/, 60_000);   // -> text of the matching item
  *     await s.statusBarTexts();                        // -> texts of all items
- *     await s.runCommand('Charm: Train Model');        // F1, type the title, pick the row;
+ *     await s.runCommand('Charm: Train on Workspace'); // F1, type the title, pick the row;
  *                                                      //   retries on "No matching commands"
  *     await s.openFile('src/a.ts');    // relative to the workspace or absolute: Ctrl+P quick open,
  *                                      //   else "File: Open File..." with the full path
@@ -60,8 +60,6 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 // ------------------------------------------------------------------------------------ tools
 
-export const CODE_SERVER_VERSION = '4.139.1';
-export const NODE_VERSION = '24.22.3';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 export interface E2eTools {
@@ -105,7 +103,7 @@ export function findTools(): E2eTools {
 // ------------------------------------------------------------------------------------ options
 
 /** User settings that keep a run quiet and deterministic; StartOptions.settings override them. */
-export const QUIET_SETTINGS: Readonly<Record<string, unknown>> = {
+const QUIET_SETTINGS: Readonly<Record<string, unknown>> = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'workbench.startupEditor': 'none',
@@ -189,7 +187,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== false) return v;
     } catch (e) {
       lastErr = e;
     }
@@ -951,7 +949,7 @@ export class CodeServerSession {
 }
 
 /** VS Code's hash() of a string (vs/base/common/hash.ts), an int32. */
-export function vscodeStringHash(s: string): number {
+function vscodeStringHash(s: string): number {
   const step = (val: number, h: number) => ((h << 5) - h + val) | 0;
   let h = step(149417, 0);
   for (let i = 0; i < s.length; i++) h = step(s.charCodeAt(i), h);

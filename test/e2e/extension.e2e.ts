@@ -21,11 +21,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { CodeServerSession, findTools, startCodeServer, waitFor } from './codeServer';
+import { CodeServerSession, waitFor } from './codeServer';
+import { ARTIFACTS, useCodeServer } from './session';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'workspace');
-const ARTIFACTS = process.env.CHARM_E2E_ARTIFACTS ?? path.join(ROOT, '.e2e', 'artifacts');
 const SCREENSHOTS = path.join(ROOT, 'media', 'screenshots');
 const LOG_FILE = path.join(ARTIFACTS, 'charm-extension.log');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; publisher: string };
@@ -121,67 +121,50 @@ async function modelViewFrame(s: CodeServerSession, timeoutMs: number): Promise<
 
 describe('Charm extension (code-server + chromium, installed from the .vsix)', function () {
   this.timeout(240_000);
-  let s: CodeServerSession | undefined;
   let ws = '';
   let expectedFiles = 0;
   let storage = '';
   let outside = '';
-  const t0 = Date.now();
-
-  before(async function () {
-    this.timeout(900_000);
-    findTools(); // throws with the advice to run scripts/e2e-setup.sh: the suite fails, never skips
-    ensureVsix();
-    ({ dir: ws, expectedFiles } = makeWorkspace());
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.rmSync(LOG_FILE, { force: true });
-    s = await startCodeServer({
-      workspace: ws,
-      extensionVsix: VSIX,
-      // The extension mirrors its "Charm" log here (every level): the first thing to read on a failure.
-      env: { CHARM_LOG_FILE: LOG_FILE },
-      settings: {
-        'charm.training.maxMinutes': TRAIN_MINUTES,
-        'charm.model.preset': PRESET,
-        // Any suggestion shows: the threshold itself is unit-tested; here the model is a minute old.
-        'charm.inlineCompletions.minConfidence': 0,
-        'charm.inlineCompletions.temperature': INLINE_TEMPERATURE,
-        'charm.inlineCompletions.debounceMs': 0,
-        'editor.fontSize': 15,
-      },
-    });
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && s) {
-      const name = `charm-failed-${(this.currentTest.title).replace(/\W+/g, '-').slice(0, 40)}.png`;
-      return s.screenshot(path.join(ARTIFACTS, name)).catch(() => undefined);
-    }
-    return undefined;
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (s) {
-      await s.stop();
-      assert.deepEqual(s.leftoverPids(), [], 'processes left behind (training or completion process?)');
-    }
-    if (ws) fs.rmSync(ws, { recursive: true, force: true });
-    if (outside) fs.rmSync(outside, { recursive: true, force: true });
-    console.log(`    (extension e2e: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  const s = useCodeServer('charm', {
+    startTimeoutMs: 900_000,
+    start: () => {
+      ensureVsix();
+      ({ dir: ws, expectedFiles } = makeWorkspace());
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      fs.rmSync(LOG_FILE, { force: true });
+      return {
+        workspace: ws,
+        extensionVsix: VSIX,
+        // The extension mirrors its "Charm" log here (every level): the first thing to read on a failure.
+        env: { CHARM_LOG_FILE: LOG_FILE },
+        settings: {
+          'charm.training.maxMinutes': TRAIN_MINUTES,
+          'charm.model.preset': PRESET,
+          // Any suggestion shows: the threshold itself is unit-tested; here the model is a minute old.
+          'charm.inlineCompletions.minConfidence': 0,
+          'charm.inlineCompletions.temperature': INLINE_TEMPERATURE,
+          'charm.inlineCompletions.debounceMs': 0,
+          'editor.fontSize': 15,
+        },
+      };
+    },
+    cleanUp: () => {
+      if (ws) fs.rmSync(ws, { recursive: true, force: true });
+      if (outside) fs.rmSync(outside, { recursive: true, force: true });
+    },
   });
 
   it('activates from the .vsix and says it has no model yet', async () => {
-    await s!.waitForStatusBarText(/Charm: no model/, 120_000);
-    assert.ok(fs.readdirSync(s!.extensionsDir).some((d) => d.startsWith(`${EXT_ID}-${pkg.version}`)));
+    await s().waitForStatusBarText(/Charm: no model/, 120_000);
+    assert.ok(fs.readdirSync(s().extensionsDir).some((d) => d.startsWith(`${EXT_ID}-${pkg.version}`)));
   });
 
   let trainingStarted = 0;
 
   it('starts training on the workspace in the background', async function () {
     trainingStarted = Date.now();
-    await s!.runCommand('Charm: Train on Workspace');
-    const training = await s!.waitForStatusBarText(/Charm: (training \d+%|ready)/, 60_000);
+    await s().runCommand('Charm: Train on Workspace');
+    const training = await s().waitForStatusBarText(/Charm: (training \d+%|ready)/, 60_000);
     assert.match(training, /Charm: training \d+%/);
   });
 
@@ -192,12 +175,12 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     outside = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-outside-'));
     const file = path.join(outside, 'fresh.ts');
     fs.writeFileSync(file, '// a file Charm never trained on\n');
-    await s!.openFile(file);
-    await s!.pressKey('Control+End');
+    await s().openFile(file);
+    await s().pressKey('Control+End');
     let memoryGhost = '';
     for (const prefix of MEMORY_PREFIXES) {
-      await s!.typeText(`\n${prefix}`, 40);
-      memoryGhost = await s!.waitForGhostText(15_000).catch(() => '');
+      await s().typeText(`\n${prefix}`, 40);
+      memoryGhost = await s().waitForGhostText(15_000).catch(() => '');
       if (memoryGhost) break;
     }
     const seconds = (Date.now() - trainingStarted) / 1000;
@@ -205,19 +188,19 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     assert.ok(memoryGhost.trim().length > 0, 'the workspace memory suggested something for a prefix of the corpus');
     const log = fs.readFileSync(LOG_FILE, 'utf8');
     assert.ok(!/model loaded: /.test(log.slice(0, log.lastIndexOf(JSON.stringify(memoryGhost)))), 'no checkpoint had been loaded yet');
-    await s!.pressKey('Escape');
-    await s!.runCommand('File: Revert File');
-    await s!.runCommand('View: Close Editor');
+    await s().pressKey('Escape');
+    await s().runCommand('File: Revert File');
+    await s().runCommand('View: Close Editor');
   });
 
   it('finishes training and becomes ready', async function () {
     this.timeout(TRAIN_MINUTES * 60_000 + 240_000);
-    await s!.waitForStatusBarText(/Charm: ready/, TRAIN_MINUTES * 60_000 + 180_000);
-    await s!.waitForNotification(/Charm: training finished/, 30_000);
+    await s().waitForStatusBarText(/Charm: ready/, TRAIN_MINUTES * 60_000 + 180_000);
+    await s().waitForNotification(/Charm: training finished/, 30_000);
   });
 
   it('keeps its checkpoints in the extension storage, and the corpus left out secrets and ignored files', () => {
-    const dir = s!.workspaceStorageDir(EXT_ID);
+    const dir = s().workspaceStorageDir(EXT_ID);
     assert.ok(dir, 'the extension has a workspace storage folder');
     storage = dir;
     for (const kind of ['best', 'latest'] as const) {
@@ -238,16 +221,16 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
   it('shows ghost text from the model for a prefix of the corpus, and Tab accepts it', async function () {
     this.timeout(180_000);
     // The "training finished" toast would cover part of the screenshot.
-    await s!.runCommand('Notifications: Clear All Notifications');
-    await s!.openFile('scratch.ts');
-    await s!.pressKey('Control+End');
-    await s!.typeText('\n');
+    await s().runCommand('Notifications: Clear All Notifications');
+    await s().openFile('scratch.ts');
+    await s().pressKey('Control+End');
+    await s().typeText('\n');
     for (const prefix of PREFIXES) {
-      await s!.typeText(prefix, 40);
-      ghost = await s!.waitForGhostText(20_000).catch(() => '');
+      await s().typeText(prefix, 40);
+      ghost = await s().waitForGhostText(20_000).catch(() => '');
       typed += prefix;
       if (ghost) break;
-      await s!.typeText('\n');
+      await s().typeText('\n');
       typed += '\n';
     }
     assert.ok(ghost.trim().length > 0, 'the model suggested something for one of the prefixes');
@@ -259,31 +242,31 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
       .map((j) => JSON.parse(j) as string);
     // (Or the rest of one: a suggestion typed through shows what is left of it.)
     assert.ok(fromModel.some((m) => m.endsWith(ghost)), `ghost text ${JSON.stringify(ghost)} is (the end of) one of the model's answers ${JSON.stringify(fromModel.slice(-5))}`);
-    await shot(s!, 'ghost-text.png');
-    await s!.pressKey('Tab');
-    await waitFor('the ghost text to be accepted', async () => !(await s!.hasGhostText()), 10_000);
-    const text = await s!.saveAndReadActiveFile();
+    await shot(s(), 'ghost-text.png');
+    await s().pressKey('Tab');
+    await waitFor('the ghost text to be accepted', async () => !(await s().hasGhostText()), 10_000);
+    const text = await s().saveAndReadActiveFile();
     assert.ok(text.endsWith(typed + ghost), `the editor has the prefix and the accepted suggestion: ${JSON.stringify(text.slice(-120))}`);
   });
 
   it('"Generate from Selection" continues the text before the cursor as one edit', async function () {
     this.timeout(120_000);
-    const before = await s!.saveAndReadActiveFile();
-    await s!.runCommand('Charm: Generate from Selection');
+    const before = await s().saveAndReadActiveFile();
+    await s().runCommand('Charm: Generate from Selection');
     const after = await waitFor('generated text in the file', async () => {
-      const t = await s!.saveAndReadActiveFile();
+      const t = await s().saveAndReadActiveFile();
       return t.length >= before.length + 100 ? t : undefined;
     }, 60_000, 1000);
     assert.ok(after.startsWith(before), 'inserted after the cursor, nothing else changed');
     // One undoable edit: a single undo restores the text as it was.
-    await s!.pressKey('Control+Z');
-    assert.equal(await s!.saveAndReadActiveFile(), before);
+    await s().pressKey('Control+Z');
+    assert.equal(await s().saveAndReadActiveFile(), before);
   });
 
   it('"Show Model" draws the loss curves and samples', async function () {
     this.timeout(120_000);
-    await s!.runCommand('Charm: Show Model');
-    const frame = await modelViewFrame(s!, 60_000);
+    await s().runCommand('Charm: Show Model');
+    const frame = await modelViewFrame(s(), 60_000);
     await frame.locator('svg.loss-chart path.curve.train').waitFor({ state: 'attached', timeout: 30_000 });
     await frame.locator('.sample pre').first().waitFor({ state: 'attached', timeout: 60_000 });
     const samples = await frame.locator('.sample pre').allTextContents();
@@ -291,21 +274,21 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     assert.ok(samples.every((t) => t.length > 0));
     const table = await frame.locator('#model').innerText();
     assert.match(table, /Parameters/);
-    await shot(s!, 'model-view.png');
+    await shot(s(), 'model-view.png');
     await frame.locator('#samples').scrollIntoViewIfNeeded();
-    await shot(s!, 'model-samples.png');
+    await shot(s(), 'model-samples.png');
   });
 
   it('after a window reload the model is ready again without retraining', async function () {
     this.timeout(180_000);
     const stepBefore = readCheckpoint(storage, 'latest').progress.step;
     const mtime = fs.statSync(path.join(storage, 'model', 'latest', 'weights.bin')).mtimeMs;
-    await s!.reloadWindow();
-    await s!.waitForStatusBarText(/Charm: ready/, 120_000);
+    await s().reloadWindow();
+    await s().waitForStatusBarText(/Charm: ready/, 120_000);
     // No training started: no "training" status for a while, and the checkpoint is untouched.
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline) {
-      assert.ok(!(await s!.statusBarTexts()).some((t) => /Charm: training/.test(t)), 'no training after reload');
+      assert.ok(!(await s().statusBarTexts()).some((t) => /Charm: training/.test(t)), 'no training after reload');
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(readCheckpoint(storage, 'latest').progress.step, stepBefore);

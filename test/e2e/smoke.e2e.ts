@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodeServerSession, E2eToolsMissingError, findTools, startCodeServer } from './codeServer';
+import { E2eToolsMissingError, findTools, waitFor } from './codeServer';
+import { ARTIFACTS, useCodeServer } from './session';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'hello-ext');
 const EXT_ID = 'charm-e2e.hello-e2e';
-const ARTIFACTS = process.env.CHARM_E2E_ARTIFACTS ?? path.resolve(__dirname, '..', '..', '.e2e', 'artifacts');
 const GHOST = 'WORLD_FROM_HELLO_E2E';
 const INSERTED = 'Hi from Hello E2E!';
 const LONG = Array.from({ length: 200 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
@@ -39,156 +39,120 @@ describe('e2e harness: tools', () => {
 
 describe('e2e harness: smoke (code-server + chromium + fixture extension)', function () {
   this.timeout(120_000);
-  let s: CodeServerSession | undefined;
   let workspace = '';
-  let failed = false;
-  const t0 = Date.now();
-
-  before(async function () {
-    this.timeout(180_000);
-    findTools();
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-ws-'));
-    fs.writeFileSync(path.join(workspace, 'notes.txt'), 'first line\n');
-    fs.mkdirSync(path.join(workspace, 'sub'));
-    fs.writeFileSync(path.join(workspace, 'sub', 'other.txt'), 'other\n');
-    fs.writeFileSync(path.join(workspace, 'long.txt'), LONG);
-    fs.writeFileSync(path.join(workspace, '.gitignore'), 'ignored.txt\n');
-    fs.writeFileSync(path.join(workspace, 'ignored.txt'), 'ignored\n');
-    s = await startCodeServer({ workspace, extensionFolders: [FIXTURE] });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) {
-      failed = true;
-      await s.screenshot(path.join(ARTIFACTS, `smoke-failed-${Date.now()}.png`)).catch(() => undefined);
-    }
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (s) {
-      const session = s;
-      await session.stop({ keepRunDir: failed || undefined });
-      if (failed) console.log(`    run dir kept: ${session.runDir}`);
-      assert.deepEqual(session.leftoverPids(), [], 'processes left behind after stop()');
-    }
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-    console.log(`    whole smoke run: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const s = useCodeServer('smoke', {
+    startTimeoutMs: 180_000,
+    start: () => {
+      workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-ws-'));
+      fs.writeFileSync(path.join(workspace, 'notes.txt'), 'first line\n');
+      fs.mkdirSync(path.join(workspace, 'sub'));
+      fs.writeFileSync(path.join(workspace, 'sub', 'other.txt'), 'other\n');
+      fs.writeFileSync(path.join(workspace, 'long.txt'), LONG);
+      fs.writeFileSync(path.join(workspace, '.gitignore'), 'ignored.txt\n');
+      fs.writeFileSync(path.join(workspace, 'ignored.txt'), 'ignored\n');
+      return { workspace, extensionFolders: [FIXTURE] };
+    },
+    cleanUp: () => {
+      if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    },
   });
 
   it('shows the extension status bar item', async () => {
-    const text = await s!.waitForStatusBarText(/HelloE2E ready/, 60_000);
+    const text = await s().waitForStatusBarText(/HelloE2E ready/, 60_000);
     assert.equal(text, 'HelloE2E ready');
-    assert.ok((await s!.statusBarTexts()).includes('HelloE2E ready'));
+    assert.ok((await s().statusBarTexts()).includes('HelloE2E ready'));
   });
 
   it('locates the extension storage dirs', async () => {
-    const ws = await waitForPath(() => s!.workspaceStorageDir(EXT_ID), 'hello-workspace.txt');
-    const gl = await waitForPath(() => s!.globalStorageDir(EXT_ID), 'hello-global.txt');
+    const ws = await waitForPath(() => s().workspaceStorageDir(EXT_ID), 'hello-workspace.txt');
+    const gl = await waitForPath(() => s().globalStorageDir(EXT_ID), 'hello-global.txt');
     assert.equal(fs.readFileSync(path.join(ws, 'hello-workspace.txt'), 'utf8'), 'workspace');
     assert.equal(fs.readFileSync(path.join(gl, 'hello-global.txt'), 'utf8'), 'global');
-    assert.equal(ws, path.join(s!.userDataDir, 'User', 'workspaceStorage', s!.workspaceStorageId(), EXT_ID));
-    assert.equal(gl, path.join(s!.userDataDir, 'User', 'globalStorage', EXT_ID));
+    assert.equal(ws, path.join(s().userDataDir, 'User', 'workspaceStorage', s().workspaceStorageId(), EXT_ID));
+    assert.equal(gl, path.join(s().userDataDir, 'User', 'globalStorage', EXT_ID));
   });
 
   it('opens a file, shows ghost text and accepts it with Tab', async () => {
-    await s!.openFile('notes.txt');
-    assert.equal(await s!.editorText(), 'first line\n');
-    await s!.pressKey('Control+End');
-    await s!.typeText('hello ');
-    const ghost = await s!.waitForGhostText(30_000);
+    await s().openFile('notes.txt');
+    assert.equal(await s().editorText(), 'first line\n');
+    await s().pressKey('Control+End');
+    await s().typeText('hello ');
+    const ghost = await s().waitForGhostText(30_000);
     assert.equal(ghost.trim(), GHOST);
-    assert.equal(await s!.editorText(), 'first line\nhello ', 'editorText() must not include ghost text');
+    assert.equal(await s().editorText(), 'first line\nhello ', 'editorText() must not include ghost text');
     // Shown by an automatic request (triggerKind 1), not an explicit one (see fixture's calls.log).
-    const calls = fs.readFileSync(path.join(s!.globalStorageDir(EXT_ID)!, 'calls.log'), 'utf8');
+    const calls = fs.readFileSync(path.join(s().globalStorageDir(EXT_ID)!, 'calls.log'), 'utf8');
     assert.match(calls, /provide v\d+ 1:6 trigger=1 "hello "/);
-    await s!.pressKey('Tab');
-    await waitUntil(async () => !(await s!.hasGhostText()), 10_000, 'ghost text to disappear');
-    assert.equal(await s!.editorText(), `first line\nhello ${GHOST}`);
+    await s().pressKey('Tab');
+    await waitFor('ghost text to disappear', async () => !(await s().hasGhostText()), 10_000, 200);
+    assert.equal(await s().editorText(), `first line\nhello ${GHOST}`);
   });
 
   it('runs a command from the palette', async () => {
-    await s!.runCommand('Hello E2E: Say Hi');
-    await waitUntil(async () => (await s!.editorText()).endsWith(INSERTED), 10_000, 'inserted text');
-    await s!.waitForNotification(/Hello E2E says hi/, 10_000);
-    assert.equal(await s!.saveAndReadActiveFile(), `first line\nhello ${GHOST}${INSERTED}`);
+    await s().runCommand('Hello E2E: Say Hi');
+    await waitFor('inserted text', async () => (await s().editorText()).endsWith(INSERTED), 10_000, 200);
+    await s().waitForNotification(/Hello E2E says hi/, 10_000);
+    assert.equal(await s().saveAndReadActiveFile(), `first line\nhello ${GHOST}${INSERTED}`);
   });
 
   it('opens a file in a sub folder', async () => {
-    await s!.openFile('sub/other.txt');
-    assert.equal(await s!.editorText(), 'other\n');
+    await s().openFile('sub/other.txt');
+    assert.equal(await s().editorText(), 'other\n');
   });
 
   it('opens a file quick open does not list (git-ignored)', async () => {
-    await s!.openFile('ignored.txt', 40_000);
-    assert.equal(await s!.editorText(), 'ignored\n');
+    await s().openFile('ignored.txt', 40_000);
+    assert.equal(await s().editorText(), 'ignored\n');
   });
 
   it('reads a long file from disk; editorText() refuses a partial view', async () => {
-    await s!.openFile('long.txt');
-    await assert.rejects(() => s!.editorText(), /does not fit/);
-    assert.equal(await s!.saveAndReadActiveFile(), LONG);
+    await s().openFile('long.txt');
+    await assert.rejects(() => s().editorText(), /does not fit/);
+    assert.equal(await s().saveAndReadActiveFile(), LONG);
   });
 
   it('reloads the window and the extension comes back', async () => {
-    await s!.reloadWindow();
-    await s!.waitForStatusBarText(/HelloE2E ready/, 60_000);
+    await s().reloadWindow();
+    await s().waitForStatusBarText(/HelloE2E ready/, 60_000);
     const shot = path.join(ARTIFACTS, 'smoke.png');
-    await s!.screenshot(shot);
+    await s().screenshot(shot);
     assert.ok(fs.statSync(shot).size > 10_000);
   });
 });
 
 describe('e2e harness: extension installed from a .vsix', function () {
   this.timeout(120_000);
-  let s: CodeServerSession | undefined;
   let tmp = '';
-
-  before(async function () {
-    this.timeout(180_000);
-    findTools();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-vsix-'));
-    const vsix = path.join(tmp, 'hello-e2e.vsix');
-    const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-    const r = spawnSync(
-      process.execPath,
-      [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix],
-      { cwd: FIXTURE, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
-    );
-    assert.equal(r.status, 0, `vsce package failed: ${r.stdout}${r.stderr}`);
-    fs.mkdirSync(path.join(tmp, 'ws'));
-    s = await startCodeServer({ workspace: path.join(tmp, 'ws'), extensionVsix: vsix });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (s) {
-      await s.stop();
-      assert.deepEqual(s.leftoverPids(), [], 'processes left behind after stop()');
-    }
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  const s = useCodeServer('smoke-vsix', {
+    startTimeoutMs: 180_000,
+    start: () => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-vsix-'));
+      const vsix = path.join(tmp, 'hello-e2e.vsix');
+      const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
+      const r = spawnSync(
+        process.execPath,
+        [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix],
+        { cwd: FIXTURE, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
+      );
+      assert.equal(r.status, 0, `vsce package failed: ${r.stdout}${r.stderr}`);
+      fs.mkdirSync(path.join(tmp, 'ws'));
+      return { workspace: path.join(tmp, 'ws'), extensionVsix: vsix };
+    },
+    cleanUp: () => {
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    },
   });
 
   it('activates the installed extension', async () => {
-    await s!.waitForStatusBarText(/HelloE2E ready/, 60_000);
-    assert.ok(fs.readdirSync(s!.extensionsDir).includes('charm-e2e.hello-e2e-0.0.1'));
-    await waitForPath(() => s!.globalStorageDir(EXT_ID), 'hello-global.txt');
+    await s().waitForStatusBarText(/HelloE2E ready/, 60_000);
+    assert.ok(fs.readdirSync(s().extensionsDir).includes('charm-e2e.hello-e2e-0.0.1'));
+    await waitForPath(() => s().globalStorageDir(EXT_ID), 'hello-global.txt');
   });
 });
 
-async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function waitForPath(dir: () => string | undefined, file: string): Promise<string> {
-  let found: string | undefined;
-  await waitUntil(async () => {
-    found = dir();
-    return found !== undefined && fs.existsSync(path.join(found, file));
-  }, 20_000, `storage file ${file}`);
-  return found!;
+  return waitFor(`storage file ${file}`, () => {
+    const found = dir();
+    return found !== undefined && fs.existsSync(path.join(found, file)) && found;
+  }, 20_000, 200);
 }

@@ -13,7 +13,7 @@ async function on<T extends tf.Tensor | tf.Tensor[]>(name: 'cpu' | 'wasm', fn: (
   assert.ok(await tf.setBackend(name), `backend ${name}`);
   try {
     const out = tf.tidy(fn);
-    const list = Array.isArray(out) ? out : [out];
+    const list: tf.Tensor[] = Array.isArray(out) ? out : [out];
     const values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
     tf.dispose(list);
     return values;

@@ -11,7 +11,7 @@ const line = (fields: Record<string, unknown>) => JSON.stringify(fields);
 function errorOf(text: string): { id: unknown; message: string } {
   const r = parseRequestLine(text);
   assert.equal(r.kind, 'error', `should be rejected: ${text}`);
-  return r as { id: unknown; message: string };
+  return r;
 }
 
 describe('charm complete: request lines', () => {

@@ -7,7 +7,8 @@ import { ParallelMatVec, parallelMatVec, parallelMatVecAvailable } from '../../s
 import { MatVec, wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
 
 // scripts/build-wasm.js is plain JS, shared with the build, so it is required rather than imported.
-const { build, kernelsDir } = require('../../scripts/build-wasm.js') as { build(): Promise<Record<string, string>>; kernelsDir: string };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+const { build, kernelsDir } = require('../../scripts/build-wasm.js') as { build: () => Promise<Record<string, string>>; kernelsDir: string };
 
 /** mv's product with a vector drawn from `seed` equals the plain loop's, column by column. */
 function expectPlainProduct(mv: MatVec, m: Float32Array, seed: number): void {

@@ -19,7 +19,7 @@ export interface NgramSuggesterOptions {
   minJoint: number;
 }
 
-export const NGRAM_ANCHOR: NgramSuggesterOptions = { order: 8, minJoint: 0.5 };
+const NGRAM_ANCHOR: NgramSuggesterOptions = { order: 8, minJoint: 0.5 };
 
 export class NgramSuggester implements Suggester {
   readonly name: string;

@@ -8,7 +8,7 @@ import type { Cursor, Suggester, Suggestion } from '../simulation';
 import { wordBeforeCursor, wordsOf } from '../words';
 
 /** Word counts with, per prefix, its total uses and its most frequent longer word. */
-export class WordCounts {
+class WordCounts {
   readonly count = new Map<string, number>();
   /** Uses of all words that start with the prefix (the prefix itself included). */
   private readonly uses = new Map<string, number>();

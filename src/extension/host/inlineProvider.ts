@@ -36,7 +36,7 @@ export class CharmInlineProvider implements vscode.InlineCompletionItemProvider 
   }
 }
 
-export function completionInput(document: vscode.TextDocument, position: vscode.Position): CompletionInput {
+function completionInput(document: vscode.TextDocument, position: vscode.Position): CompletionInput {
   const offset = document.offsetAt(position);
   const start = document.positionAt(Math.max(0, offset - BEFORE_CHARS));
   const line = document.lineAt(position.line).text;

@@ -13,7 +13,7 @@ import { HostToView, isViewToHost, Sample } from '../modelView/messages';
 import { makeNonce, modelViewHtml } from '../modelViewHtml';
 import type { TrainingStatus } from '../status';
 
-export const SAMPLE_TEMPERATURES = [0, 0.25, 0.5, 0.75, 1];
+const SAMPLE_TEMPERATURES = [0, 0.25, 0.5, 0.75, 1];
 const SAMPLE_LENGTH = 160;
 
 export interface ModelViewSource {

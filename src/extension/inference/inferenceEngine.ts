@@ -35,7 +35,7 @@ export interface EngineOptions {
   maxPerDocument: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   mixture: 'mix', beam: 4, documentCache: true, weights: DEFAULT_WEIGHTS, order: 8,
   maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24,
 };

@@ -53,11 +53,6 @@ export class RequestQueue<T extends Queued> {
     return this.cancelled.has(id);
   }
 
-  /** Removes every waiting request (e.g. the model went away) and returns them. */
-  drain(): T[] {
-    return this.waiting.splice(0, this.waiting.length);
-  }
-
   get size(): number {
     return this.waiting.length;
   }

@@ -51,21 +51,12 @@ export class TrainingJob {
       }
       return { kind: 'crashed', reason: describeExit(exit) };
     });
-    if (!this.channel.send({ type: 'train', job })) {
-      // The process could not start: the exit handler reports it.
-    }
+    // If the process could not start, send() returns false and the exit handler reports it.
+    this.channel.send({ type: 'train', job });
   }
 
   get pid(): number | undefined {
     return this.channel.pid;
-  }
-
-  get running(): boolean {
-    return this.channel.alive;
-  }
-
-  get stopping(): boolean {
-    return this.stopRequested;
   }
 
   /** Asks the run to stop after saving; kills it if it has not ended after `killAfterMs`. */

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { lstmCellBackward, lstmCellForward } from './lstmCellMath';
 import { MemoryAccess, registerForJsBackends } from './memory';
 
-export const LSTM_CELL = 'CharmLstmCell';
-export const LSTM_CELL_GRAD = 'CharmLstmCellGrad';
+const LSTM_CELL = 'CharmLstmCell';
+const LSTM_CELL_GRAD = 'CharmLstmCellGrad';
 
 type TensorInfo = tf.TensorInfo;
 

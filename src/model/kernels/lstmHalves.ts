@@ -61,10 +61,10 @@ export type Gemm = (a: number, lda: number, b: number, c: number, ldc: number, m
 /** What lstmKernels.wat exports; every pointer and stride is in bytes (see lstmKernels.wat). */
 export interface LstmKernels {
   gemm: Gemm;
-  cellForward(x: number, z: number, cPrev: number, cNext: number, h: number, gates: number, hT: number, hTStride: number,
-    xGate: number, zGate: number, n: number): void;
-  cellBackward(gates: number, cPrev: number, c: number, dy: number, dh: number, dcNext: number, dc: number, last: number, dz: number, dzOut: number,
-    panel: number, panelStride: number, gatePanels: number, table: number, gate: number, n: number): void;
+  cellForward: (x: number, z: number, cPrev: number, cNext: number, h: number, gates: number, hT: number, hTStride: number,
+    xGate: number, zGate: number, n: number) => void;
+  cellBackward: (gates: number, cPrev: number, c: number, dy: number, dh: number, dcNext: number, dc: number, last: number, dz: number, dzOut: number,
+    panel: number, panelStride: number, gatePanels: number, table: number, gate: number, n: number) => void;
 }
 
 export interface LstmHalves {

@@ -95,7 +95,7 @@ export class LstmThreads {
   /** Runs one job (parameters not given are -1) and returns when every step is done. */
   run(kind: (typeof JOB_KIND)[keyof typeof JOB_KIND], params: JobParams): void {
     const values = new Array<number>(CONTROL.SLOTS).fill(-1);
-    for (const [name, value] of Object.entries(params)) values[PARAM[name as keyof typeof PARAM]] = value as number;
+    for (const [name, value] of Object.entries(params)) values[PARAM[name as keyof typeof PARAM]] = value;
     values[PARAM.KIND] = kind;
     values[PARAM.BARRIER_BASE] = this.barrier + 1;
     const steps = kind === JOB_KIND.FORWARD ? values[PARAM.STEPS] : values[PARAM.T_END] - values[PARAM.T_START];

@@ -49,7 +49,7 @@ registerForJsBackends(GATHER_ROWS, gatherRowsKernel);
 registerForJsBackends(SCATTER_ADD_ROWS, scatterAddRowsKernel);
 
 /** values [N, W], ids [N] int32 -> [rows, W]: row r is the sum of the values whose id is r. */
-export function scatterAddRows(values: tf.Tensor2D, ids: tf.Tensor1D, rows: number): tf.Tensor2D {
+function scatterAddRows(values: tf.Tensor2D, ids: tf.Tensor1D, rows: number): tf.Tensor2D {
   if (!activeBackendHas(SCATTER_ADD_ROWS)) return tf.unsortedSegmentSum(values, ids, rows) as tf.Tensor2D;
   return tf.engine().runKernel(SCATTER_ADD_ROWS, { values, ids }, { rows }) as tf.Tensor2D;
 }

@@ -17,7 +17,7 @@ export type MatVecFactory = (matrix: Float32Array, rows: number, cols: number) =
 
 /** What an instance of matvec.wat exports (both its variants). */
 export interface MatVecExports {
-  matvec(v: number, w: number, out: number, n: number, m: number): void;
+  matvec: (v: number, w: number, out: number, n: number, m: number) => void;
 }
 
 /**

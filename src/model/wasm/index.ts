@@ -6,8 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createThreadedWasmBackend, MAX_WASM_THREADS } from './threaded';
 import { registerWasmKernelFixes } from './kernels';
 
-export { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes, transposedMatMulFixEnabled } from './kernels';
-export { MAX_WASM_THREADS } from './threaded';
+export { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from './kernels';
 
 export interface WasmInfo {
   threads: number;
@@ -23,7 +22,8 @@ let stockFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefin
 let loaded: WasmInfo | undefined;
 
 function loadPackage(): string {
-  const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the wasm backend is chosen
+  const tfwasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   stockFactory ??= tf.findBackendFactory('wasm') ?? undefined;
   if (stockFactory == null) throw new Error('tfjs-backend-wasm did not register the wasm backend');
   return tfwasm.version_wasm;
@@ -60,7 +60,7 @@ async function withoutEmscriptenProcessListeners<T>(fn: () => Promise<T>): Promi
 }
 
 function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : typeof e === 'object' && e != null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+  const msg = e instanceof Error ? e.message : typeof e === 'object' && e != null && 'message' in e ? String(e.message) : String(e);
   return msg.split('\n')[0].slice(0, 200);
 }
 
@@ -82,7 +82,8 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
     // Someone ran tf.setBackend('wasm') before us: replacing that backend would dispose its
     // tensors, so keep it (whatever build tfjs chose: single-thread under Node).
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to re-activate');
-    const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as in loadPackage()
+    const tfwasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     const n = Math.max(1, tfwasm.getThreadsCount());
     loaded = {
       threads: n,
@@ -124,10 +125,5 @@ export async function initWasm(threads: number, opts: { forceThreadedBuild?: boo
     build: simd ? 'simd' : 'plain',
     detail: `tfjs-backend-wasm ${version}, ${simd ? 'SIMD' : 'plain'} single-thread build${fallbackReason}`,
   };
-  return loaded;
-}
-
-/** What initWasm loaded, if it ran. */
-export function wasmInfo(): WasmInfo | undefined {
   return loaded;
 }

@@ -48,10 +48,6 @@ export function setTransposedMatMulFix(enabled: boolean): void {
   transposeFixEnabled = enabled;
 }
 
-export function transposedMatMulFixEnabled(): boolean {
-  return transposeFixEnabled;
-}
-
 /** Registers UnsortedSegmentSum and the transposed-matmul fix for 'wasm'. Safe to call twice. */
 export function registerWasmKernelFixes(): void {
   if (registered) return;
@@ -160,9 +156,9 @@ function sharedIdentity(args: KernelArgs): TensorInfo {
 function patchedSlice(args: KernelArgs): TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
-  const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs?.begin as number[], attrs?.size as number[]);
+  const [begin, size] = tf.slice_util.parseSliceParams(x, attrs?.begin as number[], attrs?.size as number[]);
   if ((x.dtype !== 'float32' && x.dtype !== 'int32') || !tf.slice_util.isSliceContinous(x.shape, begin, size)) {
-    return (stockSlice as KernelFunc)(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    return (stockSlice as KernelFunc)(args) as TensorInfo;
   }
   const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
   // Allocate first: malloc may grow the wasm memory, which would detach earlier heap views.
@@ -294,7 +290,7 @@ function withExplicitTransposes(stock: KernelFunc, args: KernelArgs): TensorInfo
   const transposeB = Boolean(attrs.transposeB);
   const xnnPath = batchSize(a) === 1 && batchSize(b) === 1 && a.dtype === 'float32' && b.dtype === 'float32';
   if (!transposeFixEnabled || !xnnPath) {
-    return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    return stock(args) as TensorInfo;
   }
   const temps: TensorInfo[] = [];
   try {
@@ -310,7 +306,7 @@ function withExplicitTransposes(stock: KernelFunc, args: KernelArgs): TensorInfo
     if (safe.owned) temps.push(safe.t);
     b2 = safe.t;
     return stock({
-      inputs: { ...inputs, a: a2, b: b2 } as tf.NamedTensorInfoMap,
+      inputs: { ...inputs, a: a2, b: b2 },
       backend,
       attrs: { ...attrs, transposeA: false, transposeB: false },
     }) as TensorInfo;
@@ -331,13 +327,13 @@ function patchedBatchMatMul(args: KernelArgs): TensorInfo {
  */
 function patchedFusedMatMul(args: KernelArgs): TensorInfo {
   const stock = stockFusedMatMul as KernelFunc;
-  if (!transposeFixEnabled) return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  if (!transposeFixEnabled) return stock(args) as TensorInfo;
   const { inputs, backend } = args;
   const attrs = args.attrs ?? {};
   const a = inputs.a as TensorInfo;
   const b = inputs.b as TensorInfo;
   const bias = inputs.bias;
-  const activation = String(attrs.activation ?? 'linear');
+  const activation = (attrs.activation ?? 'linear') as tf.fused.Activation; // NamedAttrMap loses FusedMatMulAttrs' type
   const n = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
   const fastPath = batchSize(a) === 1 && batchSize(b) === 1;
   const biasOk = bias == null || (fastPath && tf.util.sizeFromShape(bias.shape) === n);

@@ -98,7 +98,7 @@ function removeDir(dir: string): void {
 /** Writes the pthread worker script to a private temp dir (mkdtemp, mode 0700). */
 function writeWorkerScript(workerModule: string): { file: string; dir: string } {
   const load = createRequire(workerModule);
-  const contents: unknown = load(workerModule).wasmWorkerContents;
+  const contents = (load(workerModule) as { wasmWorkerContents?: unknown }).wasmWorkerContents;
   if (typeof contents !== 'string' || !contents.includes('WasmBackendModuleThreadedSimd')) {
     throw new Error(`unexpected worker script in ${workerModule}`);
   }
@@ -136,7 +136,8 @@ export async function createThreadedWasmBackend(threads: number, timeoutMs = 30_
   for (const f of [paths.mainScript, paths.workerModule, paths.wasmBinary]) {
     if (!fs.existsSync(f)) throw new Error(`missing ${f}`);
   }
-  const tfwasm: typeof import('@tensorflow/tfjs-backend-wasm') = require('@tensorflow/tfjs-backend-wasm');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the wasm backend is chosen
+  const tfwasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   // Workers read their script when they start, so it only has to exist while a worker loads:
   // it is removed once the pool is up (no litter in the temp dir if the process is killed later)
   // and written again should emscripten ever need a new worker.
@@ -149,7 +150,7 @@ export async function createThreadedWasmBackend(threads: number, timeoutMs = 30_
     if (script != null) removeDir(script.dir);
     script = undefined;
   };
-  const factory: Factory = createRequire(paths.mainScript)(paths.mainScript);
+  const factory = createRequire(paths.mainScript)(paths.mainScript) as Factory;
   if (typeof factory !== 'function') throw new Error(`${paths.mainScript} does not export a factory`);
   const binary = fs.readFileSync(paths.wasmBinary);
 

@@ -15,7 +15,7 @@ describe('decision: how much of a continuation to show', () => {
     assert.equal(decide({ text: 'abc', logProbs: lp(0.9, 0.8, 0.5), next: '' }, 0.5, 'longest', 1)?.text, 'ab');
     assert.equal(decide({ text: 'abc', logProbs: lp(0.4, 0.9, 0.9), next: '' }, 0.5, 'longest', 1), undefined);
     // The geometric mean of "abcdefghij" at 0.8 each is 0.8, its joint probability 0.107: not shown at 0.25.
-    assert.equal(decide({ text: 'abcdefghij', logProbs: lp(...Array(10).fill(0.8)), next: '' }, 0.25, 'longest', 1)?.text, 'abcdef');
+    assert.equal(decide({ text: 'abcdefghij', logProbs: lp(...Array<number>(10).fill(0.8)), next: '' }, 0.25, 'longest', 1)?.text, 'abcdef');
   });
 
   it('"expected" shows the prefix that saves the most keystrokes in expectation', () => {

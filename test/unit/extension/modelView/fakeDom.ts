@@ -4,7 +4,7 @@
  * an element is only ever a text node, as in the browser, so a test can see what would render.
  */
 
-export class FakeText {
+class FakeText {
   constructor(readonly data: string) {}
   get textContent(): string {
     return this.data;
@@ -102,6 +102,6 @@ export function fakePage(html: string) {
     return e;
   };
   /** Delivers a message from the host, through JSON as postMessage does. */
-  const receive = (message: unknown) => window.dispatch('message', { data: JSON.parse(JSON.stringify(message)) });
+  const receive = (message: unknown) => window.dispatch('message', { data: JSON.parse(JSON.stringify(message)) as unknown });
   return { globals, element, receive, posted, warnings };
 }

@@ -28,7 +28,7 @@ describe('model view messages', () => {
     assert.equal(isViewToHost({ type: 'samples', prime: 3 }), false);
     assert.equal(isViewToHost({ type: 'report', report: trainedReport() }), false, 'a host message is not a request');
     assert.equal(isViewToHost({ type: 'hasOwnProperty' }), false, 'inherited keys are not message types');
-    for (const v of [null, undefined, 'ready', 1, [], {}]) assert.equal(isViewToHost(v), false, String(v));
+    for (const v of [null, undefined, 'ready', 1, [], {}]) assert.equal(isViewToHost(v), false, JSON.stringify(v) ?? 'undefined');
   });
 
   it('the view rejects a report with a missing section or a mistyped field in any section', () => {
