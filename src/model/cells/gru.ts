@@ -6,7 +6,7 @@
 import { sigmoid, tanh } from '../kernels/activations';
 import type { CellSpec } from './spec';
 
-export const GRU_CELL: CellSpec = {
+export const GRU_SPEC: CellSpec = {
   kerasName: 'gru',
   gates: ['z', 'r', 'h'],
   initialBias: [[0, 0, 0], [0, 0, 0]],

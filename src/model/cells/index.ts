@@ -4,13 +4,13 @@
  * one line in each registry.
  */
 import { CharmError } from '../../errors';
-import { GRU_CELL } from './gru';
-import { LSTM_CELL } from './lstm';
+import { GRU_SPEC } from './gru';
+import { LSTM_SPEC } from './lstm';
 import type { CellSpec } from './spec';
 
 export type { CellSpec, CellStep } from './spec';
 
-const SPECS = { lstm: LSTM_CELL, gru: GRU_CELL };
+const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC };
 
 export type CellName = keyof typeof SPECS;
 

@@ -6,7 +6,7 @@
 import { sigmoid, tanh } from '../kernels/activations';
 import type { CellSpec } from './spec';
 
-export const LSTM_CELL: CellSpec = {
+export const LSTM_SPEC: CellSpec = {
   kerasName: 'lstm',
   gates: ['i', 'f', 'c', 'o'],
   // unit_forget_bias: the forget gate starts open, so gradients flow through time early on.
