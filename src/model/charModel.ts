@@ -5,12 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, validateModelConfig } from './config';
 import { biasShape, CellSpec, cellSpec, gateWidth, initialBiasValues, layerName } from './cells';
-import { CELL_GRAPHS, CellGraph, LayerState, LayerWeights, SequenceInput } from './cells/graphs';
+import type { CellGraph, LayerState, LayerWeights, SequenceInput } from './cells/graph';
+import { CELL_GRAPHS } from './cells/graphs';
 import { gatherRows } from './kernels/rows';
 import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
 import { CharmError } from '../errors';
 
-export type { LayerState } from './cells/graphs';
 export type RecurrentState = LayerState[];
 
 export interface WeightSpec {

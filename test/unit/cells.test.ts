@@ -4,7 +4,7 @@ import { parseArgs } from '../../src/cli/args';
 import { TRAIN_FLAGS } from '../../src/cli/train';
 import { CharmError } from '../../src/errors';
 import { initBackend } from '../../src/model/backend';
-import { CELL_NAMES, cellSpec } from '../../src/model/cells';
+import { CELL_NAMES, CELLS, cellSpec } from '../../src/model/cells';
 import { CharModel, disposeState, weightSpecs } from '../../src/model/charModel';
 import { ModelConfig, parameterCount, validateModelConfig } from '../../src/model/config';
 
@@ -13,6 +13,15 @@ const configOf = (cell: ModelConfig['cell'], layers = 2): ModelConfig => ({ cell
 describe('recurrent cells (the registry in src/model/cells)', () => {
   before(async () => {
     await initBackend('cpu');
+  });
+
+  it('describes every cell consistently: one initial value per gate in every bias row', () => {
+    assert.deepEqual(CELL_NAMES, Object.keys(CELLS));
+    for (const [name, spec] of Object.entries(CELLS)) {
+      assert.ok(spec.initialBias.length === 1 || spec.initialBias.length === 2, name);
+      for (const row of spec.initialBias) assert.equal(row.length, spec.gates.length, name);
+      assert.equal(cellSpec(name), spec);
+    }
   });
 
   it('lays out weights as Keras does: names, shapes and bias rows per cell', () => {

@@ -4,6 +4,4 @@ import type { CellGraph } from './graph';
 import type { CellName } from './index';
 import { LSTM_GRAPH } from './lstmGraph';
 
-export type { CellGraph, LayerState, LayerWeights, SequenceInput } from './graph';
-
 export const CELL_GRAPHS: Readonly<Record<CellName, CellGraph>> = { lstm: LSTM_GRAPH, gru: GRU_GRAPH };

@@ -20,7 +20,7 @@ export const CELL_NAMES = Object.keys(CELLS) as CellName[];
 
 export const DEFAULT_CELL: CellName = 'lstm';
 
-export function isCellName(name: string): name is CellName {
+function isCellName(name: string): name is CellName {
   return Object.prototype.hasOwnProperty.call(CELLS, name);
 }
 
