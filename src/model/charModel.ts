@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, validateModelConfig } from './config';
-import { biasShape, CellSpec, cellSpec, gateWidth, initialBiasValues, layerName } from './cells';
+import { biasRows, biasShape, CellSpec, cellSpec, gateWidth, initialBiasValues, layerName } from './cells';
 import type { CellGraph, LayerState, LayerWeights, SequenceInput } from './cells/graph';
 import { CELL_GRAPHS } from './cells/graphs';
 import { gatherRows } from './kernels/rows';
@@ -135,7 +135,7 @@ export class CharModel {
   /** The bias added to x W: the whole bias, or its first row for a bias of several rows. */
   private inputBias(layer: number): tf.Tensor {
     const bias = this.weight(`${layerName(this.cell, layer)}/bias`);
-    return this.cell.initialBias.length === 1 ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
+    return biasRows(this.cell) === 1 ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
   }
 
   /** Input projection of layer 0 for every symbol: Embedding followed by x W + b folds into one [V, G*U] table. */
@@ -153,7 +153,7 @@ export class CharModel {
   private layerWeights(layer: number): LayerWeights {
     const name = layerName(this.cell, layer);
     const recurrentKernel = this.weight(`${name}/recurrent_kernel`) as tf.Tensor2D;
-    if (this.cell.initialBias.length === 1) return { recurrentKernel, recurrentBias: null };
+    if (biasRows(this.cell) === 1) return { recurrentKernel, recurrentBias: null };
     const bias = this.weight(`${name}/bias`);
     return { recurrentKernel, recurrentBias: tf.squeeze(tf.slice(bias, [1, 0], [1, this.gateWidth()]), [0]) as tf.Tensor1D };
   }

@@ -11,7 +11,7 @@
  * z, r, h with reset_after), so the logits match CharModel.advance (checked by the unit tests).
  */
 import type { ModelConfig } from './config';
-import { CellSpec, cellSpec, CellStep, gateWidth, layerName } from './cells';
+import { biasRows, CellSpec, cellSpec, CellStep, gateWidth, layerName } from './cells';
 import type { MatVec, MatVecFactory } from './kernels/wasmMatVec';
 
 /** The carried state of one sequence. Plain arrays: copying it is a few microseconds. */
@@ -63,7 +63,7 @@ export class StepModel {
     this.cellStep = cell.step;
     const width = gateWidth(cell, units);
     this.width = width;
-    const biasRows = cell.initialBias.length;
+    const rows = biasRows(cell);
     const get = (name: string, size: number): Float32Array => {
       const w = weights.get(name);
       if (!w) throw new Error(`missing weight ${name}`);
@@ -71,7 +71,7 @@ export class StepModel {
       return w;
     };
     const recurrent = (l: number) => get(`${layerName(cell, l)}/recurrent_kernel`, units * width);
-    const bias = (l: number) => get(`${layerName(cell, l)}/bias`, biasRows * width);
+    const bias = (l: number) => get(`${layerName(cell, l)}/bias`, rows * width);
     const dense = get('dense/kernel', units * vocabSize);
     this.denseBias = get('dense/bias', vocabSize);
 
@@ -82,7 +82,7 @@ export class StepModel {
       const nextWidth = last ? vocabSize : width;
       this.layers.push({
         inputBias: bias(l).subarray(0, width),
-        recurrentBias: biasRows === 2 ? bias(l).subarray(width, 2 * width) : NO_RECURRENT_BIAS,
+        recurrentBias: rows === 2 ? bias(l).subarray(width, 2 * width) : NO_RECURRENT_BIAS,
         fused: matVec(concatColumns(recurrent(l), width, next, nextWidth, units), units, width + nextWidth),
       });
     }

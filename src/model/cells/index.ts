@@ -37,15 +37,20 @@ export function gateWidth(spec: CellSpec, units: number): number {
   return spec.gates.length * units;
 }
 
+/** 1: one bias added to x W; 2: the input bias, then the recurrent bias added to h R (GRU reset_after). */
+export function biasRows(spec: CellSpec): number {
+  return spec.initialBias.length;
+}
+
 /** A layer's bias shape: [G * U], or [rows, G * U] for a bias of several rows. */
 export function biasShape(spec: CellSpec, units: number): number[] {
   const width = gateWidth(spec, units);
-  return spec.initialBias.length === 1 ? [width] : [spec.initialBias.length, width];
+  return biasRows(spec) === 1 ? [width] : [biasRows(spec), width];
 }
 
 /** A layer's initial bias, row-major, in biasShape's layout. */
 export function initialBiasValues(spec: CellSpec, units: number): Float32Array {
-  const values = new Float32Array(spec.initialBias.length * gateWidth(spec, units));
+  const values = new Float32Array(biasRows(spec) * gateWidth(spec, units));
   let k = 0;
   for (const row of spec.initialBias) {
     for (const value of row) values.fill(value, k, (k += units));
