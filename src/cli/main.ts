@@ -6,6 +6,7 @@ import { TRAIN_FLAGS, trainCommand } from './train';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
 import { CharmError } from '../errors';
 import { abandonSavesInProgress } from '../training/checkpoint';
+import { CELL_NAMES } from '../model/cells';
 import { PRESETS } from '../model/config';
 import { DEFAULT_SETTINGS, RANGES } from '../extension/settings';
 
@@ -15,7 +16,7 @@ const range = (key: keyof typeof RANGES) => `${RANGES[key][0]}-${RANGES[key][1]}
 const HELP = `charm: train a character-level LSTM on your own text, then sample it.
 
 Usage:
-  charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell lstm|gru]
+  charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell ${CELL_NAMES.join('|')}]
         [--layers N] [--units N] [--embedding N] [--seq-length N] [--batch-size N]
         [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
         [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--fine-tune] [--overwrite]

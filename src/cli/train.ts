@@ -1,5 +1,6 @@
 import { FlagSpec, FlagValues, flagBool, flagNumber, flagString } from './args';
-import { CellType, PRESETS, PresetName } from '../model/config';
+import { CELL_NAMES, CellName } from '../model/cells';
+import { PRESETS, PresetName } from '../model/config';
 import { BackendChoice } from '../model/backend';
 import { SessionHooks, trainModel } from '../training/session';
 import { TrainOptions } from '../training/trainOptions';
@@ -10,7 +11,7 @@ import { CharmError } from '../errors';
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   out: { kind: 'string' },
   preset: { kind: 'string', choices: Object.keys(PRESETS) },
-  cell: { kind: 'string', choices: ['lstm', 'gru'] },
+  cell: { kind: 'string', choices: CELL_NAMES },
   layers: { kind: 'int' },
   units: { kind: 'int' },
   embedding: { kind: 'int' },
@@ -92,7 +93,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
     budgetStartedAt: 0,
     out: flagString(flags, 'out') ?? 'charm-model',
     preset: flagString(flags, 'preset') as PresetName | undefined,
-    cell: flagString(flags, 'cell') as CellType | undefined,
+    cell: flagString(flags, 'cell') as CellName | undefined, // one of CELL_NAMES: checked by the flag's choices
     layers: flagNumber(flags, 'layers'),
     units: flagNumber(flags, 'units'),
     embedding: flagNumber(flags, 'embedding'),

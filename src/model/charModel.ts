@@ -1,21 +1,16 @@
 /**
- * Embedding -> stacked LSTM/GRU layers -> Dense, producing logits. Weights are plain tf.Variables
- * named in Keras' layout so checkpoints map one-to-one onto a Keras model's weights.
+ * Embedding -> stacked recurrent layers (a cell of cells/) -> Dense, producing logits. Weights are
+ * plain tf.Variables named in Keras' layout so checkpoints map one-to-one onto a Keras model's weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, validateModelConfig } from './config';
-import { lstmSequence, lstmSequenceWithState, lstmStep, SequenceInput } from './lstm';
-import { gruSequence, gruStep } from './gru';
+import { biasRows, biasShape, CellSpec, cellSpec, gateWidth, initialBiasValues, layerName } from './cells';
+import type { CellGraph, LayerState, LayerWeights, SequenceInput } from './cells/graph';
+import { CELL_GRAPHS } from './cells/graphs';
 import { gatherRows } from './kernels/rows';
 import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
 import { CharmError } from '../errors';
 
-/** Per layer: h, and c for an LSTM. Batch-major [B, U]. */
-// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
-export type LayerState = {
-  h: tf.Tensor2D;
-  c?: tf.Tensor2D;
-};
 export type RecurrentState = LayerState[];
 
 export interface WeightSpec {
@@ -23,20 +18,17 @@ export interface WeightSpec {
   shape: number[];
 }
 
-export function layerName(config: ModelConfig, layer: number): string {
-  return layer === 0 ? config.cell : `${config.cell}_${layer}`;
-}
-
 /** The weights a config needs, in a fixed order (the order of the weights file). */
 export function weightSpecs(config: ModelConfig): WeightSpec[] {
-  const gates = (config.cell === 'lstm' ? 4 : 3) * config.units;
+  const cell = cellSpec(config.cell);
+  const gates = gateWidth(cell, config.units);
   const specs: WeightSpec[] = [{ name: 'embedding/embeddings', shape: [config.vocabSize, config.embedding] }];
   for (let layer = 0; layer < config.layers; layer++) {
-    const name = layerName(config, layer);
+    const name = layerName(cell, layer);
     const input = layer === 0 ? config.embedding : config.units;
     specs.push({ name: `${name}/kernel`, shape: [input, gates] });
     specs.push({ name: `${name}/recurrent_kernel`, shape: [config.units, gates] });
-    specs.push({ name: `${name}/bias`, shape: config.cell === 'lstm' ? [gates] : [2, gates] });
+    specs.push({ name: `${name}/bias`, shape: biasShape(cell, config.units) });
   }
   specs.push({ name: 'dense/kernel', shape: [config.units, config.vocabSize] });
   specs.push({ name: 'dense/bias', shape: [config.vocabSize] });
@@ -63,22 +55,21 @@ function initialValue(spec: WeightSpec, config: ModelConfig, seed: number): tf.T
     return tf.randomNormal(shape, 0, 1 / Math.sqrt(config.units), 'float32', seed);
   }
   if (name === 'dense/bias') return tf.zeros(shape);
-  if (name.endsWith('/bias')) {
-    if (config.cell === 'lstm') {
-      // unit_forget_bias: the forget gate starts open, so gradients flow through time early on.
-      const u = config.units;
-      return tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])]);
-    }
-    return tf.zeros(shape);
-  }
+  if (name.endsWith('/bias')) return tf.tensor(initialBiasValues(cellSpec(config.cell), config.units), shape);
   return glorotUniform(shape, seed);
 }
 
 export class CharModel {
+  private readonly cell: CellSpec;
+  private readonly graph: CellGraph;
+
   private constructor(
     readonly config: ModelConfig,
     private readonly weights: Map<string, tf.Variable>,
-  ) {}
+  ) {
+    this.cell = cellSpec(config.cell);
+    this.graph = CELL_GRAPHS[config.cell];
+  }
 
   static create(config: ModelConfig, seed = 1): CharModel {
     validateModelConfig(config);
@@ -138,27 +129,33 @@ export class CharModel {
   }
 
   private gateWidth(): number {
-    return (this.config.cell === 'lstm' ? 4 : 3) * this.config.units;
+    return gateWidth(this.cell, this.config.units);
+  }
+
+  /** The bias added to x W: the whole bias, or its first row for a bias of several rows. */
+  private inputBias(layer: number): tf.Tensor {
+    const bias = this.weight(`${layerName(this.cell, layer)}/bias`);
+    return biasRows(this.cell) === 1 ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
   }
 
   /** Input projection of layer 0 for every symbol: Embedding followed by x W + b folds into one [V, G*U] table. */
   firstLayerTable(): tf.Tensor2D {
-    const name = layerName(this.config, 0);
-    const bias = this.weight(`${name}/bias`);
-    const inputBias = this.config.cell === 'lstm' ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
-    return tf.add(tf.matMul(this.weight('embedding/embeddings'), this.weight(`${name}/kernel`)), inputBias) as tf.Tensor2D;
+    const name = layerName(this.cell, 0);
+    return tf.add(tf.matMul(this.weight('embedding/embeddings'), this.weight(`${name}/kernel`)), this.inputBias(0)) as tf.Tensor2D;
   }
 
   private inputProjection(layer: number, x: tf.Tensor2D): tf.Tensor2D {
-    const name = layerName(this.config, layer);
-    const bias = this.weight(`${name}/bias`);
-    const inputBias = this.config.cell === 'lstm' ? bias : tf.squeeze(tf.slice(bias, [0, 0], [1, this.gateWidth()]), [0]);
-    return tf.add(tf.matMul(x, this.weight(`${name}/kernel`)), inputBias) as tf.Tensor2D;
+    const name = layerName(this.cell, layer);
+    return tf.add(tf.matMul(x, this.weight(`${name}/kernel`)), this.inputBias(layer)) as tf.Tensor2D;
   }
 
-  private recurrentBias(layer: number): tf.Tensor1D {
-    const bias = this.weight(`${layerName(this.config, layer)}/bias`);
-    return tf.squeeze(tf.slice(bias, [1, 0], [1, this.gateWidth()]), [0]) as tf.Tensor1D;
+  /** A layer's recurrent kernel, and the bias' second row (the recurrent bias) for a bias of two rows. */
+  private layerWeights(layer: number): LayerWeights {
+    const name = layerName(this.cell, layer);
+    const recurrentKernel = this.weight(`${name}/recurrent_kernel`) as tf.Tensor2D;
+    if (biasRows(this.cell) === 1) return { recurrentKernel, recurrentBias: null };
+    const bias = this.weight(`${name}/bias`);
+    return { recurrentKernel, recurrentBias: tf.squeeze(tf.slice(bias, [1, 0], [1, this.gateWidth()]), [0]) as tf.Tensor1D };
   }
 
   private dense(h: tf.Tensor2D): tf.Tensor2D {
@@ -178,18 +175,11 @@ export class CharModel {
     let hidden: tf.Tensor2D | undefined;
     const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
     for (let layer = 0; layer < this.config.layers; layer++) {
-      const recurrent = this.weight(`${layerName(this.config, layer)}/recurrent_kernel`) as tf.Tensor2D;
-      if (this.config.cell === 'lstm') {
-        // The first layer reads its inputs from the per-symbol table inside the fused LSTM.
-        const input: SequenceInput = layer === 0
-          ? { kind: 'table', table, ids: timeMajor, steps, batch }
-          : { kind: 'rows', x: tf.reshape(this.inputProjection(layer, hidden as tf.Tensor2D), [steps, batch, this.gateWidth()]) as tf.Tensor3D };
-        hidden = lstmSequence(input, recurrent, zeros, zeros);
-      } else {
-        const projected = layer === 0 ? gatherRows(table, timeMajor) : this.inputProjection(layer, hidden as tf.Tensor2D);
-        const xProj = tf.reshape(projected, [steps, batch, this.gateWidth()]) as tf.Tensor3D;
-        hidden = gruSequence(xProj, recurrent, this.recurrentBias(layer), zeros).outputs;
-      }
+      // The first layer reads its inputs from the per-symbol table (inside the fused LSTM).
+      const input: SequenceInput = layer === 0
+        ? { kind: 'table', table, ids: timeMajor, steps, batch }
+        : { kind: 'rows', x: tf.reshape(this.inputProjection(layer, hidden as tf.Tensor2D), [steps, batch, this.gateWidth()]) as tf.Tensor3D };
+      hidden = this.graph.sequence(input, this.layerWeights(layer), zeros);
     }
     return this.dense(hidden as tf.Tensor2D);
   }
@@ -216,7 +206,7 @@ export class CharModel {
   zeroState(batch: number): RecurrentState {
     const state: RecurrentState = [];
     for (let layer = 0; layer < this.config.layers; layer++) {
-      state.push(this.config.cell === 'lstm'
+      state.push(this.cell.hasCellState
         ? { h: tf.zeros([batch, this.config.units]), c: tf.zeros([batch, this.config.units]) }
         : { h: tf.zeros([batch, this.config.units]) });
     }
@@ -236,29 +226,17 @@ export class CharModel {
       const next: RecurrentState = [];
       for (let layer = 0; layer < this.config.layers; layer++) {
         if (layer > 0) projected = this.inputProjection(layer, hidden as tf.Tensor2D);
-        const recurrent = this.weight(`${layerName(this.config, layer)}/recurrent_kernel`) as tf.Tensor2D;
-        const s = state[layer];
+        const weights = this.layerWeights(layer);
         if (steps === 1) {
-          if (this.config.cell === 'lstm') {
-            const out = lstmStep(projected, 0, recurrent, { h: s.h, c: s.c as tf.Tensor2D });
-            next.push(out);
-            hidden = out.h;
-          } else {
-            hidden = gruStep(projected, recurrent, this.recurrentBias(layer), s.h);
-            next.push({ h: hidden });
-          }
+          const out = this.graph.step(projected, weights, state[layer]);
+          next.push(out);
+          hidden = out.h;
           continue;
         }
         const xProj = tf.reshape(projected, [steps, batch, this.gateWidth()]) as tf.Tensor3D;
-        if (this.config.cell === 'lstm') {
-          const out = lstmSequenceWithState(xProj, recurrent, { h: s.h, c: s.c as tf.Tensor2D });
-          next.push(out.state);
-          hidden = out.outputs;
-        } else {
-          const out = gruSequence(xProj, recurrent, this.recurrentBias(layer), s.h);
-          next.push({ h: out.h });
-          hidden = out.outputs;
-        }
+        const out = this.graph.sequenceWithState(xProj, weights, state[layer]);
+        next.push(out.state);
+        hidden = out.outputs;
       }
       const last = tf.slice(hidden as tf.Tensor2D, [(steps - 1) * batch, 0], [batch, this.config.units]) as tf.Tensor2D;
       return { logits: this.dense(last), state: next };

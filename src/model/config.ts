@@ -1,10 +1,9 @@
 import { CharmError } from '../errors';
-
-export type CellType = 'lstm' | 'gru';
+import { biasShape, CellName, cellSpec, gateWidth } from './cells';
 
 /** The shape of a character model: everything needed to rebuild its weights. */
 export interface ModelConfig {
-  cell: CellType;
+  cell: CellName;
   vocabSize: number;
   embedding: number;
   units: number;
@@ -46,11 +45,13 @@ export function presetByName(name: string): Preset {
 
 /** Counts the trainable parameters, for reports and the model view. */
 export function parameterCount(c: ModelConfig): number {
-  const gates = c.cell === 'lstm' ? 4 : 3;
+  const spec = cellSpec(c.cell);
+  const width = gateWidth(spec, c.units);
+  const bias = biasShape(spec, c.units).reduce((a, b) => a * b, 1);
   let total = c.vocabSize * c.embedding;
   for (let layer = 0; layer < c.layers; layer++) {
     const input = layer === 0 ? c.embedding : c.units;
-    total += input * gates * c.units + c.units * gates * c.units + (c.cell === 'lstm' ? gates * c.units : 2 * gates * c.units);
+    total += input * width + c.units * width + bias;
   }
   return total + c.units * c.vocabSize + c.vocabSize;
 }
@@ -61,7 +62,7 @@ export function validateModelConfig(c: ModelConfig): void {
       throw new CharmError(`Model ${name} must be an integer from 1 to ${max}, got ${value}`);
     }
   };
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new CharmError(`Unknown cell "${String(c.cell)}": expected lstm or gru`);
+  cellSpec(String(c.cell)); // throws the one-line error for an unknown cell (a config.json)
   positive('vocabulary size', c.vocabSize, 1 << 16);
   positive('embedding size', c.embedding, 8192);
   positive('units', c.units, 8192);

@@ -7,19 +7,17 @@
  * [R_l | W_{l+1}] (or [R_L | Dense] for the last layer), giving both its recurrent term for the next
  * step and the next layer's input (or the logits) for this one.
  *
- * Same weights and layout as CharModel (Keras: LSTM gates i, f, c, o; GRU z, r, h with reset_after),
- * so the logits match CharModel.advance (checked by the unit tests).
+ * Same weights and layout as CharModel (the cell's spec in cells/, e.g. LSTM gates i, f, c, o; GRU
+ * z, r, h with reset_after), so the logits match CharModel.advance (checked by the unit tests).
  */
 import type { ModelConfig } from './config';
-import { layerName } from './charModel';
-// Table sigmoid/tanh, as in training: at U = 1024, Math.exp/Math.tanh took a fifth of a step.
-import { sigmoid, tanh } from './kernels/activations';
+import { biasRows, CellSpec, cellSpec, CellStep, gateWidth, layerName } from './cells';
 import type { MatVec, MatVecFactory } from './kernels/wasmMatVec';
 
 /** The carried state of one sequence. Plain arrays: copying it is a few microseconds. */
 export interface StepState {
   h: Float32Array[];
-  /** LSTM only. */
+  /** Only for cells with a c (the LSTM); empty otherwise. */
   c: Float32Array[];
   /** Per layer h R (without bias): the recurrent term of the next step, computed by the fused product. */
   rec: Float32Array[];
@@ -34,52 +32,63 @@ export function copyState(s: StepState): StepState {
 interface Layer {
   /** Input bias [G*U] (folded into the table for layer 0). */
   inputBias: Float32Array;
-  /** GRU only: the recurrent bias [3U] (reset_after). */
-  recurrentBias: Float32Array | null;
+  /** The bias' second row [G*U] for two-row biases (GRU reset_after); empty otherwise. */
+  recurrentBias: Float32Array;
   /** h x [recurrent kernel | next layer's kernel or the dense kernel]. */
   fused: MatVec;
 }
 
+/** What the cell step gets for the c and the recurrent bias of cells without them. */
+const NO_CELL_STATE = new Float32Array(0);
+const NO_RECURRENT_BIAS = new Float32Array(0);
+
 export class StepModel {
+  private readonly cell: CellSpec;
+  /** The cell's update, looked up once: the step loop calls it without branching on the cell. */
+  private readonly cellStep: CellStep;
   /** Layer 0's input projection per symbol: embedding x kernel + bias, [V, G*U]. */
   private readonly table: Float32Array;
   private readonly layers: Layer[];
   private readonly denseBias: Float32Array;
   private readonly width: number;
   private readonly z: Float32Array;
-  private readonly hz: Float32Array;
+  private readonly scratch: Float32Array;
   private readonly nextInput: Float32Array;
 
   /** @param weights every weight of weightSpecs(config), by name, row-major */
   constructor(readonly config: ModelConfig, weights: ReadonlyMap<string, Float32Array>, matVec: MatVecFactory) {
-    const { units, vocabSize, embedding, cell } = config;
-    const width = (cell === 'lstm' ? 4 : 3) * units;
+    const { units, vocabSize, embedding } = config;
+    const cell = cellSpec(config.cell);
+    this.cell = cell;
+    this.cellStep = cell.step;
+    const width = gateWidth(cell, units);
     this.width = width;
+    const rows = biasRows(cell);
     const get = (name: string, size: number): Float32Array => {
       const w = weights.get(name);
       if (!w) throw new Error(`missing weight ${name}`);
       if (w.length !== size) throw new Error(`weight ${name} has ${w.length} values, expected ${size}`);
       return w;
     };
-    const recurrent = (l: number) => get(`${layerName(config, l)}/recurrent_kernel`, units * width);
-    const bias = (l: number) => get(`${layerName(config, l)}/bias`, cell === 'lstm' ? width : 2 * width);
+    const recurrent = (l: number) => get(`${layerName(cell, l)}/recurrent_kernel`, units * width);
+    const bias = (l: number) => get(`${layerName(cell, l)}/bias`, rows * width);
     const dense = get('dense/kernel', units * vocabSize);
     this.denseBias = get('dense/bias', vocabSize);
 
     this.layers = [];
     for (let l = 0; l < config.layers; l++) {
       const last = l === config.layers - 1;
-      const next = last ? dense : get(`${layerName(config, l + 1)}/kernel`, units * width);
+      const next = last ? dense : get(`${layerName(cell, l + 1)}/kernel`, units * width);
       const nextWidth = last ? vocabSize : width;
       this.layers.push({
         inputBias: bias(l).subarray(0, width),
-        recurrentBias: cell === 'gru' ? bias(l).subarray(width, 2 * width) : null,
+        recurrentBias: rows === 2 ? bias(l).subarray(width, 2 * width) : NO_RECURRENT_BIAS,
         fused: matVec(concatColumns(recurrent(l), width, next, nextWidth, units), units, width + nextWidth),
       });
     }
 
     const emb = get('embedding/embeddings', vocabSize * embedding);
-    const k0 = get(`${layerName(config, 0)}/kernel`, embedding * width);
+    const k0 = get(`${layerName(cell, 0)}/kernel`, embedding * width);
     this.table = new Float32Array(vocabSize * width);
     for (let v = 0; v < vocabSize; v++) {
       const row = this.table.subarray(v * width, (v + 1) * width);
@@ -91,19 +100,19 @@ export class StepModel {
       }
     }
     this.z = new Float32Array(width);
-    this.hz = new Float32Array(width);
+    this.scratch = new Float32Array(width);
     this.nextInput = new Float32Array(Math.max(width, vocabSize));
   }
 
   zeroState(): StepState {
     const { layers, units } = this.config;
     const make = (n: number) => Array.from({ length: layers }, () => new Float32Array(n));
-    return { h: make(units), c: this.config.cell === 'lstm' ? make(units) : [], rec: make(this.width), logits: null };
+    return { h: make(units), c: this.cell.hasCellState ? make(units) : [], rec: make(this.width), logits: null };
   }
 
   /** Feeds one symbol; `state` (including its logits) is updated in place. */
   step(id: number, state: StepState): void {
-    const { units, vocabSize, cell } = this.config;
+    const { units, vocabSize } = this.config;
     if (!(id >= 0 && id < vocabSize)) throw new RangeError(`symbol id ${id} outside [0, ${vocabSize})`);
     const width = this.width;
     const z = this.z;
@@ -115,15 +124,7 @@ export class StepModel {
         for (let j = 0; j < width; j++) z[j] = layer.inputBias[j] + this.nextInput[j];
       }
       const rec = state.rec[l];
-      if (cell === 'lstm') {
-        for (let j = 0; j < width; j++) z[j] += rec[j];
-        lstmCell(z, state.h[l], state.c[l], units);
-      } else {
-        const hz = this.hz;
-        const rb = layer.recurrentBias as Float32Array;
-        for (let j = 0; j < width; j++) hz[j] = rec[j] + rb[j];
-        gruCell(z, hz, state.h[l], units);
-      }
+      this.cellStep(z, rec, layer.recurrentBias, this.scratch, state.h[l], this.cell.hasCellState ? state.c[l] : NO_CELL_STATE, units);
       const fused = layer.fused.multiply(state.h[l]);
       rec.set(fused.subarray(0, width));
       this.nextInput.set(fused.subarray(width));
@@ -151,27 +152,4 @@ function concatColumns(a: Float32Array, aCols: number, b: Float32Array, bCols: n
     out.set(b.subarray(r * bCols, (r + 1) * bCols), r * cols + aCols);
   }
   return out;
-}
-
-/** z = x W + b + h R for gates i, f, g, o; updates h and c in place. */
-function lstmCell(z: Float32Array, h: Float32Array, c: Float32Array, units: number): void {
-  for (let j = 0; j < units; j++) {
-    const i = sigmoid(z[j]);
-    const f = sigmoid(z[units + j]);
-    const g = tanh(z[2 * units + j]);
-    const o = sigmoid(z[3 * units + j]);
-    const cNew = f * c[j] + i * g;
-    c[j] = cNew;
-    h[j] = o * tanh(cNew);
-  }
-}
-
-/** x = x W + b_in and hz = h R + b_rec for gates z, r, h (reset_after); updates h in place. */
-function gruCell(x: Float32Array, hz: Float32Array, h: Float32Array, units: number): void {
-  for (let j = 0; j < units; j++) {
-    const zg = sigmoid(x[j] + hz[j]);
-    const r = sigmoid(x[units + j] + hz[units + j]);
-    const cand = tanh(x[2 * units + j] + r * hz[2 * units + j]);
-    h[j] = cand + zg * (h[j] - cand);
-  }
 }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { CharmError } from '../errors';
 import { BackendChoice, BackendInfo, initBackend } from '../model/backend';
 import { CharModel } from '../model/charModel';
-import { CellType, DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
+import { CellName, DEFAULT_CELL } from '../model/cells';
+import { DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
 import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from './corpus';
 import { CheckpointMeta, CorpusStats, TrainingProgress, checkpointBytes, loadCheckpoint, readCheckpointMeta, removeStaleTempFolders, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
 import { CheckpointIo } from './checkpointIo';
@@ -23,7 +24,7 @@ export interface TrainRequest {
   paths: string[];
   out: string;
   preset?: PresetName;
-  cell?: CellType;
+  cell?: CellName;
   layers?: number;
   units?: number;
   embedding?: number;
@@ -195,7 +196,7 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
     vocab = Vocabulary.build(corpus.text, request.maxVocabulary);
     options = resolveOptions(stripUndefined(request.options ?? {}), request.preset);
     const config: ModelConfig = {
-      cell: request.cell ?? 'lstm',
+      cell: request.cell ?? DEFAULT_CELL,
       vocabSize: vocab.size,
       embedding: request.embedding ?? preset.embedding,
       units: request.units ?? preset.units,

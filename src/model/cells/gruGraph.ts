@@ -1,9 +1,10 @@
 /**
- * A GRU in Keras' layout with reset_after = true (TF2's default): kernel [in, 3U], recurrent kernel
- * [U, 3U], bias [2, 3U] (input bias, recurrent bias), gates z, r, h. It trains through plain
- * autodiff: it is the option, the LSTM is the tuned path.
+ * The GRU's tfjs graph (layout in gru.ts): composed of tfjs ops, trained through plain autodiff.
+ * It is the option, the LSTM is the tuned path.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from '../kernels/rows';
+import type { CellGraph } from './graph';
 
 function cell(xProj: tf.Tensor2D, h: tf.Tensor2D, recurrentKernel: tf.Tensor2D, recurrentBias: tf.Tensor1D): tf.Tensor2D {
   const units = recurrentKernel.shape[0];
@@ -18,7 +19,7 @@ function cell(xProj: tf.Tensor2D, h: tf.Tensor2D, recurrentKernel: tf.Tensor2D, 
 }
 
 /** @returns hidden states, time-major and flattened [T * B, U], and the final state. */
-export function gruSequence(
+function gruSequence(
   xProj: tf.Tensor3D,
   recurrentKernel: tf.Tensor2D,
   recurrentBias: tf.Tensor1D,
@@ -35,6 +36,19 @@ export function gruSequence(
   return { outputs: tf.concat(hs, 0) as tf.Tensor2D, h };
 }
 
-export function gruStep(xProj: tf.Tensor2D, recurrentKernel: tf.Tensor2D, recurrentBias: tf.Tensor1D, h: tf.Tensor2D): tf.Tensor2D {
+function gruStep(xProj: tf.Tensor2D, recurrentKernel: tf.Tensor2D, recurrentBias: tf.Tensor1D, h: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => cell(xProj, h, recurrentKernel, recurrentBias));
 }
+
+export const GRU_GRAPH: CellGraph = {
+  sequence: (input, w, zeros) => {
+    const x = input.kind === 'rows' ? input.x
+      : tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D;
+    return gruSequence(x, w.recurrentKernel, w.recurrentBias as tf.Tensor1D, zeros).outputs;
+  },
+  sequenceWithState: (xProj, w, s) => {
+    const out = gruSequence(xProj, w.recurrentKernel, w.recurrentBias as tf.Tensor1D, s.h);
+    return { outputs: out.outputs, state: { h: out.h } };
+  },
+  step: (xProj, w, s) => ({ h: gruStep(xProj, w.recurrentKernel, w.recurrentBias as tf.Tensor1D, s.h) }),
+};

@@ -1,0 +1,64 @@
+/**
+ * The registry of recurrent cells: everything outside src/model/cells reads a cell from here (its
+ * tfjs graph from graphs.ts). A new cell is a module like lstm.ts, a graph like lstmGraph.ts and
+ * one line in each registry.
+ */
+import { CharmError } from '../../errors';
+import { GRU_SPEC } from './gru';
+import { LSTM_SPEC } from './lstm';
+import type { CellSpec } from './spec';
+
+export type { CellSpec, CellStep } from './spec';
+
+const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC };
+
+export type CellName = keyof typeof SPECS;
+
+export const CELLS: Readonly<Record<CellName, CellSpec>> = SPECS;
+
+export const CELL_NAMES = Object.keys(CELLS) as CellName[];
+
+export const DEFAULT_CELL: CellName = 'lstm';
+
+function isCellName(name: string): name is CellName {
+  return Object.prototype.hasOwnProperty.call(CELLS, name);
+}
+
+/** The spec of a cell by name; bad input (a config file, a flag) gets a one-line error. */
+export function cellSpec(name: string): CellSpec {
+  if (!isCellName(name)) {
+    throw new CharmError(`Unknown cell "${name}": expected ${CELL_NAMES.slice(0, -1).join(', ')} or ${CELL_NAMES[CELL_NAMES.length - 1]}`);
+  }
+  return CELLS[name];
+}
+
+/** Columns of a layer's kernels: G * U. */
+export function gateWidth(spec: CellSpec, units: number): number {
+  return spec.gates.length * units;
+}
+
+/** 1: one bias added to x W; 2: the input bias, then the recurrent bias added to h R (GRU reset_after). */
+export function biasRows(spec: CellSpec): number {
+  return spec.initialBias.length;
+}
+
+/** A layer's bias shape: [G * U], or [rows, G * U] for a bias of several rows. */
+export function biasShape(spec: CellSpec, units: number): number[] {
+  const width = gateWidth(spec, units);
+  return biasRows(spec) === 1 ? [width] : [biasRows(spec), width];
+}
+
+/** A layer's initial bias, row-major, in biasShape's layout. */
+export function initialBiasValues(spec: CellSpec, units: number): Float32Array {
+  const values = new Float32Array(biasRows(spec) * gateWidth(spec, units));
+  let k = 0;
+  for (const row of spec.initialBias) {
+    for (const value of row) values.fill(value, k, (k += units));
+  }
+  return values;
+}
+
+/** Keras' name of a layer (the prefix of its weights' names): lstm, lstm_1, lstm_2, ... */
+export function layerName(spec: CellSpec, layer: number): string {
+  return layer === 0 ? spec.kerasName : `${spec.kerasName}_${layer}`;
+}
