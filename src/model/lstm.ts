@@ -113,7 +113,7 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
     });
     return fused(input.x, recurrentKernel, h0, c0) as tf.Tensor2D;
   }
-  const { steps, batch } = input;
+  const { steps } = input;
   const fused = tf.customGrad((...args: unknown[]) => {
     const [table, ids, r, hInit, cInit] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const { value, backward } = fusedSequence(table, ids, r, hInit, cInit, steps, args[5] as tf.GradSaveFunc);
@@ -125,7 +125,6 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
       },
     };
   });
-  void batch;
   return fused(input.table, input.ids, recurrentKernel, h0, c0) as tf.Tensor2D;
 }
 
@@ -262,7 +261,7 @@ function lstmSequenceOps(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, h0: t
         const hPrevKept = kept[kept.length - 2] as tf.Tensor2D;
         let dhNext: tf.Tensor2D | null = null;
         let dcNext: tf.Tensor2D | null = null;
-        const dzs: tf.Tensor2D[] = new Array(steps);
+        const dzs: tf.Tensor2D[] = new Array<tf.Tensor2D>(steps);
         for (let t = steps - 1; t >= 0; t--) {
           const [dz, dcPrev] = stepBackwardOps(dy as tf.Tensor2D, t, kept[1 + 2 * t] as tf.Tensor2D, kept[2 * t] as tf.Tensor2D, kept[2 + 2 * t] as tf.Tensor2D, dhNext, dcNext);
           dzs[t] = dz;

@@ -77,7 +77,7 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
     const gru = CharModel.create(configOf('gru', 1), 1);
     try {
       const u = 8;
-      const expected = [...Array(u).fill(0), ...Array(u).fill(1), ...Array(2 * u).fill(0)];
+      const expected = [...new Array<number>(u).fill(0), ...new Array<number>(u).fill(1), ...new Array<number>(2 * u).fill(0)];
       assert.deepEqual(Array.from(lstm.weight('lstm/bias').dataSync()), expected);
       assert.deepEqual(Array.from(gru.weight('gru/bias').dataSync()), Array(2 * 3 * u).fill(0));
     } finally {
