@@ -30,11 +30,18 @@ const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-electron-ws-'));
 copy(path.join(root, 'test', 'e2e', 'fixtures', 'workspace'), workspace, () => true);
 copy(path.join(root, 'src'), path.join(workspace, 'code', 'src'), (n) => n.endsWith('.ts'));
 fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
-  'charm.training.maxMinutes': 0.5,
-  'charm.model.preset': 'tiny',
-  'charm.inlineCompletions.minConfidence': 0,
-}, null, 2));
+fs.writeFileSync(
+  path.join(workspace, '.vscode', 'settings.json'),
+  JSON.stringify(
+    {
+      'charm.training.maxMinutes': 0.5,
+      'charm.model.preset': 'tiny',
+      'charm.inlineCompletions.minConfidence': 0,
+    },
+    null,
+    2,
+  ),
+);
 
 try {
   await runTests({

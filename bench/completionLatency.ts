@@ -56,8 +56,14 @@ const child = (name: string, script: string): ChildOptions => ({
 
 function trainJob(out: string, seconds: number, overwrite: boolean): TrainJob {
   return {
-    paths: [path.join(ROOT, 'src')], out, resume: false, overwrite, preset: DEFAULT_PRESET,
-    maxSeconds: seconds, evalEvery: 100, backend,
+    paths: [path.join(ROOT, 'src')],
+    out,
+    resume: false,
+    overwrite,
+    preset: DEFAULT_PRESET,
+    maxSeconds: seconds,
+    evalEvery: 100,
+    backend,
     corpus: { exclude: [], secretPatterns: [...DEFAULT_SETTINGS.training.exclude], maxFileBytes: 1_000_000 },
   };
 }
@@ -110,10 +116,16 @@ async function typeAndMeasure(label: string, service: CompletionService, text: s
     const before = text.slice(0, offset);
     const lineStart = before.lastIndexOf('\n') + 1;
     const input: CompletionInput = {
-      doc, version: k, languageId: 'typescript', offset,
+      doc,
+      version: k,
+      languageId: 'typescript',
+      offset,
       window: before.slice(Math.max(0, offset - contextChars)),
       // Typing new text at the end of what exists so far: nothing after the cursor.
-      linePrefix: before.slice(lineStart), lineSuffix: '', nextLine: undefined, eol: '\n',
+      linePrefix: before.slice(lineStart),
+      lineSuffix: '',
+      nextLine: undefined,
+      eol: '\n',
     };
     const outcome: Outcome = await service.provide(input, source.token);
     const ms = performance.now() - keyAt;
@@ -135,9 +147,20 @@ async function typeAndMeasure(label: string, service: CompletionService, text: s
   modelLatencies.sort((a, b) => a - b);
   const ns = (q: number) => lag.percentile(q) / 1e6;
   return {
-    label, keystrokes, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies[latencies.length - 1],
-    modelCalls: modelLatencies.length, modelP50: percentile(modelLatencies, 50), modelP95: percentile(modelLatencies, 95),
-    sources, stateReuse, shown, loopLagP50: ns(50), loopLagP95: ns(95), loopLagMax: lag.max / 1e6,
+    label,
+    keystrokes,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    max: latencies[latencies.length - 1],
+    modelCalls: modelLatencies.length,
+    modelP50: percentile(modelLatencies, 50),
+    modelP95: percentile(modelLatencies, 95),
+    sources,
+    stateReuse,
+    shown,
+    loopLagP50: ns(50),
+    loopLagP95: ns(95),
+    loopLagMax: lag.max / 1e6,
   };
 }
 
@@ -167,7 +190,16 @@ async function main(): Promise<void> {
   await waitReady(client);
   const info = client.state.kind === 'ready' ? client.state.info : undefined;
   const settings = { ...DEFAULT_SETTINGS.inline, debounceMs: 0, minConfidence };
-  const service = () => new CompletionService({ get ready() { return client.state.kind === 'ready'; }, complete: (r, t) => client.complete(r, t) }, () => settings);
+  const service = () =>
+    new CompletionService(
+      {
+        get ready() {
+          return client.state.kind === 'ready';
+        },
+        complete: (r, t) => client.complete(r, t),
+      },
+      () => settings,
+    );
   const text = fs.readFileSync(typingFile, 'utf8');
 
   // Warm up (JIT, first prime), then measure idle.
@@ -178,9 +210,14 @@ async function main(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'latency-train-'));
   let trainingSteps = 0;
   let firstStep: () => void = () => undefined;
-  const started = new Promise<void>((r) => { firstStep = r; });
+  const started = new Promise<void>((r) => {
+    firstStep = r;
+  });
   const training = new TrainingJob(trainJob(path.join(scratch, 'model'), 3600, true), child('trainer', 'trainerProcess.js'), {
-    onStep: () => { trainingSteps++; firstStep(); },
+    onStep: () => {
+      trainingSteps++;
+      firstStep();
+    },
   });
   await started;
   const busy = await typeAndMeasure('while training', service(), text);
@@ -191,13 +228,17 @@ async function main(): Promise<void> {
   const rows = [idle, busy];
   console.log('');
   console.log(`Model: ${modelDir} (step ${info?.step}, ${info?.parameters.toLocaleString('en-US')} parameters, completing on ${info?.backendDetail})`);
-  console.log(`Typing ${keystrokes} characters of ${path.relative(ROOT, typingFile)}, one every ${intervalMs} ms; debounce 0; minConfidence ${minConfidence}; CPU: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`);
+  console.log(
+    `Typing ${keystrokes} characters of ${path.relative(ROOT, typingFile)}, one every ${intervalMs} ms; debounce 0; minConfidence ${minConfidence}; CPU: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
+  );
   console.log(`Training beside it: ${trainingSteps} steps during the run (preset ${DEFAULT_PRESET}, backend ${backend}, low priority)`);
   console.log('');
   console.log('                   per keystroke (ms)        model calls (ms)         host event-loop lag (ms)');
   console.log('run                p50     p95     max       n     p50     p95      p50     p95     max     suggestions shown');
   for (const r of rows) {
-    console.log(`${r.label.padEnd(16)} ${f(r.p50).padStart(5)} ${f(r.p95).padStart(7)} ${f(r.max).padStart(7)}   ${String(r.modelCalls).padStart(5)} ${f(r.modelP50).padStart(7)} ${f(r.modelP95).padStart(7)}  ${f(r.loopLagP50).padStart(7)} ${f(r.loopLagP95).padStart(7)} ${f(r.loopLagMax).padStart(7)}     ${r.shown}/${r.keystrokes}`);
+    console.log(
+      `${r.label.padEnd(16)} ${f(r.p50).padStart(5)} ${f(r.p95).padStart(7)} ${f(r.max).padStart(7)}   ${String(r.modelCalls).padStart(5)} ${f(r.modelP50).padStart(7)} ${f(r.modelP95).padStart(7)}  ${f(r.loopLagP50).padStart(7)} ${f(r.loopLagP95).padStart(7)} ${f(r.loopLagMax).padStart(7)}     ${r.shown}/${r.keystrokes}`,
+    );
   }
   for (const r of rows) console.log(`  ${r.label}: outcomes ${JSON.stringify(r.sources)}; model state reuse ${JSON.stringify(r.stateReuse)}`);
   if (jsonOut) {

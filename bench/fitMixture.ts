@@ -102,7 +102,18 @@ async function main(): Promise<void> {
   weights.byMatch = em((r) => r.bucket, weights.byMatch.length, pooled).map((w) => w.map((v) => +v.toFixed(3)) as [number, number, number]);
   const partX = [0, 1, 2].map((k) => rows.reduce((s, r) => s - Math.log(r.p[k]), 0) / rows.length);
   const counts = weights.byMatch.map((_, b) => rows.filter((r) => r.bucket === b).length);
-  console.log(JSON.stringify({ positions: rows.length, bucketPositions: counts, nats: { lstm: partX[0], corpus: partX[1], document: partX[2], mixDefault: before, mixFitted: xent(weights) }, weights }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        positions: rows.length,
+        bucketPositions: counts,
+        nats: { lstm: partX[0], corpus: partX[1], document: partX[2], mixDefault: before, mixFitted: xent(weights) },
+        weights,
+      },
+      null,
+      1,
+    ),
+  );
 }
 
 main().catch((e) => {

@@ -16,8 +16,15 @@ const cli = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'in
 if (cli.status !== 0) process.exit(cli.status ?? 1);
 const outfile = path.join(root, 'dist', 'bench', 'keystrokes.js');
 buildSync({
-  entryPoints: [path.join(root, 'bench', 'keystrokes', 'main.ts')], outfile, bundle: true, platform: 'node', target: 'node20',
-  format: 'cjs', external: ['@tensorflow/*'], sourcemap: true, logLevel: 'warning',
+  entryPoints: [path.join(root, 'bench', 'keystrokes', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['@tensorflow/*'],
+  sourcemap: true,
+  logLevel: 'warning',
 });
 const run = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -34,7 +34,12 @@ const SHAPES: Shape[] = [
   { label: '1024x1024 @ 1024x1024', m: 1024, k: 1024, n: 1024, stockM: 1024 },
   { label: '6400x1024 @ 1024x4096', m: 6400, k: 1024, n: 4096, stockM: 320 },
 ];
-const COMBOS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+const COMBOS: Array<[boolean, boolean]> = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 
 interface Row {
   shape: string;
@@ -104,7 +109,11 @@ function parent(quick: boolean): void {
   const cores = os.availableParallelism();
   const builds = ['single', 'threaded-1', 'threaded-n'];
   const results: ChildResult[] = [];
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   console.log(`wasm matmul GFLOP/s (best run), ${cores} logical cores, ${os.cpus()[0]?.model ?? ''}; load average ${load()}`);
   for (const build of builds) {
     const args = [...process.execArgv, __filename, '--child', build, ...(quick ? ['--quick'] : [])];

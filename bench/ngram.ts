@@ -41,7 +41,9 @@ function tsFiles(dir: string): string[] {
 
 function readInput(file: string): string {
   if (!fs.statSync(file).isDirectory()) return fs.readFileSync(file, 'utf8');
-  return tsFiles(file).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  return tsFiles(file)
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
 }
 
 function defaultInputs(): string[] {

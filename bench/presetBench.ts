@@ -42,8 +42,14 @@ async function main(): Promise<void> {
   const model = CharModel.create({ cell: 'lstm', vocabSize: vocab.size, embedding: preset.embedding, units: preset.units, layers: preset.layers });
   const dataset = new CharDataset(vocab.encode(text), { seqLength, batchSize, valFraction: 0.01, seed: 1 });
   const trainer = new Trainer(model, dataset, {
-    ...DEFAULT_TRAIN_OPTIONS, seqLength, batchSize, learningRate: preset.learningRate, maxSteps: steps,
-    evalEvery: 1_000_000, maxEvalChars: 1, patience: 0,
+    ...DEFAULT_TRAIN_OPTIONS,
+    seqLength,
+    batchSize,
+    learningRate: preset.learningRate,
+    maxSteps: steps,
+    evalEvery: 1_000_000,
+    maxEvalChars: 1,
+    patience: 0,
   });
   const rates: number[] = [];
   await trainer.run({ onStep: (e) => rates.push(e.charsPerSec), save: async () => undefined });
@@ -65,11 +71,20 @@ async function main(): Promise<void> {
   model.dispose();
 
   const result = {
-    impl: 'charm', preset: presetName, backend: backend.name, backendDetail: backend.detail,
-    embedding: preset.embedding, units: preset.units, batchSize, seqLength,
-    trainCharsPerSec: Math.round(median(rates.slice(warmup))), stepsMeasured: rates.length - warmup,
-    sampleMsPerChar: Number(sample.msPerChar.toFixed(4)), primeMs: Number(primeMs.toFixed(1)),
-    trainPeakRssMB, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    impl: 'charm',
+    preset: presetName,
+    backend: backend.name,
+    backendDetail: backend.detail,
+    embedding: preset.embedding,
+    units: preset.units,
+    batchSize,
+    seqLength,
+    trainCharsPerSec: Math.round(median(rates.slice(warmup))),
+    stepsMeasured: rates.length - warmup,
+    sampleMsPerChar: Number(sample.msPerChar.toFixed(4)),
+    primeMs: Number(primeMs.toFixed(1)),
+    trainPeakRssMB,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

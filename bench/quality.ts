@@ -26,8 +26,19 @@ const extra = value('--extra', '').split(' ').filter(Boolean);
 async function main(): Promise<void> {
   if (!fs.existsSync(text)) throw new Error(`No corpus at ${text}: pass --text FILE`);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-quality-'));
-  const args = [path.join(root, 'bin', 'charm.js'), 'train', text, '--out', out, '--overwrite', '--max-seconds', String(budget - reserve), '--json',
-    ...(value('--preset', '') ? ['--preset', value('--preset', '')] : []), ...extra];
+  const args = [
+    path.join(root, 'bin', 'charm.js'),
+    'train',
+    text,
+    '--out',
+    out,
+    '--overwrite',
+    '--max-seconds',
+    String(budget - reserve),
+    '--json',
+    ...(value('--preset', '') ? ['--preset', value('--preset', '')] : []),
+    ...extra,
+  ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: root });
   let buffer = '';
@@ -55,8 +66,13 @@ async function main(): Promise<void> {
   const wall = (performance.now() - started) / 1000;
   rates.sort((a, b) => a - b);
   const result = {
-    bestValLoss: Number(best.toFixed(4)), wallSeconds: Number(wall.toFixed(1)), withinBudget: wall <= budget, steps: chars,
-    medianCharsPerSec: Math.round(rates[Math.floor(rates.length / 2)] ?? 0), exitCode: code, args: args.slice(2).join(' '),
+    bestValLoss: Number(best.toFixed(4)),
+    wallSeconds: Number(wall.toFixed(1)),
+    withinBudget: wall <= budget,
+    steps: chars,
+    medianCharsPerSec: Math.round(rates[Math.floor(rates.length / 2)] ?? 0),
+    exitCode: code,
+    args: args.slice(2).join(' '),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   fs.rmSync(out, { recursive: true, force: true });

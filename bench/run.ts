@@ -65,8 +65,14 @@ function defaultText(): string {
 function bundledPresetBench(): string {
   const outfile = path.join(root, 'dist', 'bench', 'presetBench.js');
   buildSync({
-    entryPoints: [path.join(root, 'bench', 'presetBench.ts')], outfile, bundle: true, platform: 'node', target: 'node20',
-    format: 'cjs', external: ['@tensorflow/*'], logLevel: 'warning',
+    entryPoints: [path.join(root, 'bench', 'presetBench.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['@tensorflow/*'],
+    logLevel: 'warning',
   });
   return outfile;
 }
@@ -93,7 +99,10 @@ function runJson(command: string, args: string[], env: NodeJS.ProcessEnv = proce
  * 9.5k with one thread; seed 0.73k against 0.95k with one intra-op thread over a 2-thread OpenBLAS.
  */
 function bestTorchRun(args: string[]): Result | null {
-  const settings = [{ blas: '1', threads: '1' }, { blas: String(os.cpus().length), threads: '1' }];
+  const settings = [
+    { blas: '1', threads: '1' },
+    { blas: String(os.cpus().length), threads: '1' },
+  ];
   let best: Result | null = null;
   for (const s of settings) {
     const r = runJson('/usr/bin/python3', [...args, '--threads', s.threads], { ...process.env, OPENBLAS_NUM_THREADS: s.blas, OMP_NUM_THREADS: s.threads });
@@ -113,14 +122,32 @@ function main(): void {
   const backend = value('--backend', 'auto');
   const torch = torchAvailable();
   const presetBench = bundledPresetBench();
-  process.stderr.write(`text: ${text}\nrounds: ${rounds}, presets: ${presets.join(', ')}, PyTorch: ${torch ? 'yes' : 'not importable (apt-get install python3-torch)'}\n`);
+  process.stderr.write(
+    `text: ${text}\nrounds: ${rounds}, presets: ${presets.join(', ')}, PyTorch: ${torch ? 'yes' : 'not importable (apt-get install python3-torch)'}\n`,
+  );
   const results: Result[] = [];
   for (let round = 0; round < rounds; round++) {
     presets.forEach((preset, k) => {
       const p = PRESETS[preset];
       const charm = () => runJson(process.execPath, [presetBench, '--preset', preset, '--steps', String(steps[preset]), '--text', text, '--backend', backend]);
-      const pytorch = () => bestTorchRun(['bench/torch_char_lstm.py', '--preset', preset, '--text', text, '--embedding', String(p.embedding), '--units', String(p.units),
-        '--batch-size', String(p.batchSize), '--seq-length', String(p.seqLength), '--steps', String(steps[preset])]);
+      const pytorch = () =>
+        bestTorchRun([
+          'bench/torch_char_lstm.py',
+          '--preset',
+          preset,
+          '--text',
+          text,
+          '--embedding',
+          String(p.embedding),
+          '--units',
+          String(p.units),
+          '--batch-size',
+          String(p.batchSize),
+          '--seq-length',
+          String(p.seqLength),
+          '--steps',
+          String(steps[preset]),
+        ]);
       // Alternate which goes first, so neither always runs on a cooler or warmer machine.
       const order = torch ? ((round + k) % 2 === 0 ? [charm, pytorch] : [pytorch, charm]) : [charm];
       for (const run of order) {
@@ -132,20 +159,41 @@ function main(): void {
       }
     });
   }
-  const rows: string[][] = [['preset', 'shape (E/U, batch x seq)', 'Charm chars/s', 'PyTorch chars/s', 'ratio', 'Charm ms/char', 'PyTorch ms/char', 'Charm prime 256 ms', 'Charm training peak RSS MB', 'PyTorch training peak RSS MB', 'backend']];
+  const rows: string[][] = [
+    [
+      'preset',
+      'shape (E/U, batch x seq)',
+      'Charm chars/s',
+      'PyTorch chars/s',
+      'ratio',
+      'Charm ms/char',
+      'PyTorch ms/char',
+      'Charm prime 256 ms',
+      'Charm training peak RSS MB',
+      'PyTorch training peak RSS MB',
+      'backend',
+    ],
+  ];
   for (const preset of presets) {
     const p = PRESETS[preset];
     const of = (impl: string) => results.filter((r) => r.preset === preset && r.impl === impl);
     const c = of('charm');
     const t = of('pytorch');
     const med = (rs: Result[], key: keyof Result) => median(rs.map((r) => r[key] as number));
-    const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+    const fmt = (x: number, digits = 0) =>
+      Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
     rows.push([
-      preset, `${p.embedding}/${p.units}, ${p.batchSize}x${p.seqLength}`,
-      fmt(med(c, 'trainCharsPerSec')), fmt(med(t, 'trainCharsPerSec')),
+      preset,
+      `${p.embedding}/${p.units}, ${p.batchSize}x${p.seqLength}`,
+      fmt(med(c, 'trainCharsPerSec')),
+      fmt(med(t, 'trainCharsPerSec')),
       t.length ? fmt(med(c, 'trainCharsPerSec') / med(t, 'trainCharsPerSec'), 2) + 'x' : '-',
-      fmt(med(c, 'sampleMsPerChar'), 3), fmt(med(t, 'sampleMsPerChar'), 3),
-      fmt(med(c, 'primeMs'), 1), fmt(med(c, 'trainPeakRssMB')), fmt(med(t, 'trainPeakRssMB')), c[0]?.backend ?? '-',
+      fmt(med(c, 'sampleMsPerChar'), 3),
+      fmt(med(t, 'sampleMsPerChar'), 3),
+      fmt(med(c, 'primeMs'), 1),
+      fmt(med(c, 'trainPeakRssMB')),
+      fmt(med(t, 'trainPeakRssMB')),
+      c[0]?.backend ?? '-',
     ]);
   }
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));

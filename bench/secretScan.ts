@@ -26,7 +26,9 @@ function sourcesOf(dir: string): string[] {
 /** ~1.5 MB over 300 files: the repository's text, cut and repeated, plus a few planted secrets. */
 function makeBigFolder(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-secret-bench-'));
-  const text = sourcesOf(path.join(ROOT, 'src')).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const text = sourcesOf(path.join(ROOT, 'src'))
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
   const perFile = 5000;
   for (let i = 0; i < 300; i++) {
     const start = (i * 7919) % Math.max(1, text.length - perFile);

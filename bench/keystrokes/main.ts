@@ -26,8 +26,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CACHE = path.join(ROOT, '.cache', 'bench');
 
 const LANGUAGES: Record<string, string> = {
-  '.ts': 'typescript', '.tsx': 'typescriptreact', '.js': 'javascript', '.jsx': 'javascriptreact', '.mjs': 'javascript', '.cjs': 'javascript',
-  '.json': 'json', '.md': 'markdown', '.py': 'python',
+  '.ts': 'typescript',
+  '.tsx': 'typescriptreact',
+  '.js': 'javascript',
+  '.jsx': 'javascriptreact',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.json': 'json',
+  '.md': 'markdown',
+  '.py': 'python',
 };
 
 function languageOf(rel: string): string {
@@ -100,19 +107,32 @@ async function main(): Promise<void> {
       modelDir = path.resolve(o.model);
       if (!readModelSummary(modelDir)) throw new CharmError(`--model: no model in ${modelDir}`);
     } else {
-      modelDir = (await ensureModel({
-        root: ROOT, trainDir, expectedFiles: split.training.length, modelDir: path.join(CACHE, 'models', modelKey),
-        preset: DEFAULT_PRESET, seconds: o.trainSeconds, backend: o.backend, retrain: o.retrain,
-      })).modelDir;
+      modelDir = (
+        await ensureModel({
+          root: ROOT,
+          trainDir,
+          expectedFiles: split.training.length,
+          modelDir: path.join(CACHE, 'models', modelKey),
+          preset: DEFAULT_PRESET,
+          seconds: o.trainSeconds,
+          backend: o.backend,
+          retrain: o.retrain,
+        })
+      ).modelDir;
     }
   }
 
   const files: (TypedFile & { rel: string })[] = split.heldOut.map((f) => ({
-    rel: f.rel, doc: '', languageId: languageOf(f.rel), text: firstChars(f.text, o.chars),
+    rel: f.rel,
+    doc: '',
+    languageId: languageOf(f.rel),
+    text: firstChars(f.text, o.chars),
   }));
   const totalChars = files.reduce((n, f) => n + countCodePoints(f.text), 0);
   const trainingChars = split.training.reduce((n, f) => n + f.text.length, 0);
-  process.stderr.write(`Workspace ${label}: ${split.training.length} training files (${trainingChars.toLocaleString('en-US')} chars); typing ${files.length} held-out files (${totalChars.toLocaleString('en-US')} chars)\n`);
+  process.stderr.write(
+    `Workspace ${label}: ${split.training.length} training files (${trainingChars.toLocaleString('en-US')} chars); typing ${files.length} held-out files (${totalChars.toLocaleString('en-US')} chars)\n`,
+  );
 
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};
@@ -127,7 +147,9 @@ async function main(): Promise<void> {
           const tally = await typeFile(suggester, user, { ...f, doc: `file:///bench/${user}/${f.rel}` });
           addTally(row.total, tally);
           row.perFile.push({ rel: f.rel, tally });
-          process.stderr.write(`  ${suggester.name} / ${user} / ${f.rel}: ${(100 * (1 - tally.keystrokes / tally.chars)).toFixed(1)} % saved (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+          process.stderr.write(
+            `  ${suggester.name} / ${user} / ${f.rel}: ${(100 * (1 - tally.keystrokes / tally.chars)).toFixed(1)} % saved (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+          );
         }
         rows.push(row);
       }
@@ -140,12 +162,18 @@ async function main(): Promise<void> {
   const summary = modelDir ? readModelSummary(modelDir) : undefined;
   const lines: string[] = [];
   lines.push(`Workspace: ${label}, ${split.training.length} training files (${trainingChars.toLocaleString('en-US')} chars)`);
-  lines.push(`Held out${o.heldOut ? '' : ` (seed ${o.seed})`}: ${files.map((f) => f.rel).join(', ')}; first ${o.chars.toLocaleString('en-US')} chars of each typed (${totalChars.toLocaleString('en-US')} in all)`);
+  lines.push(
+    `Held out${o.heldOut ? '' : ` (seed ${o.seed})`}: ${files.map((f) => f.rel).join(', ')}; first ${o.chars.toLocaleString('en-US')} chars of each typed (${totalChars.toLocaleString('en-US')} in all)`,
+  );
   if (summary) {
     const p = summary.meta.progress;
-    lines.push(`Model: ${path.relative(ROOT, summary.dir) || summary.dir} (${summary.meta.model.cell.toUpperCase()} ${summary.meta.model.layers}x${summary.meta.model.units}, step ${p.step}, ${Math.round(p.elapsedSeconds)} s trained, best validation loss ${p.bestValLoss?.toFixed(3) ?? '-'})`);
+    lines.push(
+      `Model: ${path.relative(ROOT, summary.dir) || summary.dir} (${summary.meta.model.cell.toUpperCase()} ${summary.meta.model.layers}x${summary.meta.model.units}, step ${p.step}, ${Math.round(p.elapsedSeconds)} s trained, best validation loss ${p.bestValLoss?.toFixed(3) ?? '-'})`,
+    );
   }
-  lines.push(`Settings: the extension's defaults (maxLength ${BENCH_INLINE.maxLength}, one line, minConfidence ${BENCH_INLINE.minConfidence}), debounce 0; anchors held to the same trimming`);
+  lines.push(
+    `Settings: the extension's defaults (maxLength ${BENCH_INLINE.maxLength}, one line, minConfidence ${BENCH_INLINE.minConfidence}), debounce 0; anchors held to the same trimming`,
+  );
   lines.push('');
   lines.push(figuresTable(rows));
   const anchors = rows.map((r) => r.suggester).filter((n, k, a) => !n.startsWith('charm') && a.indexOf(n) === k);
@@ -169,11 +197,28 @@ async function main(): Promise<void> {
   if (o.json) {
     const out = path.resolve(o.json);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({
-      workspace: label, seed: o.heldOut ? undefined : o.seed, heldOut: files.map((f) => f.rel), chars: o.chars, typedChars: totalChars,
-      trainingFiles: split.training.length, trainingChars, model: summary ? { dir: summary.dir, progress: summary.meta.progress, config: summary.meta.model } : undefined,
-      settings: BENCH_INLINE, variants: [DEFAULT_VARIANT, ...o.variants], rows: jsonRows(rows), ratios, ...extra,
-    }, null, 1));
+    fs.writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          workspace: label,
+          seed: o.heldOut ? undefined : o.seed,
+          heldOut: files.map((f) => f.rel),
+          chars: o.chars,
+          typedChars: totalChars,
+          trainingFiles: split.training.length,
+          trainingChars,
+          model: summary ? { dir: summary.dir, progress: summary.meta.progress, config: summary.meta.model } : undefined,
+          settings: BENCH_INLINE,
+          variants: [DEFAULT_VARIANT, ...o.variants],
+          rows: jsonRows(rows),
+          ratios,
+          ...extra,
+        },
+        null,
+        1,
+      ),
+    );
   }
 }
 

@@ -31,7 +31,19 @@ export async function ensureModel(r: TrainRequest): Promise<{ modelDir: string; 
   }
   fs.rmSync(r.modelDir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(r.modelDir), { recursive: true });
-  const args = [path.join(r.root, 'bin', 'charm.js'), 'train', r.trainDir, '--out', r.modelDir, '--preset', r.preset, '--max-seconds', String(r.seconds), '--backend', r.backend];
+  const args = [
+    path.join(r.root, 'bin', 'charm.js'),
+    'train',
+    r.trainDir,
+    '--out',
+    r.modelDir,
+    '--preset',
+    r.preset,
+    '--max-seconds',
+    String(r.seconds),
+    '--backend',
+    r.backend,
+  ];
   process.stderr.write(`Training: node ${args.join(' ')}\n`);
   const run = spawnSync(process.execPath, args, { cwd: r.root, stdio: 'inherit' });
   if (run.status !== 0 || !hasModel(r.modelDir)) throw new CharmError(`charm train failed (exit ${run.status ?? run.signal})`);

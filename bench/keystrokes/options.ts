@@ -62,10 +62,16 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!(v > 0)) throw new CharmError(`--${name} must be positive, got ${v}`);
     return v;
   };
-  const heldOut = flagString(flags, 'held-out')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const heldOut = flagString(flags, 'held-out')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (heldOut && !flagString(flags, 'workspace')) throw new CharmError('--held-out names files of --workspace DIR: give --workspace too');
   if (heldOut?.length === 0) throw new CharmError('--held-out needs at least one file');
-  const suggesters = (flagString(flags, 'suggesters') ?? SUGGESTERS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const suggesters = (flagString(flags, 'suggesters') ?? SUGGESTERS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const s of suggesters) {
     if (!(SUGGESTERS as readonly string[]).includes(s)) throw new CharmError(`--suggesters: unknown "${s}", expected some of ${SUGGESTERS.join(', ')}`);
   }

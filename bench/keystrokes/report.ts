@@ -24,7 +24,17 @@ export function figuresTable(rows: readonly Row[]): string {
     ['suggester', 'user', 'keystrokes saved', 'accepted', 'shown / 100 chars', 'mean accepted length', 'wrong chars / 100', 'p50 ms', 'p95 ms'],
     rows.map((r) => {
       const f = figuresOf(r.total);
-      return [r.suggester, r.user, pct(f.savings), pct(f.acceptance), num(f.shownPer100), num(f.meanAcceptedLength), num(f.wrongPer100), num(f.p50Ms, 2), num(f.p95Ms, 2)];
+      return [
+        r.suggester,
+        r.user,
+        pct(f.savings),
+        pct(f.acceptance),
+        num(f.shownPer100),
+        num(f.meanAcceptedLength),
+        num(f.wrongPer100),
+        num(f.p50Ms, 2),
+        num(f.p95Ms, 2),
+      ];
     }),
   );
 }
@@ -47,7 +57,11 @@ export function calibrationTable(rows: readonly Row[]): string {
 export function ratioToAnchor(rows: readonly Row[], charm: string, anchors: readonly string[]): { anchor: string; ratio: number } | undefined {
   const tab = (name: string) => rows.find((r) => r.suggester === name && r.user === 'tab');
   const c = tab(charm);
-  const best = anchors.map(tab).filter((r): r is Row => r !== undefined).map((r) => ({ name: r.suggester, f: figuresOf(r.total) })).sort((a, b) => b.f.savings - a.f.savings)[0];
+  const best = anchors
+    .map(tab)
+    .filter((r): r is Row => r !== undefined)
+    .map((r) => ({ name: r.suggester, f: figuresOf(r.total) }))
+    .sort((a, b) => b.f.savings - a.f.savings)[0];
   if (!c || !best) return undefined;
   return { anchor: best.name, ratio: figuresOf(c.total).savings / best.f.savings };
 }
@@ -62,7 +76,10 @@ export interface JsonRow {
 
 export function jsonRows(rows: readonly Row[]): JsonRow[] {
   return rows.map((r) => ({
-    suggester: r.suggester, user: r.user, figures: figuresOf(r.total), calibration: calibration(r.total.records),
+    suggester: r.suggester,
+    user: r.user,
+    figures: figuresOf(r.total),
+    calibration: calibration(r.total.records),
     perFile: r.perFile.map((p) => ({ rel: p.rel, figures: figuresOf(p.tally) })),
   }));
 }

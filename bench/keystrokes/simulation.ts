@@ -159,7 +159,8 @@ export async function typeFile(suggester: Suggester, user: UserKind, file: Typed
       const typed = String.fromCodePoint(text.codePointAt(pos) as number);
       t.keystrokes++;
       enter(typed);
-      ghost = ghost && ghost.rest.length > typed.length && ghost.rest.startsWith(typed) ? { rest: ghost.rest.slice(typed.length), record: ghost.record } : undefined;
+      ghost =
+        ghost && ghost.rest.length > typed.length && ghost.rest.startsWith(typed) ? { rest: ghost.rest.slice(typed.length), record: ghost.record } : undefined;
     }
   } finally {
     suggester.close(doc);

@@ -40,7 +40,8 @@ const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
 };
 
 const CHOICES: Record<string, readonly string[]> = {
-  mixture: ['lstm', 'ngram', 'mix'], decision: ['expected', 'expected-token', 'longest', 'longest-token'],
+  mixture: ['lstm', 'ngram', 'mix'],
+  decision: ['expected', 'expected-token', 'longest', 'longest-token'],
 };
 const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
 const BOOLEANS = ['documentCache'];
@@ -86,7 +87,9 @@ function engineFromJson(name: string, json: string): VariantOptions {
     } else if (PROBABILITIES.includes(key)) {
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new CharmError(`--variants: ${name}.${key} must be a number from 0 to 1`);
     } else {
-      throw new CharmError(`--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES].join(', ')})`);
+      throw new CharmError(
+        `--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES].join(', ')})`,
+      );
     }
     engine[key] = v;
   }

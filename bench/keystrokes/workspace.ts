@@ -77,7 +77,8 @@ export function splitWorkspace(root: string, files: readonly SourceFile[], pick:
     });
   } else {
     const candidates = files.filter((f) => f.text.length >= MIN_HELD_OUT_CHARS).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-    if (candidates.length < pick.count) throw new CharmError(`only ${candidates.length} files of ${MIN_HELD_OUT_CHARS}+ chars in ${root}; lower --held-out-count`);
+    if (candidates.length < pick.count)
+      throw new CharmError(`only ${candidates.length} files of ${MIN_HELD_OUT_CHARS}+ chars in ${root}; lower --held-out-count`);
     heldOut = new SeededRandom(pick.seed).shuffle(candidates).slice(0, pick.count);
   }
   const held = new Set(heldOut.map((f) => f.rel));

@@ -26,9 +26,16 @@ import { DEFAULT_SETTINGS, InlineSettings, RANGES } from '../extension/settings'
 export const COMPLETE_DEBOUNCE_MS = 0;
 
 export const COMPLETE_FLAGS: Record<string, FlagSpec> = {
-  model: { kind: 'string' }, corpus: { kind: 'strings' }, backend: BACKEND_FLAG,
-  'max-length': { kind: 'int' }, multiline: { kind: 'boolean' }, 'min-confidence': { kind: 'number' },
-  temperature: { kind: 'number' }, 'context-chars': { kind: 'int' }, 'debounce-ms': { kind: 'int' }, languages: { kind: 'string' },
+  model: { kind: 'string' },
+  corpus: { kind: 'strings' },
+  backend: BACKEND_FLAG,
+  'max-length': { kind: 'int' },
+  multiline: { kind: 'boolean' },
+  'min-confidence': { kind: 'number' },
+  temperature: { kind: 'number' },
+  'context-chars': { kind: 'int' },
+  'debounce-ms': { kind: 'int' },
+  languages: { kind: 'string' },
 };
 
 /** The inline settings the flags give: the extension's defaults, the same ranges. */

@@ -57,7 +57,8 @@ export function parseRequestLine(line: string): CompleteLine {
   // "before" may be the last few thousand characters only, never more than the text before the cursor.
   if (r.offset < r.before.length) return fail(`"offset" ${r.offset} does not match "before": the cursor is at least ${r.before.length} characters in`);
   const version = r.version ?? undefined;
-  if (version !== undefined && (typeof version !== 'number' || !Number.isSafeInteger(version))) return fail(`"version" must be an integer, got ${describe(version)}`);
+  if (version !== undefined && (typeof version !== 'number' || !Number.isSafeInteger(version)))
+    return fail(`"version" must be an integer, got ${describe(version)}`);
   const explicit = r.explicit ?? false;
   if (typeof explicit !== 'boolean') return fail(`"explicit" must be true or false, got ${describe(explicit)}`);
 

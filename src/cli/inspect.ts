@@ -15,9 +15,16 @@ import { evaluateBatches, evaluationBatchSize } from '../training/trainer';
 export const BACKEND_FLAG: FlagSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] };
 
 export const SAMPLE_FLAGS: Record<string, FlagSpec> = {
-  model: { kind: 'string' }, prime: { kind: 'string' }, length: { kind: 'int' }, temperature: { kind: 'number' },
-  'top-k': { kind: 'int' }, 'top-p': { kind: 'number' }, seed: { kind: 'int' }, stop: { kind: 'strings' },
-  backend: BACKEND_FLAG, json: { kind: 'boolean' },
+  model: { kind: 'string' },
+  prime: { kind: 'string' },
+  length: { kind: 'int' },
+  temperature: { kind: 'number' },
+  'top-k': { kind: 'int' },
+  'top-p': { kind: 'number' },
+  seed: { kind: 'int' },
+  stop: { kind: 'strings' },
+  backend: BACKEND_FLAG,
+  json: { kind: 'boolean' },
 };
 export const EVAL_FLAGS: Record<string, FlagSpec> = { model: { kind: 'string' }, backend: BACKEND_FLAG, json: { kind: 'boolean' } };
 export const INFO_FLAGS: Record<string, FlagSpec> = { model: { kind: 'string' }, json: { kind: 'boolean' } };
@@ -46,10 +53,19 @@ export async function sampleCommand(flags: FlagValues, out: Output): Promise<voi
     if (prime) generator.feed(prime);
     const primeMs = performance.now() - primeStart;
     const result = generator.generate({ maxLength: length, temperature, topK, topP, seed: flagNumber(flags, 'seed'), stop: flagStrings(flags, 'stop') });
-    out.event({
-      text: result.text, prime, backend: backend.name, msPerChar: Math.round(result.msPerChar * 1000) / 1000, primeMs: Math.round(primeMs * 10) / 10,
-      meanLogProb: Math.round(result.meanLogProb * 1e4) / 1e4, chars: result.chars, stoppedBy: result.stoppedBy,
-    }, () => prime + result.text);
+    out.event(
+      {
+        text: result.text,
+        prime,
+        backend: backend.name,
+        msPerChar: Math.round(result.msPerChar * 1000) / 1000,
+        primeMs: Math.round(primeMs * 10) / 10,
+        meanLogProb: Math.round(result.meanLogProb * 1e4) / 1e4,
+        chars: result.chars,
+        stoppedBy: result.stoppedBy,
+      },
+      () => prime + result.text,
+    );
   } finally {
     generator.dispose();
     checkpoint.model.dispose();
@@ -70,14 +86,24 @@ export async function evalCommand(paths: string[], flags: FlagValues, out: Outpu
     const unknownChars = checkpoint.vocab.countUnknown(corpus.text);
     const unknownShare = unknownChars / Math.max(1, ids.length);
     // As a resume would refuse it: the loss on text the model cannot spell says little.
-    const warning = unknownShare > MAX_UNKNOWN_SHARE
-      ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); they count as the unknown symbol, so this loss says little about the model`
-      : undefined;
+    const warning =
+      unknownShare > MAX_UNKNOWN_SHARE
+        ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); they count as the unknown symbol, so this loss says little about the model`
+        : undefined;
     if (warning && !out.json) out.warning(warning);
-    out.event({
-      lossNats: round(result.lossNats), bitsPerChar: round(result.bitsPerChar), accuracy: round(result.accuracy), chars: result.chars,
-      unknownChars, unknownShare: round(unknownShare), ...(warning ? { warning } : {}),
-    }, () => `${result.lossNats.toFixed(4)} nats/char (${result.bitsPerChar.toFixed(4)} bits/char), accuracy ${(result.accuracy * 100).toFixed(2)}% over ${result.chars.toLocaleString('en-US')} characters`);
+    out.event(
+      {
+        lossNats: round(result.lossNats),
+        bitsPerChar: round(result.bitsPerChar),
+        accuracy: round(result.accuracy),
+        chars: result.chars,
+        unknownChars,
+        unknownShare: round(unknownShare),
+        ...(warning ? { warning } : {}),
+      },
+      () =>
+        `${result.lossNats.toFixed(4)} nats/char (${result.bitsPerChar.toFixed(4)} bits/char), accuracy ${(result.accuracy * 100).toFixed(2)}% over ${result.chars.toLocaleString('en-US')} characters`,
+    );
   } finally {
     checkpoint.model.dispose();
   }
@@ -90,21 +116,45 @@ export function infoCommand(flags: FlagValues, out: Output): void {
   const p = meta.progress;
   const skipped = meta.corpus.skipped ?? {};
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
-  const skippedText = skippedTotal === 0 ? 'nothing skipped' : `skipped ${skippedTotal} (${Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
+  const skippedText =
+    skippedTotal === 0
+      ? 'nothing skipped'
+      : `skipped ${skippedTotal} (${Object.entries(skipped)
+          .map(([reason, n]) => `${n} ${reason}`)
+          .join(', ')})`;
   const files = meta.corpus.filesRead ?? [];
   const redacted = meta.corpus.redacted ?? [];
   const secrets = redacted.reduce((n, r) => n + r.count, 0);
   const FILES_SHOWN = 10;
-  out.event({ path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } }, () => [
-    `Model:      ${dir}`,
-    `Shape:      ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
-    `Trained:    step ${p.step}, epoch ${p.epoch}, ${plural(p.charsSeen, 'character')} seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
-    `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
-    `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,
-    ...(files.length ? [`Files read: ${files.slice(0, FILES_SHOWN).join(', ')}${files.length > FILES_SHOWN ? `, and ${files.length - FILES_SHOWN} more (--json lists all)` : ''}`] : []),
-    ...(meta.corpus.redacted ? [`Secrets:    ${secrets === 0 ? 'none found' : `${plural(secrets, 'secret')} replaced by a placeholder in ${plural(redacted.length, 'file')} (${redacted.slice(0, FILES_SHOWN).map((r) => r.path).join(', ')}${redacted.length > FILES_SHOWN ? ', …' : ''})`}`] : []),
-    `Saved:      ${meta.savedAt}`,
-  ].join('\n'));
+  out.event(
+    { path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } },
+    () =>
+      [
+        `Model:      ${dir}`,
+        `Shape:      ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
+        `Trained:    step ${p.step}, epoch ${p.epoch}, ${plural(p.charsSeen, 'character')} seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
+        `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
+        `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,
+        ...(files.length
+          ? [
+              `Files read: ${files.slice(0, FILES_SHOWN).join(', ')}${files.length > FILES_SHOWN ? `, and ${files.length - FILES_SHOWN} more (--json lists all)` : ''}`,
+            ]
+          : []),
+        ...(meta.corpus.redacted
+          ? [
+              `Secrets:    ${
+                secrets === 0
+                  ? 'none found'
+                  : `${plural(secrets, 'secret')} replaced by a placeholder in ${plural(redacted.length, 'file')} (${redacted
+                      .slice(0, FILES_SHOWN)
+                      .map((r) => r.path)
+                      .join(', ')}${redacted.length > FILES_SHOWN ? ', …' : ''})`
+              }`,
+            ]
+          : []),
+        `Saved:      ${meta.savedAt}`,
+      ].join('\n'),
+  );
 }
 
 function round(x: number): number {

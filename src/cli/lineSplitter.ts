@@ -52,9 +52,8 @@ export class LineSplitter {
   }
 
   private take(): SplitLine {
-    const line: SplitLine = this.dropped > 0
-      ? { kind: 'tooLong', bytes: this.dropped }
-      : { kind: 'line', text: stripCr(Buffer.concat(this.parts, this.size).toString('utf8')) };
+    const line: SplitLine =
+      this.dropped > 0 ? { kind: 'tooLong', bytes: this.dropped } : { kind: 'line', text: stripCr(Buffer.concat(this.parts, this.size).toString('utf8')) };
     this.parts = [];
     this.size = 0;
     this.dropped = 0;

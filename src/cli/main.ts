@@ -55,7 +55,9 @@ complete
           --context-chars ${range('inlineCompletions.contextChars')} (${INLINE.contextChars})   --multiline (${INLINE.multiline ? 'on' : 'off'})   --languages '${JSON.stringify(INLINE.languages)}'
           --debounce-ms ${range('inlineCompletions.debounceMs')} (${COMPLETE_DEBOUNCE_MS} here, ${INLINE.debounceMs} in the editor: a stdio client asks once and waits)
 
-Presets: ${Object.entries(PRESETS).map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`).join('; ')}.
+Presets: ${Object.entries(PRESETS)
+  .map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`)
+  .join('; ')}.
 --model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.
 `;
 
@@ -85,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     stoppedBy = signal;
     // complete's stdout is its protocol: no notes there.
-    if (command !== 'complete') out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
+    if (command !== 'complete')
+      out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
     controller.abort();
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);

@@ -8,11 +8,19 @@ export class Output {
   private stdoutClosed = false;
   private stderrClosed = false;
 
-  constructor(readonly json: boolean, private readonly stdout: NodeJS.WriteStream = process.stdout, private readonly stderr: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    readonly json: boolean,
+    private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {
     // Without a listener an EPIPE (or an EIO from a closed terminal) is an uncaught exception: a
     // stack trace and a lost run. A stream that failed once is not written again.
-    stdout.on('error', () => { this.stdoutClosed = true; });
-    stderr.on('error', () => { this.stderrClosed = true; });
+    stdout.on('error', () => {
+      this.stdoutClosed = true;
+    });
+    stderr.on('error', () => {
+      this.stderrClosed = true;
+    });
   }
 
   private write(stream: 'stdout' | 'stderr', text: string): void {

@@ -11,9 +11,7 @@ import { buildWorkspaceMemory, WorkspaceMemory } from './inference/workspaceMemo
 import { InferenceEngine } from './inference/inferenceEngine';
 import { loadForInference } from './inference/modelLoader';
 import { RequestQueue } from './inference/requestQueue';
-import {
-  CompleteRequest, GenerateRequest, HostToInference, InferenceToHost, isHostToInference, LoadedInfo, SamplesRequest,
-} from './protocol';
+import { CompleteRequest, GenerateRequest, HostToInference, InferenceToHost, isHostToInference, LoadedInfo, SamplesRequest } from './protocol';
 
 type Work = (CompleteRequest | GenerateRequest | SamplesRequest) & { doc?: string };
 
@@ -76,14 +74,27 @@ function load(root: string, backend: BackendChoice): void {
       if (loaded) {
         const p = loaded.meta.progress;
         engineInfo = {
-          neural: true, memory: memoryInfo,
-          dir: loaded.dir, step: p.step, bestValLoss: p.bestValLoss, parameters: loaded.parameters,
-          backend: loaded.backend.name, backendDetail: loaded.backend.detail, savedAt: loaded.meta.savedAt,
+          neural: true,
+          memory: memoryInfo,
+          dir: loaded.dir,
+          step: p.step,
+          bestValLoss: p.bestValLoss,
+          parameters: loaded.parameters,
+          backend: loaded.backend.name,
+          backendDetail: loaded.backend.detail,
+          savedAt: loaded.meta.savedAt,
         };
       } else {
         engineInfo = {
-          neural: false, memory: memoryInfo,
-          dir: root, step: 0, bestValLoss: null, parameters: 0, backend: 'n-gram', backendDetail: 'workspace memory', savedAt: '',
+          neural: false,
+          memory: memoryInfo,
+          dir: root,
+          step: 0,
+          bestValLoss: null,
+          parameters: 0,
+          backend: 'n-gram',
+          backendDetail: 'workspace memory',
+          savedAt: '',
         };
       }
       send({ type: 'loaded', info: engineInfo });
@@ -119,7 +130,16 @@ async function run(req: Work, current: InferenceEngine): Promise<void> {
   if (req.type === 'complete') {
     const r = await current.complete(req, cancelled);
     if (!r) return send({ type: 'dropped', id: req.id, reason: 'cancelled' });
-    send({ type: 'completion', id: req.id, text: r.text, logProbs: r.logProbs, next: r.next, reuse: r.reuse, ms: performance.now() - started, stoppedBy: r.stoppedBy });
+    send({
+      type: 'completion',
+      id: req.id,
+      text: r.text,
+      logProbs: r.logProbs,
+      next: r.next,
+      reuse: r.reuse,
+      ms: performance.now() - started,
+      stoppedBy: r.stoppedBy,
+    });
   } else if (req.type === 'generate') {
     let lastReport = 0;
     const r = await current.generate(req, cancelled, (chars) => {

@@ -10,13 +10,28 @@ import type { TrainingStatus } from './status';
 export interface ModelReport {
   root: string;
   model?: {
-    cell: string; layers: number; units: number; embedding: number; vocabSize: number;
-    parameters: number; weightBytes: number; totalBytes: number; checkpoint: string;
+    cell: string;
+    layers: number;
+    units: number;
+    embedding: number;
+    vocabSize: number;
+    parameters: number;
+    weightBytes: number;
+    totalBytes: number;
+    checkpoint: string;
   };
   progress?: {
-    step: number; epoch: number; bestValLoss: number | null; bestStep: number | null;
-    elapsedSeconds: number; charsSeen: number; savedAt: string; trainedOn: string;
-    seqLength?: number; batchSize?: number; learningRate?: number;
+    step: number;
+    epoch: number;
+    bestValLoss: number | null;
+    bestStep: number | null;
+    elapsedSeconds: number;
+    charsSeen: number;
+    savedAt: string;
+    trainedOn: string;
+    seqLength?: number;
+    batchSize?: number;
+    learningRate?: number;
   };
   corpus?: { sources: string[]; files: number; chars: number; trainChars: number; valChars: number; unknownChars: number };
   inference: { state: ModelState['kind']; backend?: string; detail?: string; message?: string };
@@ -42,14 +57,28 @@ export function buildModelReport(root: string, summary: ModelSummary | undefined
   return {
     root,
     model: {
-      cell: meta.model.cell, layers: meta.model.layers, units: meta.model.units, embedding: meta.model.embedding,
-      vocabSize: meta.model.vocabSize, parameters: parameterCount(meta.model), weightBytes: summary.weightBytes,
-      totalBytes: summary.totalBytes, checkpoint: summary.dir,
+      cell: meta.model.cell,
+      layers: meta.model.layers,
+      units: meta.model.units,
+      embedding: meta.model.embedding,
+      vocabSize: meta.model.vocabSize,
+      parameters: parameterCount(meta.model),
+      weightBytes: summary.weightBytes,
+      totalBytes: summary.totalBytes,
+      checkpoint: summary.dir,
     },
     progress: {
-      step: meta.progress.step, epoch: meta.progress.epoch, bestValLoss: meta.progress.bestValLoss, bestStep: meta.progress.bestStep,
-      elapsedSeconds: meta.progress.elapsedSeconds, charsSeen: meta.progress.charsSeen, savedAt: meta.savedAt, trainedOn: meta.backend,
-      seqLength: num(t.seqLength), batchSize: num(t.batchSize), learningRate: num(t.learningRate),
+      step: meta.progress.step,
+      epoch: meta.progress.epoch,
+      bestValLoss: meta.progress.bestValLoss,
+      bestStep: meta.progress.bestStep,
+      elapsedSeconds: meta.progress.elapsedSeconds,
+      charsSeen: meta.progress.charsSeen,
+      savedAt: meta.savedAt,
+      trainedOn: meta.backend,
+      seqLength: num(t.seqLength),
+      batchSize: num(t.batchSize),
+      learningRate: num(t.learningRate),
     },
     corpus: { ...meta.corpus },
     inference: inf,

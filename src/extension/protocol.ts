@@ -130,7 +130,16 @@ export type InferenceToHost =
   | { type: 'loaded'; info: LoadedInfo }
   | { type: 'noModel'; message: string }
   | { type: 'loadFailed'; message: string }
-  | { type: 'completion'; id: number; text: string; logProbs: number[]; next: string; reuse: StateReuse; ms: number; stoppedBy: 'length' | 'newline' | 'unsure' }
+  | {
+      type: 'completion';
+      id: number;
+      text: string;
+      logProbs: number[];
+      next: string;
+      reuse: StateReuse;
+      ms: number;
+      stoppedBy: 'length' | 'newline' | 'unsure';
+    }
   | { type: 'generated'; id: number; text: string; meanLogProb: number }
   | { type: 'progress'; id: number; chars: number; total: number }
   | { type: 'samples'; id: number; samples: { temperature: number; text: string }[] }
@@ -170,7 +179,18 @@ const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
 const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
   load: { root: 'string', backend: 'string' },
   unload: {},
-  complete: { id: 'number', doc: 'string', window: 'string', contextChars: 'number', offset: 'number', maxChars: 'number', stopAtNewline: 'boolean', temperature: 'number', seed: 'number', minConfidence: 'number' },
+  complete: {
+    id: 'number',
+    doc: 'string',
+    window: 'string',
+    contextChars: 'number',
+    offset: 'number',
+    maxChars: 'number',
+    stopAtNewline: 'boolean',
+    temperature: 'number',
+    seed: 'number',
+    minConfidence: 'number',
+  },
   generate: { id: 'number', prompt: 'string', length: 'number', temperature: 'number', seed: 'number?' },
   samples: { id: 'number', prime: 'string', temperatures: 'array', length: 'number' },
   cancel: { id: 'number' },

@@ -48,7 +48,8 @@ export function statusView(s: HostState): StatusView {
       const about = i.neural
         ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${formatCount(i.parameters)} parameters.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
         : `No checkpoint yet: completing from the workspace memory alone.${memory}`;
-      if (!s.inlineEnabled) return { kind: 'off', text: '$(circle-slash) Charm: off', tooltip: `Charm: inline completions are off.\n${about}\nClick for actions.` };
+      if (!s.inlineEnabled)
+        return { kind: 'off', text: '$(circle-slash) Charm: off', tooltip: `Charm: inline completions are off.\n${about}\nClick for actions.` };
       return { kind: 'ready', text: '$(sparkle) Charm: ready', tooltip: `Charm: ready (backend ${i.backend}).\n${about}\nClick for actions.` };
     }
     case 'loading':

@@ -34,39 +34,59 @@ function sendLast(message: TrainerToHost): Promise<void> {
 }
 
 async function train(job: TrainJob): Promise<void> {
-  const result = await trainModel({
-    paths: job.paths,
-    out: job.out,
-    preset: job.preset,
-    resume: job.resume,
-    overwrite: job.overwrite,
-    fineTune: job.fineTune ?? false,
-    writer: 'the Charm extension (VS Code)',
-    backend: job.backend,
-    options: { maxSeconds: job.maxSeconds, maxSteps: job.maxSteps, evalEvery: job.evalEvery },
-    corpus: {
-      exclude: job.corpus.exclude,
-      secretPatterns: job.corpus.secretPatterns,
-      maxFileBytes: job.corpus.maxFileBytes,
-    },
-    signal: controller.signal,
-  }, {
-    onStart: (info) => send({
-      type: 'started',
-      info: {
-        backend: info.backend.name, backendDetail: info.backend.detail, parameters: info.parameters,
-        model: { cell: info.model.cell, layers: info.model.layers, units: info.model.units, embedding: info.model.embedding, vocabSize: info.model.vocabSize },
-        corpusSummary: info.corpusSummary, files: info.corpus.files, chars: info.corpus.chars,
-        resumed: info.resumed, fineTuning: info.fineTuning, startStep: info.startStep,
+  const result = await trainModel(
+    {
+      paths: job.paths,
+      out: job.out,
+      preset: job.preset,
+      resume: job.resume,
+      overwrite: job.overwrite,
+      fineTune: job.fineTune ?? false,
+      writer: 'the Charm extension (VS Code)',
+      backend: job.backend,
+      options: { maxSeconds: job.maxSeconds, maxSteps: job.maxSteps, evalEvery: job.evalEvery },
+      corpus: {
+        exclude: job.corpus.exclude,
+        secretPatterns: job.corpus.secretPatterns,
+        maxFileBytes: job.corpus.maxFileBytes,
       },
-    }),
-    onStep: (e) => send({ type: 'step', step: e.step, epoch: e.epoch, loss: e.loss, progress: e.progress, etaSeconds: e.etaSeconds, charsPerSec: e.charsPerSec }),
-    onEval: (e) => send({ type: 'eval', step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, best: e.best }),
-    onCheckpoint: (e) => send({ type: 'checkpoint', step: e.step, path: e.path, best: e.best }),
-    onWarning: (message) => send({ type: 'warning', message }),
-  });
+      signal: controller.signal,
+    },
+    {
+      onStart: (info) =>
+        send({
+          type: 'started',
+          info: {
+            backend: info.backend.name,
+            backendDetail: info.backend.detail,
+            parameters: info.parameters,
+            model: {
+              cell: info.model.cell,
+              layers: info.model.layers,
+              units: info.model.units,
+              embedding: info.model.embedding,
+              vocabSize: info.model.vocabSize,
+            },
+            corpusSummary: info.corpusSummary,
+            files: info.corpus.files,
+            chars: info.corpus.chars,
+            resumed: info.resumed,
+            fineTuning: info.fineTuning,
+            startStep: info.startStep,
+          },
+        }),
+      onStep: (e) =>
+        send({ type: 'step', step: e.step, epoch: e.epoch, loss: e.loss, progress: e.progress, etaSeconds: e.etaSeconds, charsPerSec: e.charsPerSec }),
+      onEval: (e) => send({ type: 'eval', step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, best: e.best }),
+      onCheckpoint: (e) => send({ type: 'checkpoint', step: e.step, path: e.path, best: e.best }),
+      onWarning: (message) => send({ type: 'warning', message }),
+    },
+  );
   await sendLast({
-    type: 'done', stopReason: result.stopReason, step: result.progress.step, stepsThisRun: result.stepsThisRun,
+    type: 'done',
+    stopReason: result.stopReason,
+    step: result.progress.step,
+    stepsThisRun: result.stepsThisRun,
     bestValLoss: result.progress.bestValLoss,
   });
 }

@@ -55,8 +55,7 @@ async function initBackendNow(choice: BackendChoice, options: { threads?: number
     throw new CharmError(`Unknown backend '${String(choice)}': use one of ${CHOICES.join(', ')}`);
   }
   const threads = resolveThreads(options.threads);
-  if (current != null && (choice === current.name || (choice === 'auto' && autoResolvedTo === current.name)) &&
-      tf.getBackend() === current.name) {
+  if (current != null && (choice === current.name || (choice === 'auto' && autoResolvedTo === current.name)) && tf.getBackend() === current.name) {
     return current;
   }
   silenceCpuBanner();

@@ -176,9 +176,10 @@ export class CharModel {
     const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
     for (let layer = 0; layer < this.config.layers; layer++) {
       // The first layer reads its inputs from the per-symbol table (inside the fused LSTM).
-      const input: SequenceInput = layer === 0
-        ? { kind: 'table', table, ids: timeMajor, steps, batch }
-        : { kind: 'rows', x: tf.reshape(this.inputProjection(layer, hidden as tf.Tensor2D), [steps, batch, this.gateWidth()]) as tf.Tensor3D };
+      const input: SequenceInput =
+        layer === 0
+          ? { kind: 'table', table, ids: timeMajor, steps, batch }
+          : { kind: 'rows', x: tf.reshape(this.inputProjection(layer, hidden as tf.Tensor2D), [steps, batch, this.gateWidth()]) as tf.Tensor3D };
       hidden = this.graph.sequence(input, this.layerWeights(layer), zeros);
     }
     return this.dense(hidden as tf.Tensor2D);
@@ -206,9 +207,11 @@ export class CharModel {
   zeroState(batch: number): RecurrentState {
     const state: RecurrentState = [];
     for (let layer = 0; layer < this.config.layers; layer++) {
-      state.push(this.cell.hasCellState
-        ? { h: tf.zeros([batch, this.config.units]), c: tf.zeros([batch, this.config.units]) }
-        : { h: tf.zeros([batch, this.config.units]) });
+      state.push(
+        this.cell.hasCellState
+          ? { h: tf.zeros([batch, this.config.units]), c: tf.zeros([batch, this.config.units]) }
+          : { h: tf.zeros([batch, this.config.units]) },
+      );
     }
     return state;
   }

@@ -27,7 +27,15 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   tiny: { embedding: 32, units: 128, layers: 1, seqLength: 64, batchSize: 32, learningRate: 3e-3, description: 'trains in a minute on a laptop' },
   small: { embedding: 64, units: 256, layers: 1, seqLength: 64, batchSize: 32, learningRate: 1e-2, description: 'the default: best quality in a few minutes' },
   medium: { embedding: 128, units: 512, layers: 1, seqLength: 100, batchSize: 32, learningRate: 2e-3, description: 'better with an hour of training' },
-  seed: { embedding: 256, units: 1024, layers: 1, seqLength: 100, batchSize: 64, learningRate: 2e-3, description: "the Keras book's model (Embedding 256, LSTM 1024)" },
+  seed: {
+    embedding: 256,
+    units: 1024,
+    layers: 1,
+    seqLength: 100,
+    batchSize: 64,
+    learningRate: 2e-3,
+    description: "the Keras book's model (Embedding 256, LSTM 1024)",
+  },
 };
 
 export const DEFAULT_PRESET: PresetName = 'small';

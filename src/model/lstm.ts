@@ -43,8 +43,13 @@ function stepForwardOps(xAll: tf.Tensor2D, step: number, hr: tf.Tensor2D, cPrev:
 }
 
 function stepBackwardOps(
-  dyAll: tf.Tensor2D, step: number, gates: tf.Tensor2D, cPrev: tf.Tensor2D, c: tf.Tensor2D,
-  dhNext: tf.Tensor2D | null, dcNext: tf.Tensor2D | null,
+  dyAll: tf.Tensor2D,
+  step: number,
+  gates: tf.Tensor2D,
+  cPrev: tf.Tensor2D,
+  c: tf.Tensor2D,
+  dhNext: tf.Tensor2D | null,
+  dcNext: tf.Tensor2D | null,
 ): [tf.Tensor2D, tf.Tensor2D] {
   const [batch, units] = c.shape;
   const [i, f, g, o] = tf.split(gates, 4, 1) as tf.Tensor2D[];
@@ -81,9 +86,7 @@ export function lstmStep(xAll: tf.Tensor2D, row: number, recurrentKernel: tf.Ten
 }
 
 /** A sequence's input projections: per-step rows, or (first layer) a per-symbol table and the ids. */
-export type SequenceInput =
-  | { kind: 'rows'; x: tf.Tensor3D }
-  | { kind: 'table'; table: tf.Tensor2D; ids: tf.Tensor1D; steps: number; batch: number };
+export type SequenceInput = { kind: 'rows'; x: tf.Tensor3D } | { kind: 'table'; table: tf.Tensor2D; ids: tf.Tensor1D; steps: number; batch: number };
 
 /**
  * Runs the LSTM over a whole sequence.
@@ -93,8 +96,8 @@ export type SequenceInput =
  */
 export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor2D {
   if (!hasLstmCellKernels()) {
-    const x = input.kind === 'rows' ? input.x
-      : tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D;
+    const x =
+      input.kind === 'rows' ? input.x : (tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D);
     return lstmSequenceOps(x, recurrentKernel, h0, c0);
   }
   if (input.kind === 'rows') {
@@ -138,7 +141,13 @@ export function setGradientChunkRows(rows: number): void {
 
 /** The fused sequence on two threads where it can run (lstmTwoThreads.ts), else on this one. */
 function fusedSequence(
-  x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
+  x: tf.Tensor2D,
+  ids: tf.Tensor1D | null,
+  r: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  steps: number,
+  save: tf.GradSaveFunc,
 ): FusedSequence {
   return twoThreadSequence(x, ids, r, h0, c0, steps, save, chunkRows) ?? oneThreadSequence(x, ids, r, h0, c0, steps, save);
 }
@@ -151,7 +160,13 @@ function fusedSequence(
  * model's peak memory is dominated by such [T * B, 4U] buffers and the copies matmuls make of them.
  */
 function oneThreadSequence(
-  x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number, save: tf.GradSaveFunc,
+  x: tf.Tensor2D,
+  ids: tf.Tensor1D | null,
+  r: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  steps: number,
+  save: tf.GradSaveFunc,
 ): FusedSequence {
   const [batch, units] = h0.shape;
   const width = 4 * units;
@@ -171,7 +186,7 @@ function oneThreadSequence(
   }
   if (h !== h0) h.dispose();
   // h_{t-1} for every step, stacked, for the recurrent kernel's gradient.
-  const hPrev = steps > 1 ? tf.concat([h0, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) as tf.Tensor2D : h0;
+  const hPrev = steps > 1 ? (tf.concat([h0, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) as tf.Tensor2D) : h0;
   save([...kept, hPrev, r, ...(ids ? [ids] : [])]);
   const tableRows = x.shape[0];
   return {
@@ -179,13 +194,13 @@ function oneThreadSequence(
     backward: (dy, saved) => {
       const hPrevKept = saved[2 * steps + 1] as tf.Tensor2D;
       const rT = tf.transpose(saved[2 * steps + 2] as tf.Tensor2D);
-      const idsKept = ids ? saved[2 * steps + 3] as tf.Tensor1D : null;
+      const idsKept = ids ? (saved[2 * steps + 3] as tf.Tensor1D) : null;
       // Rows input: dz for every step (it is the input's gradient). Table input: a chunk at a time.
       const chunkSteps = idsKept ? Math.max(1, Math.min(steps, Math.round(chunkRows / batch))) : steps;
       // A fresh buffer per chunk: the wasm matmul caches packed operands by tensor id, so a buffer
       // rewritten in place must never be multiplied twice.
       let dzBuffer = tf.fill([chunkSteps * batch, width], 0) as tf.Tensor2D;
-      const dTable = idsKept ? tf.fill([tableRows, width], 0) as tf.Tensor2D : null;
+      const dTable = idsKept ? (tf.fill([tableRows, width], 0) as tf.Tensor2D) : null;
       let dR: tf.Tensor2D | null = null;
       let dhNext: tf.Tensor2D | null = null;
       let dcNext: tf.Tensor2D | null = null;
@@ -195,8 +210,15 @@ function oneThreadSequence(
       for (let t = steps - 1; t >= 0; t--) {
         // saved: c_{-1}, then (gates_t, c_t) for each step.
         const [dz, dcPrev] = runCellBackward({
-          dy, step: t, gates: saved[1 + 2 * t] as tf.Tensor2D, cPrev: saved[2 * t] as tf.Tensor2D, c: saved[2 + 2 * t] as tf.Tensor2D,
-          dhNext, dcNext, dzCopy: { buffer: dzBuffer, row: t - chunkStart }, dTable: dTable && idsKept ? { table: dTable, ids: idsKept } : undefined,
+          dy,
+          step: t,
+          gates: saved[1 + 2 * t] as tf.Tensor2D,
+          cPrev: saved[2 * t] as tf.Tensor2D,
+          c: saved[2 + 2 * t] as tf.Tensor2D,
+          dhNext,
+          dcNext,
+          dzCopy: { buffer: dzBuffer, row: t - chunkStart },
+          dTable: dTable && idsKept ? { table: dTable, ids: idsKept } : undefined,
         });
         const dh = tf.matMul(dz, rT) as tf.Tensor2D;
         dz.dispose();
@@ -207,9 +229,14 @@ function oneThreadSequence(
         if (idsKept && t === chunkStart) {
           // dR += h_{t-1}^T dz over the chunk's steps.
           const rows = (chunkEnd - chunkStart) * batch;
-          const part = tf.tidy(() => tf.matMul(
-            tf.slice(hPrevKept, [chunkStart * batch, 0], [rows, units]),
-            rows === chunkSteps * batch ? dzBuffer : tf.slice(dzBuffer, [0, 0], [rows, width]), true, false)) as tf.Tensor2D;
+          const part = tf.tidy(() =>
+            tf.matMul(
+              tf.slice(hPrevKept, [chunkStart * batch, 0], [rows, units]),
+              rows === chunkSteps * batch ? dzBuffer : tf.slice(dzBuffer, [0, 0], [rows, width]),
+              true,
+              false,
+            ),
+          ) as tf.Tensor2D;
           if (dR) {
             const sum = tf.add(dR, part) as tf.Tensor2D;
             dR.dispose();
@@ -263,7 +290,15 @@ function lstmSequenceOps(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, h0: t
         let dcNext: tf.Tensor2D | null = null;
         const dzs: tf.Tensor2D[] = new Array<tf.Tensor2D>(steps);
         for (let t = steps - 1; t >= 0; t--) {
-          const [dz, dcPrev] = stepBackwardOps(dy as tf.Tensor2D, t, kept[1 + 2 * t] as tf.Tensor2D, kept[2 * t] as tf.Tensor2D, kept[2 + 2 * t] as tf.Tensor2D, dhNext, dcNext);
+          const [dz, dcPrev] = stepBackwardOps(
+            dy as tf.Tensor2D,
+            t,
+            kept[1 + 2 * t] as tf.Tensor2D,
+            kept[2 * t] as tf.Tensor2D,
+            kept[2 + 2 * t] as tf.Tensor2D,
+            dhNext,
+            dcNext,
+          );
           dzs[t] = dz;
           dcNext = dcPrev;
           dhNext = tf.matMul(dz, rT) as tf.Tensor2D;
@@ -278,11 +313,7 @@ function lstmSequenceOps(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, h0: t
 }
 
 /** Forward only, also returning the final state: priming the sampler and stateful evaluation. */
-export function lstmSequenceWithState(
-  xProj: tf.Tensor3D,
-  recurrentKernel: tf.Tensor2D,
-  state: LstmState,
-): { outputs: tf.Tensor2D; state: LstmState } {
+export function lstmSequenceWithState(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, state: LstmState): { outputs: tf.Tensor2D; state: LstmState } {
   return tf.tidy(() => {
     const fusedCell = hasLstmCellKernels();
     const [steps, batch, width] = xProj.shape;

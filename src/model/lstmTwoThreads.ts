@@ -50,8 +50,14 @@ export interface FusedSequence {
  * @param chunkRows rows of dz kept (as gemm panels) at a time for the recurrent kernel's gradient
  */
 export function twoThreadSequence(
-  x: tf.Tensor2D, ids: tf.Tensor1D | null, r: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, steps: number,
-  save: tf.GradSaveFunc, chunkRows: number,
+  x: tf.Tensor2D,
+  ids: tf.Tensor1D | null,
+  r: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  steps: number,
+  save: tf.GradSaveFunc,
+  chunkRows: number,
 ): FusedSequence | null {
   const runner = runnerFor(r.shape[0]);
   if (!runner) return null;
@@ -74,10 +80,20 @@ export function twoThreadSequence(
   for (let b = 0; b < batch; b++) for (let u = 0; u < units; u++) f32[hTAt + u * steps * batch + b] = f32[h0At + b * units + u];
   packRecurrentKernel(f32, heap.offset(r) >>> 2, heap.offset(rPacked) >>> 2, units);
   threads.run(JOB_KIND.FORWARD, {
-    STEPS: steps, BATCH: batch, UNITS: units, IDS: ids ? heap.offset(ids) : -1, GATES: heap.offset(gates), C_ALL: heap.offset(cAll),
-    H_T: heap.offset(hT), X: heap.offset(x), H0: heap.offset(h0), H_ALL: heap.offset(hAll),
-    R0: heap.offset(rPacked), R1: heap.offset(rPacked) + packedPartFloats(units) * 4,
-    Z0: heap.offset(z), Z1: heap.offset(z) + batch * 2 * units * 4,
+    STEPS: steps,
+    BATCH: batch,
+    UNITS: units,
+    IDS: ids ? heap.offset(ids) : -1,
+    GATES: heap.offset(gates),
+    C_ALL: heap.offset(cAll),
+    H_T: heap.offset(hT),
+    X: heap.offset(x),
+    H0: heap.offset(h0),
+    H_ALL: heap.offset(hAll),
+    R0: heap.offset(rPacked),
+    R1: heap.offset(rPacked) + packedPartFloats(units) * 4,
+    Z0: heap.offset(z),
+    Z1: heap.offset(z) + batch * 2 * units * 4,
   });
   rPacked.dispose();
   z.dispose();
@@ -87,7 +103,7 @@ export function twoThreadSequence(
     value: hAll,
     backward: (dy, saved) => {
       const [gatesKept, cAllKept, hTKept, rKept] = saved as tf.Tensor2D[];
-      const idsKept = ids ? saved[4] as tf.Tensor1D : null;
+      const idsKept = ids ? (saved[4] as tf.Tensor1D) : null;
       // dz in panels for dR is kept for a chunk of steps at a time.
       const chunkSteps = Math.max(1, Math.min(steps, Math.round(chunkRows / batch)));
       const rtPacked = empty([2 * packedPartFloats(units)]);
@@ -99,17 +115,31 @@ export function twoThreadSequence(
       const dR = empty([units, width]);
       const dzPanels = empty([chunkSteps * batch * width]); // a shorter last chunk uses its start
       // dz is added into the table's gradient: the one buffer that starts from zeros.
-      const dTable = idsKept ? tf.fill([tableRows, width], 0) as tf.Tensor2D : null;
+      const dTable = idsKept ? (tf.fill([tableRows, width], 0) as tf.Tensor2D) : null;
       packRecurrentKernelTransposed(floats(), heap.offset(rKept) >>> 2, heap.offset(rtPacked) >>> 2, units);
       for (let chunkEnd = steps; chunkEnd > 0;) {
         const chunkStart = Math.max(0, chunkEnd - chunkSteps);
         threads.run(JOB_KIND.BACKWARD, {
-          STEPS: steps, BATCH: batch, UNITS: units, IDS: idsKept ? heap.offset(idsKept) : -1,
-          GATES: heap.offset(gatesKept), C_ALL: heap.offset(cAllKept), H_T: heap.offset(hTKept), DY: heap.offset(dy),
-          RT0: heap.offset(rtPacked), RT1: heap.offset(rtPacked) + packedPartFloats(units) * 4,
-          DZ_STEPS: heap.offset(dzSteps), DZ_OUT: dInput ? heap.offset(dInput) : -1, DZ_PANELS: heap.offset(dzPanels),
-          DH: heap.offset(dh), DC: heap.offset(dc), D_TABLE: dTable ? heap.offset(dTable) : -1,
-          D_R: heap.offset(dR), ACCUMULATE: chunkEnd === steps ? 0 : 1, T_START: chunkStart, T_END: chunkEnd,
+          STEPS: steps,
+          BATCH: batch,
+          UNITS: units,
+          IDS: idsKept ? heap.offset(idsKept) : -1,
+          GATES: heap.offset(gatesKept),
+          C_ALL: heap.offset(cAllKept),
+          H_T: heap.offset(hTKept),
+          DY: heap.offset(dy),
+          RT0: heap.offset(rtPacked),
+          RT1: heap.offset(rtPacked) + packedPartFloats(units) * 4,
+          DZ_STEPS: heap.offset(dzSteps),
+          DZ_OUT: dInput ? heap.offset(dInput) : -1,
+          DZ_PANELS: heap.offset(dzPanels),
+          DH: heap.offset(dh),
+          DC: heap.offset(dc),
+          D_TABLE: dTable ? heap.offset(dTable) : -1,
+          D_R: heap.offset(dR),
+          ACCUMULATE: chunkEnd === steps ? 0 : 1,
+          T_START: chunkStart,
+          T_END: chunkEnd,
         });
         chunkEnd = chunkStart;
       }

@@ -156,7 +156,7 @@ export class CharNgram {
       ctx = next;
       next = swap;
     }
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       let cp = text.charCodeAt(i++);
       if (cp >= 0xd800 && cp < 0xdc00 && i < text.length) {
         const low = text.charCodeAt(i);

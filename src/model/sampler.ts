@@ -60,7 +60,12 @@ export interface SampledText {
  * (the completion process yields to its event loop, where a cancel message arrives); a synchronous
  * caller runs it through. Its return value is the result. An empty state (nothing fed) starts as after a newline, as training text does.
  */
-export function* sampleLoop(steps: StepModel, state: StepState, codec: Omit<SymbolCodec, 'size'>, options: SampleLoopOptions): Generator<number, SampledText, void> {
+export function* sampleLoop(
+  steps: StepModel,
+  state: StepState,
+  codec: Omit<SymbolCodec, 'size'>,
+  options: SampleLoopOptions,
+): Generator<number, SampledText, void> {
   if (!state.logits) steps.feed(codec.encode('\n'), state);
   const rng = new SeededRandom(options.seed);
   const choice: ChoiceOptions = { temperature: options.temperature, topK: options.topK, topP: options.topP, bannedId: codec.unknownId };
@@ -97,7 +102,11 @@ export class TextGenerator {
    * The weights are copied out of `model` once; the generator does not follow later training.
    * @param matVec the product implementation (default: the best for the active tfjs backend)
    */
-  constructor(model: CharModel, readonly codec: SymbolCodec, matVec: MatVecFactory = matVecFor(tf.getBackend(), { twoThreads: true }).factory) {
+  constructor(
+    model: CharModel,
+    readonly codec: SymbolCodec,
+    matVec: MatVecFactory = matVecFor(tf.getBackend(), { twoThreads: true }).factory,
+  ) {
     this.steps = new StepModel(model.config, model.weightValues(), matVec);
     this.state = this.steps.zeroState();
   }
@@ -132,7 +141,9 @@ export class TextGenerator {
     const ms = performance.now() - started;
     const chars = logProbs.length;
     return {
-      text, chars, msPerChar: chars ? ms / chars : 0,
+      text,
+      chars,
+      msPerChar: chars ? ms / chars : 0,
       meanLogProb: chars ? logProbs.reduce((x: number, y: number) => x + y, 0) / chars : 0,
       stoppedBy: stoppedBy === 'newline' ? 'stop' : stoppedBy,
     };

@@ -50,7 +50,10 @@ export function chooseNext(logits: Float32Array, options: ChoiceOptions, rng: Se
     let mass = 0;
     for (let r = 0; r < topK; r++) {
       mass += probs[r] / total;
-      if (mass >= options.topP) { keep = r + 1; break; }
+      if (mass >= options.topP) {
+        keep = r + 1;
+        break;
+      }
     }
   }
   let kept = 0;
@@ -59,7 +62,10 @@ export function chooseNext(logits: Float32Array, options: ChoiceOptions, rng: Se
   let chosen = order[keep - 1];
   for (let r = 0; r < keep; r++) {
     u -= probs[r];
-    if (u < 0) { chosen = order[r]; break; }
+    if (u < 0) {
+      chosen = order[r];
+      break;
+    }
   }
   return { id: chosen, logProb: logSoftmaxAt(logits, chosen, banned) };
 }

@@ -56,7 +56,11 @@ export class StepModel {
   private readonly nextInput: Float32Array;
 
   /** @param weights every weight of weightSpecs(config), by name, row-major */
-  constructor(readonly config: ModelConfig, weights: ReadonlyMap<string, Float32Array>, matVec: MatVecFactory) {
+  constructor(
+    readonly config: ModelConfig,
+    weights: ReadonlyMap<string, Float32Array>,
+    matVec: MatVecFactory,
+  ) {
     const { units, vocabSize, embedding } = config;
     const cell = cellSpec(config.cell);
     this.cell = cell;

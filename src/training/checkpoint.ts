@@ -257,7 +257,9 @@ function readBlob(file: string, byteLength: number, digest: string, what: string
     throw new CharmError(`Unreadable checkpoint: ${what} is missing (${file})`);
   }
   if (bytes.byteLength !== byteLength) {
-    throw new CharmError(`Unreadable checkpoint: ${path.basename(file)} has ${bytes.byteLength} bytes, expected ${byteLength}; the file is truncated or corrupted`);
+    throw new CharmError(
+      `Unreadable checkpoint: ${path.basename(file)} has ${bytes.byteLength} bytes, expected ${byteLength}; the file is truncated or corrupted`,
+    );
   }
   if (sha256(bytes) !== digest) throw new CharmError(`Unreadable checkpoint: ${path.basename(file)} fails its checksum; the file is corrupted`);
   // Copy into an aligned buffer: a Buffer's offset in its pool need not be a multiple of 4.

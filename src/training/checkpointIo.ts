@@ -40,7 +40,9 @@ async function announceStage(kind: string, stage: SaveStage): Promise<void> {
 }
 
 export const fileSystemIo: CheckpointIo = {
-  mkdir: async (dir) => { await fs.promises.mkdir(dir); },
+  mkdir: async (dir) => {
+    await fs.promises.mkdir(dir);
+  },
   writeFile: writeFileSynced,
   rename: (from, to) => fs.promises.rename(from, to),
   remove: (target) => fs.promises.rm(target, { recursive: true, force: true }),

@@ -80,7 +80,11 @@ export async function lockCheckpointFolder(root: string, command: string, onLost
   const lockDir = path.join(root, LOCK_NAME);
   const ownerFile = path.join(root, LOCK_OWNER_NAME);
   const options: lockfile.LockOptions = {
-    lockfilePath: lockDir, realpath: false, retries: 0, stale: STALE_MS, update: UPDATE_MS,
+    lockfilePath: lockDir,
+    realpath: false,
+    retries: 0,
+    stale: STALE_MS,
+    update: UPDATE_MS,
     onCompromised: (error) => onLost(`the lock on ${root} was lost (${error.message}); another process may write there too`),
   };
   let release: () => Promise<void>;

@@ -39,16 +39,7 @@ export interface CorpusOptions {
 
 export type SkipReason = 'checkpoint' | 'binary' | 'too-large' | 'secret' | 'ignored' | 'excluded' | 'unreadable' | 'limit';
 
-export const SKIP_REASONS: readonly SkipReason[] = [
-  'checkpoint',
-  'binary',
-  'too-large',
-  'secret',
-  'ignored',
-  'excluded',
-  'unreadable',
-  'limit',
-];
+export const SKIP_REASONS: readonly SkipReason[] = ['checkpoint', 'binary', 'too-large', 'secret', 'ignored', 'excluded', 'unreadable', 'limit'];
 
 export interface Corpus {
   text: string;
@@ -64,9 +55,7 @@ const DEFAULT_MAX_TOTAL_CHARS = 50_000_000;
 /** Files read at once: enough to hide disk latency, few enough not to run out of handles. */
 const READ_AHEAD = 16;
 
-type Item =
-  | { kind: 'skip'; path: string; reason: SkipReason }
-  | { kind: 'file'; path: string; real: string; explicit?: boolean };
+type Item = { kind: 'skip'; path: string; reason: SkipReason } | { kind: 'file'; path: string; real: string; explicit?: boolean };
 
 interface WalkContext {
   readonly items: Item[];
@@ -93,9 +82,7 @@ export async function buildCorpus(paths: readonly string[], options: CorpusOptio
   const ctx: WalkContext = {
     items: [],
     seen: new Set(),
-    isSecret: options.includeSecrets
-      ? undefined
-      : baseNameMatcher(options.secretPatterns ?? DEFAULT_SECRET_PATTERNS, 'The secret file patterns'),
+    isSecret: options.includeSecrets ? undefined : baseNameMatcher(options.secretPatterns ?? DEFAULT_SECRET_PATTERNS, 'The secret file patterns'),
     isExcluded: options.exclude?.length ? pathMatcher(options.exclude, 'The exclude patterns') : undefined,
     signal,
   };
@@ -261,13 +248,7 @@ function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-async function walkDir(
-  shownDir: string,
-  realDir: string,
-  rel: string,
-  levels: readonly IgnoreLevel[],
-  ctx: WalkContext,
-): Promise<void> {
+async function walkDir(shownDir: string, realDir: string, rel: string, levels: readonly IgnoreLevel[], ctx: WalkContext): Promise<void> {
   ctx.signal?.throwIfAborted();
   let entries: Dirent[];
   try {

@@ -46,17 +46,7 @@ export const DEFAULT_SECRET_PATTERNS: readonly string[] = Object.freeze([
 ]);
 
 /** Folders never walked into: version-control internals and dependency trees. */
-export const ALWAYS_SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  '.git',
-  '.hg',
-  '.svn',
-  '.bzr',
-  '_darcs',
-  'CVS',
-  '.jj',
-  '.sl',
-  'node_modules',
-]);
+export const ALWAYS_SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', '.bzr', '_darcs', 'CVS', '.jj', '.sl', 'node_modules']);
 
 // Git matches case-insensitively exactly where the file system does by default.
 const CASE_INSENSITIVE_FS = process.platform === 'win32' || process.platform === 'darwin';

@@ -29,7 +29,10 @@ export class CharDataset {
   private order: Uint32Array = new Uint32Array(0);
   private offset = 0;
 
-  constructor(ids: Int32Array, readonly options: DatasetOptions) {
+  constructor(
+    ids: Int32Array,
+    readonly options: DatasetOptions,
+  ) {
     const { seqLength, valFraction } = options;
     if (!(valFraction >= 0 && valFraction < 1)) throw new CharmError(`Validation fraction must be in [0, 1), got ${valFraction}`);
     const valLength = Math.floor(ids.length * valFraction);
@@ -38,7 +41,7 @@ export class CharDataset {
     if (this.train.length < seqLength + 1) {
       throw new CharmError(
         `The corpus is too short: its training part has ${this.train.length} characters, fewer than one sequence (${seqLength + 1}). ` +
-        'Add text or lower --seq-length.',
+          'Add text or lower --seq-length.',
       );
     }
     // Chunks of seqLength + 1 (the last character of one chunk is the target of its last step);

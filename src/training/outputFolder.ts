@@ -69,8 +69,9 @@ function megabytes(bytes: number): string {
 
 /** The message for a failed save: the folder, the errno in words, what was kept and the space needed. */
 export function saveFailure(error: unknown, folder: string, checkpointBytes: number): CharmError {
-  const space = errnoCode(error) === 'ENOSPC' || errnoCode(error) === 'EDQUOT'
-    ? ` Saving needs about twice the checkpoint's size free (about ${megabytes(2 * checkpointBytes)} for ${megabytes(checkpointBytes)}): the new copy is written before the old one is removed.`
-    : '';
+  const space =
+    errnoCode(error) === 'ENOSPC' || errnoCode(error) === 'EDQUOT'
+      ? ` Saving needs about twice the checkpoint's size free (about ${megabytes(2 * checkpointBytes)} for ${megabytes(checkpointBytes)}): the new copy is written before the old one is removed.`
+      : '';
   return new CharmError(`Could not save the checkpoint in ${folder}: ${describeErrno(error)}; the previous checkpoint was kept.${space}`);
 }

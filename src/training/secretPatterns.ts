@@ -154,7 +154,17 @@ const ASSIGNMENT =
 /** Last words of a secret name. */
 const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'passphrase', 'secret', 'token', 'apikey', 'secretkey']);
 /** Last two words of a secret name that ends in "key". */
-const SECRET_KEY_PAIRS = new Set(['api key', 'access key', 'secret key', 'private key', 'auth key', 'signing key', 'encryption key', 'master key', 'account key']);
+const SECRET_KEY_PAIRS = new Set([
+  'api key',
+  'access key',
+  'secret key',
+  'private key',
+  'auth key',
+  'signing key',
+  'encryption key',
+  'master key',
+  'account key',
+]);
 
 /** Whether a key name (`DB_PASSWORD`, `apiKey`, `client-secret`, `auth.token`) names a secret. */
 export function isSecretName(name: string): boolean {

@@ -28,10 +28,7 @@ let scanner: Promise<Scanner> | undefined;
 function loadScanner(): Promise<Scanner> {
   scanner ??= (async () => {
     silenceSecretlintProfiler();
-    const [{ lintSource }, { creator }] = await Promise.all([
-      import('@secretlint/core'),
-      import('@secretlint/secretlint-rule-preset-recommend'),
-    ]);
+    const [{ lintSource }, { creator }] = await Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]);
     const config: Scanner['config'] = {
       rules: [
         {

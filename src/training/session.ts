@@ -11,7 +11,17 @@ import { CharModel } from '../model/charModel';
 import { CellName, DEFAULT_CELL } from '../model/cells';
 import { DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
 import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from './corpus';
-import { CheckpointMeta, CorpusStats, TrainingProgress, checkpointBytes, loadCheckpoint, readCheckpointMeta, removeStaleTempFolders, resolveCheckpointDir, saveCheckpoint } from './checkpoint';
+import {
+  CheckpointMeta,
+  CorpusStats,
+  TrainingProgress,
+  checkpointBytes,
+  loadCheckpoint,
+  readCheckpointMeta,
+  removeStaleTempFolders,
+  resolveCheckpointDir,
+  saveCheckpoint,
+} from './checkpoint';
 import { CheckpointIo } from './checkpointIo';
 import { lockCheckpointFolder } from './checkpointLock';
 import { ensureWritableFolder, errnoCode, removeIfEmpty, saveFailure } from './outputFolder';
@@ -122,7 +132,9 @@ export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}
   try {
     const removed = await removeStaleTempFolders(out);
     if (removed.length) hooks.onWarning?.(`Removed ${removed.length} temporary folder${removed.length === 1 ? '' : 's'} left by an interrupted save in ${out}`);
-    const result = await trainLocked({ ...request, resume: request.resume || request.fineTune }, out, budgetStartedAt, hooks, () => { saved = true; });
+    const result = await trainLocked({ ...request, resume: request.resume || request.fineTune }, out, budgetStartedAt, hooks, () => {
+      saved = true;
+    });
     return result;
   } finally {
     await lock.release();
@@ -177,7 +189,10 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
     previousTraining = loaded.meta.training;
     fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
     const saved = loaded.meta.training as Partial<TrainOptions>;
-    options = resolveOptions({ seqLength: saved.seqLength, batchSize: saved.batchSize, learningRate: saved.learningRate, ...stripUndefined(request.options ?? {}) }, request.preset);
+    options = resolveOptions(
+      { seqLength: saved.seqLength, batchSize: saved.batchSize, learningRate: saved.learningRate, ...stripUndefined(request.options ?? {}) },
+      request.preset,
+    );
     const progress = { ...loaded.meta.progress };
     if (fineTuning) {
       // New text: the position in the old corpus means nothing, and old validation losses are not comparable.
@@ -239,33 +254,49 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
 
   const startStep = start.progress?.step ?? 0;
   hooks.onStart?.({
-    backend, model: model.config, parameters: parameterCount(model.config), options, corpus: stats,
-    corpusSummary: describeCorpus(corpus), resumed: !!request.resume, fineTuning, startStep,
-    bestValLoss: start.progress?.bestValLoss ?? null, out,
+    backend,
+    model: model.config,
+    parameters: parameterCount(model.config),
+    options,
+    corpus: stats,
+    corpusSummary: describeCorpus(corpus),
+    resumed: !!request.resume,
+    fineTuning,
+    startStep,
+    bestValLoss: start.progress?.bestValLoss ?? null,
+    out,
   });
 
   const training = { ...previousTraining, ...options, corpusHash };
   try {
-    const result = await trainer.run({
-      onStep: hooks.onStep,
-      onEval: hooks.onEval,
-      onWarning: hooks.onWarning,
-      save: async (kind, state) => {
-        const meta: CheckpointMeta = {
-          model: model.config, training, corpus: stats, progress: state.progress, history: state.history,
-          backend: backend.name, savedAt: new Date().toISOString(),
-        };
-        let written: string;
-        try {
-          written = await saveCheckpoint(out, kind, { model, vocab, meta, optimizer: state.optimizer }, request.io);
-        } catch (error) {
-          if (errnoCode(error)) throw saveFailure(error, path.join(out, kind), checkpointBytes(model.config, kind === 'latest'));
-          throw error;
-        }
-        onSaved();
-        hooks.onCheckpoint?.({ step: state.progress.step, path: written, best: kind === 'best' });
+    const result = await trainer.run(
+      {
+        onStep: hooks.onStep,
+        onEval: hooks.onEval,
+        onWarning: hooks.onWarning,
+        save: async (kind, state) => {
+          const meta: CheckpointMeta = {
+            model: model.config,
+            training,
+            corpus: stats,
+            progress: state.progress,
+            history: state.history,
+            backend: backend.name,
+            savedAt: new Date().toISOString(),
+          };
+          let written: string;
+          try {
+            written = await saveCheckpoint(out, kind, { model, vocab, meta, optimizer: state.optimizer }, request.io);
+          } catch (error) {
+            if (errnoCode(error)) throw saveFailure(error, path.join(out, kind), checkpointBytes(model.config, kind === 'latest'));
+            throw error;
+          }
+          onSaved();
+          hooks.onCheckpoint?.({ step: state.progress.step, path: written, best: kind === 'best' });
+        },
       },
-    }, request.signal);
+      request.signal,
+    );
     return { ...result, out, backend };
   } finally {
     trainer.dispose();

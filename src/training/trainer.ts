@@ -61,8 +61,15 @@ const MAX_RECOVERIES = 8;
 
 function freshProgress(): TrainingProgress {
   return {
-    step: 0, epoch: 0, batchInEpoch: 0, charsSeen: 0, elapsedSeconds: 0,
-    bestValLoss: null, bestStep: null, evalsWithoutImprovement: 0, learningRateScale: 1,
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    charsSeen: 0,
+    elapsedSeconds: 0,
+    bestValLoss: null,
+    bestStep: null,
+    evalsWithoutImprovement: 0,
+    learningRateScale: 1,
   };
 }
 
@@ -95,10 +102,7 @@ export class Trainer {
     const charsPerStep = options.batchSize * options.seqLength;
     const noBudget = options.epochs === undefined && options.maxSteps === undefined && options.maxSeconds === undefined;
     const epochs = noBudget ? DEFAULT_EPOCHS : options.epochs;
-    const stepBudget = Math.min(
-      options.maxSteps ?? Infinity,
-      epochs !== undefined ? Math.max(1, Math.round(epochs * batches)) : Infinity,
-    );
+    const stepBudget = Math.min(options.maxSteps ?? Infinity, epochs !== undefined ? Math.max(1, Math.round(epochs * batches)) : Infinity);
     const started = this.budgetStartedAt ?? this.now();
     const elapsedBefore = progress.elapsedSeconds;
     const runSeconds = () => this.now() - started;
@@ -109,11 +113,12 @@ export class Trainer {
     // includes warming up (compiling, starting threads).
     let recentStepSeconds = 0;
     const reserve = () => closingSeconds ?? estimateEvaluationSeconds(lastStepSeconds, charsPerStep, this.evaluationChars());
-    const trainingSeconds = () => options.maxSeconds === undefined ? Infinity : Math.max(0, options.maxSeconds - reserve());
-    const fractionDone = (steps: number) => Math.min(1, Math.max(
-      Number.isFinite(stepBudget) ? steps / stepBudget : 0,
-      options.maxSeconds !== undefined ? runSeconds() / Math.max(trainingSeconds(), 1e-9) : 0,
-    ));
+    const trainingSeconds = () => (options.maxSeconds === undefined ? Infinity : Math.max(0, options.maxSeconds - reserve()));
+    const fractionDone = (steps: number) =>
+      Math.min(
+        1,
+        Math.max(Number.isFinite(stepBudget) ? steps / stepBudget : 0, options.maxSeconds !== undefined ? runSeconds() / Math.max(trainingSeconds(), 1e-9) : 0),
+      );
 
     let stepsThisRun = 0;
     let recoveries = 0;
@@ -124,7 +129,10 @@ export class Trainer {
     this.takeSnapshot();
 
     while (true) {
-      if (signal?.aborted) { stopReason = 'interrupted'; break; }
+      if (signal?.aborted) {
+        stopReason = 'interrupted';
+        break;
+      }
       // The first step always runs, so even a tiny budget leaves a trained (and measured) model;
       // a later one only if it should end within the budget (as long as the last one took).
       if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + recentStepSeconds >= trainingSeconds())) break;
@@ -134,8 +142,7 @@ export class Trainer {
       const stepStart = this.now();
       const batch = dataset.trainBatch(progress.epoch, progress.batchInEpoch);
       // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
-      const isHealthy = (l: number, n: number) =>
-        Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
+      const isHealthy = (l: number, n: number) => Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
       const [loss, norm] = this.trainStep(batch.inputs, batch.targets, learningRate, isHealthy);
       const stepSeconds = this.now() - stepStart;
       lastStepSeconds = stepSeconds;
@@ -145,9 +152,12 @@ export class Trainer {
         progress.learningRateScale /= 2;
         hooks.onWarning?.(
           `Loss ${Number.isFinite(loss) ? 'exploded to ' + loss.toFixed(3) : 'became ' + loss} at step ${progress.step + 1}: ` +
-          `restored the last good weights and halved the learning rate (now x${progress.learningRateScale})`,
+            `restored the last good weights and halved the learning rate (now x${progress.learningRateScale})`,
         );
-        if (recoveries > MAX_RECOVERIES) { stopReason = 'diverged'; break; }
+        if (recoveries > MAX_RECOVERIES) {
+          stopReason = 'diverged';
+          break;
+        }
         // Skip past the batch that blew up.
         this.advancePosition(batches);
         await yieldToEventLoop();
@@ -165,10 +175,14 @@ export class Trainer {
       progress.elapsedSeconds = elapsedBefore + runSeconds();
       const done = fractionDone(stepsThisRun);
       hooks.onStep?.({
-        step: progress.step, epoch: progress.epoch, loss,
+        step: progress.step,
+        epoch: progress.epoch,
+        loss,
         charsPerSec: charsPerStep / Math.max(stepSeconds, 1e-9),
-        learningRate, elapsedSeconds: progress.elapsedSeconds, progress: done,
-        etaSeconds: done > 0 ? runSeconds() * (1 - done) / done : 0,
+        learningRate,
+        elapsedSeconds: progress.elapsedSeconds,
+        progress: done,
+        etaSeconds: done > 0 ? (runSeconds() * (1 - done)) / done : 0,
       });
 
       if (progress.step % options.evalEvery === 0) {
@@ -178,15 +192,18 @@ export class Trainer {
         closingSeconds = 1.2 * (this.now() - evalStart);
         lossSinceEval = [];
         evaluatedAtStep = progress.step;
-        if (stop) { stopReason = 'early-stopping'; break; }
+        if (stop) {
+          stopReason = 'early-stopping';
+          break;
+        }
       }
       await yieldToEventLoop();
     }
 
     progress.elapsedSeconds = elapsedBefore + runSeconds();
     // An interrupted run saves at once (the user is waiting); a finished one evaluates first.
-    const evaluate = stopReason !== 'interrupted' && stopReason !== 'diverged' && evaluatedAtStep !== progress.step &&
-      (stepsThisRun > 0 || progress.bestValLoss === null);
+    const evaluate =
+      stopReason !== 'interrupted' && stopReason !== 'diverged' && evaluatedAtStep !== progress.step && (stepsThisRun > 0 || progress.bestValLoss === null);
     if (evaluate) {
       await this.evaluateAndSave(hooks, lossSinceEval);
     } else {
@@ -238,7 +255,10 @@ export class Trainer {
     let valLoss: number | null = null;
     let valAccuracy: number | null = null;
     if (this.dataset.hasValidation) {
-      const result = evaluateBatches(this.model, this.dataset.validationBatches(options.maxEvalChars, evaluationBatchSize(options.batchSize, options.seqLength, this.model.config.units)));
+      const result = evaluateBatches(
+        this.model,
+        this.dataset.validationBatches(options.maxEvalChars, evaluationBatchSize(options.batchSize, options.seqLength, this.model.config.units)),
+      );
       valLoss = result.lossNats;
       valAccuracy = result.accuracy;
       this.history.val.push([progress.step, valLoss]);
@@ -324,7 +344,10 @@ export interface EvalResult {
 }
 
 /** Mean loss and accuracy over batches, weighting every predicted character equally. */
-export function evaluateBatches(model: CharModel, batches: Iterable<{ inputs: Int32Array; targets: Int32Array; batchSize: number; seqLength: number }>): EvalResult {
+export function evaluateBatches(
+  model: CharModel,
+  batches: Iterable<{ inputs: Int32Array; targets: Int32Array; batchSize: number; seqLength: number }>,
+): EvalResult {
   let lossSum = 0;
   let hits = 0;
   let chars = 0;

@@ -156,7 +156,7 @@ export class Vocabulary {
   idOf(symbol: string): number {
     if (!isOneCodePoint(symbol)) return this.unknownId;
     const cp = symbol.codePointAt(0) ?? 0;
-    return cp < BMP_SIZE ? this.bmp[cp] : this.astral.get(cp) ?? this.unknownId;
+    return cp < BMP_SIZE ? this.bmp[cp] : (this.astral.get(cp) ?? this.unknownId);
   }
 
   /** The symbol of `id`: Vocabulary.UNKNOWN for the unknown id. Invalid ids throw a RangeError. */
@@ -171,7 +171,7 @@ export class Vocabulary {
     const { bmp, astral, unknownId } = this;
     let unknown = 0;
     forEachCodePoint(text, (cp) => {
-      const id = cp < BMP_SIZE ? bmp[cp] : astral.get(cp) ?? unknownId;
+      const id = cp < BMP_SIZE ? bmp[cp] : (astral.get(cp) ?? unknownId);
       if (id === unknownId) unknown++;
     });
     return unknown;

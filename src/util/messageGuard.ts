@@ -20,14 +20,22 @@ export function matchesShape(value: unknown, shape: Shape): boolean {
   return Object.entries(shape).every(([key, kind]) => {
     const v = o[key];
     switch (kind) {
-      case 'array': return Array.isArray(v);
-      case 'object': return isPlainObject(v);
-      case 'number|null': return v === null || typeof v === 'number';
-      case 'string?': return v === undefined || typeof v === 'string';
-      case 'number?': return v === undefined || typeof v === 'number';
-      case 'object?': return v === undefined || isPlainObject(v);
-      case 'array?': return v === undefined || Array.isArray(v);
-      default: return typeof v === kind;
+      case 'array':
+        return Array.isArray(v);
+      case 'object':
+        return isPlainObject(v);
+      case 'number|null':
+        return v === null || typeof v === 'number';
+      case 'string?':
+        return v === undefined || typeof v === 'string';
+      case 'number?':
+        return v === undefined || typeof v === 'number';
+      case 'object?':
+        return v === undefined || isPlainObject(v);
+      case 'array?':
+        return v === undefined || Array.isArray(v);
+      default:
+        return typeof v === kind;
     }
   });
 }

@@ -305,10 +305,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerSes
   };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(
-    path.join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_SETTINGS, ...(opts.settings ?? {}) }, null, 2),
-  );
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...(opts.settings ?? {}) }, null, 2));
 
   const marker = `CHARM_E2E_RUN=${runDir}#${process.pid}.${++sessionCounter}`;
   const inherited: NodeJS.ProcessEnv = { ...process.env };
@@ -443,9 +440,12 @@ export class CodeServerSession {
       this.tools.node,
       [
         this.tools.codeServerEntry,
-        '--user-data-dir', this.dirs.userData,
-        '--extensions-dir', this.dirs.extensions,
-        '--install-extension', path.resolve(vsix),
+        '--user-data-dir',
+        this.dirs.userData,
+        '--extensions-dir',
+        this.dirs.extensions,
+        '--install-extension',
+        path.resolve(vsix),
         '--force',
       ],
       { env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -463,25 +463,28 @@ export class CodeServerSession {
     const out = fs.openSync(logFile, 'a');
     const args = [
       this.tools.codeServerEntry,
-      '--config', path.join(this.runDir, 'config.yaml'),
-      '--user-data-dir', this.dirs.userData,
-      '--extensions-dir', this.dirs.extensions,
-      '--auth', 'none',
-      '--bind-addr', '127.0.0.1:0',
+      '--config',
+      path.join(this.runDir, 'config.yaml'),
+      '--user-data-dir',
+      this.dirs.userData,
+      '--extensions-dir',
+      this.dirs.extensions,
+      '--auth',
+      'none',
+      '--bind-addr',
+      '127.0.0.1:0',
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
-      '--reconnection-grace-time', '10',
+      '--reconnection-grace-time',
+      '10',
       this.workspace,
     ];
     // The sh is the group leader (detached => setsid) and a watchdog: when the test process
     // or code-server goes away it kills the whole group, extension host included.
-    const watchdog =
-      '"$0" "$@" & cs=$!\n' +
-      `while kill -0 ${process.pid} 2>/dev/null && kill -0 $cs 2>/dev/null; do sleep 1; done\n` +
-      'kill -KILL 0\n';
+    const watchdog = '"$0" "$@" & cs=$!\n' + `while kill -0 ${process.pid} 2>/dev/null && kill -0 $cs 2>/dev/null; do sleep 1; done\n` + 'kill -KILL 0\n';
     this.server = spawn('/bin/sh', ['-c', watchdog, this.tools.node, ...args], {
       cwd: this.workspace,
       env,
@@ -753,14 +756,12 @@ export class CodeServerSession {
     return waitFor(
       'ghost text',
       async () => {
-        const parts = await this.page
-          .locator(`${ACTIVE_EDITOR} [class*="ghost-text"]`)
-          .evaluateAll((els) =>
-            els
-              // innermost ghost-text elements only (containers hold the same text)
-              .filter((e) => !(e as unknown as { querySelector(s: string): unknown }).querySelector('[class*="ghost-text"]'))
-              .map((e) => (e as unknown as { textContent: string | null }).textContent ?? ''),
-          );
+        const parts = await this.page.locator(`${ACTIVE_EDITOR} [class*="ghost-text"]`).evaluateAll((els) =>
+          els
+            // innermost ghost-text elements only (containers hold the same text)
+            .filter((e) => !(e as unknown as { querySelector(s: string): unknown }).querySelector('[class*="ghost-text"]'))
+            .map((e) => (e as unknown as { textContent: string | null }).textContent ?? ''),
+        );
         const text = parts.join('').replace(/\u00a0/g, ' ');
         return text.trim().length > 0 ? text : undefined;
       },
@@ -821,10 +822,7 @@ export class CodeServerSession {
       };
     });
     if (r.firstLine !== 1 || r.scrolled < 0 || r.bottom + 1 >= r.viewport) {
-      throw new Error(
-        `editorText(): the document does not fit in the editor (first visible line ${r.firstLine}); ` +
-          'use saveAndReadActiveFile()',
-      );
+      throw new Error(`editorText(): the document does not fit in the editor (first visible line ${r.firstLine}); ` + 'use saveAndReadActiveFile()');
     }
     return r.text;
   }
@@ -835,12 +833,7 @@ export class CodeServerSession {
     if (!uri) throw new Error('no active editor');
     const file = decodeURIComponent(new URL(uri).pathname);
     await this.pressKey('Control+S');
-    await waitFor(
-      `${file} saved`,
-      async () => (await this.page.locator('.editor-group-container.active .tab.active.dirty').count()) === 0,
-      timeoutMs,
-      100,
-    );
+    await waitFor(`${file} saved`, async () => (await this.page.locator('.editor-group-container.active .tab.active.dirty').count()) === 0, timeoutMs, 100);
     return fs.readFileSync(file, 'utf8');
   }
 

@@ -110,13 +110,21 @@ async function shot(s: CodeServerSession, name: string): Promise<void> {
 
 /** The frame of the model view's webview (VS Code nests it in two iframes). */
 async function modelViewFrame(s: CodeServerSession, timeoutMs: number): Promise<Frame> {
-  return waitFor('the model view webview', async () => {
-    for (const f of s.page.frames()) {
-      const found = await f.locator('h1', { hasText: 'Charm model' }).count().catch(() => 0);
-      if (found > 0) return f;
-    }
-    return undefined;
-  }, timeoutMs, 500);
+  return waitFor(
+    'the model view webview',
+    async () => {
+      for (const f of s.page.frames()) {
+        const found = await f
+          .locator('h1', { hasText: 'Charm model' })
+          .count()
+          .catch(() => 0);
+        if (found > 0) return f;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 describe('Charm extension (code-server + chromium, installed from the .vsix)', function () {
@@ -170,7 +178,12 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
 
   it('completes from the workspace memory before the first checkpoint, in a file outside the corpus', async function () {
     this.timeout(120_000);
-    await waitFor('the workspace memory', async () => fs.existsSync(LOG_FILE) && /completing with the workspace memory alone/.test(fs.readFileSync(LOG_FILE, 'utf8')), 60_000, 200);
+    await waitFor(
+      'the workspace memory',
+      async () => fs.existsSync(LOG_FILE) && /completing with the workspace memory alone/.test(fs.readFileSync(LOG_FILE, 'utf8')),
+      60_000,
+      200,
+    );
     // Outside the workspace: neither the memory nor the training read it.
     outside = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-outside-'));
     const file = path.join(outside, 'fresh.ts');
@@ -180,7 +193,9 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     let memoryGhost = '';
     for (const prefix of MEMORY_PREFIXES) {
       await s().typeText(`\n${prefix}`, 40);
-      memoryGhost = await s().waitForGhostText(15_000).catch(() => '');
+      memoryGhost = await s()
+        .waitForGhostText(15_000)
+        .catch(() => '');
       if (memoryGhost) break;
     }
     const seconds = (Date.now() - trainingStarted) / 1000;
@@ -227,7 +242,9 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     await s().typeText('\n');
     for (const prefix of PREFIXES) {
       await s().typeText(prefix, 40);
-      ghost = await s().waitForGhostText(20_000).catch(() => '');
+      ghost = await s()
+        .waitForGhostText(20_000)
+        .catch(() => '');
       typed += prefix;
       if (ghost) break;
       await s().typeText('\n');
@@ -236,12 +253,17 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     assert.ok(ghost.trim().length > 0, 'the model suggested something for one of the prefixes');
     assert.ok(!ghost.includes('\n'), 'single-line by default');
     // The extension logged this text as an answer of the model process.
-    const fromModel = fs.readFileSync(LOG_FILE, 'utf8').split('\n')
+    const fromModel = fs
+      .readFileSync(LOG_FILE, 'utf8')
+      .split('\n')
       .map((l) => /completion ("(?:[^"\\]|\\.)*") \((model|cache)/.exec(l)?.[1])
       .filter((j): j is string => j !== undefined)
       .map((j) => JSON.parse(j) as string);
     // (Or the rest of one: a suggestion typed through shows what is left of it.)
-    assert.ok(fromModel.some((m) => m.endsWith(ghost)), `ghost text ${JSON.stringify(ghost)} is (the end of) one of the model's answers ${JSON.stringify(fromModel.slice(-5))}`);
+    assert.ok(
+      fromModel.some((m) => m.endsWith(ghost)),
+      `ghost text ${JSON.stringify(ghost)} is (the end of) one of the model's answers ${JSON.stringify(fromModel.slice(-5))}`,
+    );
     await shot(s(), 'ghost-text.png');
     await s().pressKey('Tab');
     await waitFor('the ghost text to be accepted', async () => !(await s().hasGhostText()), 10_000);
@@ -253,10 +275,15 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     this.timeout(120_000);
     const before = await s().saveAndReadActiveFile();
     await s().runCommand('Charm: Generate from Selection');
-    const after = await waitFor('generated text in the file', async () => {
-      const t = await s().saveAndReadActiveFile();
-      return t.length >= before.length + 100 ? t : undefined;
-    }, 60_000, 1000);
+    const after = await waitFor(
+      'generated text in the file',
+      async () => {
+        const t = await s().saveAndReadActiveFile();
+        return t.length >= before.length + 100 ? t : undefined;
+      },
+      60_000,
+      1000,
+    );
     assert.ok(after.startsWith(before), 'inserted after the cursor, nothing else changed');
     // One undoable edit: a single undo restores the text as it was.
     await s().pressKey('Control+Z');

@@ -25,7 +25,10 @@ describe('e2e harness: tools', () => {
     const saved = process.env.CHARM_E2E_CACHE;
     process.env.CHARM_E2E_CACHE = path.join(os.tmpdir(), 'charm-e2e-no-such-cache');
     try {
-      assert.throws(() => findTools(), (e: unknown) => e instanceof E2eToolsMissingError && /scripts\/e2e-setup\.sh/.test(e.message));
+      assert.throws(
+        () => findTools(),
+        (e: unknown) => e instanceof E2eToolsMissingError && /scripts\/e2e-setup\.sh/.test(e.message),
+      );
     } finally {
       if (saved === undefined) delete process.env.CHARM_E2E_CACHE;
       else process.env.CHARM_E2E_CACHE = saved;
@@ -129,11 +132,12 @@ describe('e2e harness: extension installed from a .vsix', function () {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'charm-e2e-vsix-'));
       const vsix = path.join(tmp, 'hello-e2e.vsix');
       const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-      const r = spawnSync(
-        process.execPath,
-        [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix],
-        { cwd: FIXTURE, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
-      );
+      const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], {
+        cwd: FIXTURE,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
       assert.equal(r.status, 0, `vsce package failed: ${r.stdout}${r.stderr}`);
       fs.mkdirSync(path.join(tmp, 'ws'));
       return { workspace: path.join(tmp, 'ws'), extensionVsix: vsix };
@@ -151,8 +155,13 @@ describe('e2e harness: extension installed from a .vsix', function () {
 });
 
 async function waitForPath(dir: () => string | undefined, file: string): Promise<string> {
-  return waitFor(`storage file ${file}`, () => {
-    const found = dir();
-    return found !== undefined && fs.existsSync(path.join(found, file)) && found;
-  }, 20_000, 200);
+  return waitFor(
+    `storage file ${file}`,
+    () => {
+      const found = dir();
+      return found !== undefined && fs.existsSync(path.join(found, file)) && found;
+    },
+    20_000,
+    200,
+  );
 }

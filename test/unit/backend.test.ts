@@ -6,7 +6,6 @@ import { CharmError } from '../../src/errors';
 import { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from '../../src/model/wasm';
 import { runChild } from './helpers';
 
-
 /** Runs fn with `name` as the tfjs backend and returns the values it produced. */
 async function on<T extends tf.Tensor | tf.Tensor[]>(name: 'cpu' | 'wasm', fn: () => T): Promise<Float32Array[]> {
   const before = tf.getBackend();
@@ -81,7 +80,14 @@ describe('backend', function () {
     const run = () => [
       tf.unsortedSegmentSum(tf.tensor2d(x, [7, 3]), tf.tensor1d(ids, 'int32'), 5),
       tf.unsortedSegmentSum(tf.tensor2d(ints, [7, 3], 'int32'), tf.tensor1d(ids, 'int32'), 5),
-      tf.unsortedSegmentSum(tf.tensor3d(values(200 * 4 * 8, 3), [200, 4, 8]), tf.tensor1d(Array.from({ length: 200 }, (_, i) => (i * 7) % 50), 'int32'), 50),
+      tf.unsortedSegmentSum(
+        tf.tensor3d(values(200 * 4 * 8, 3), [200, 4, 8]),
+        tf.tensor1d(
+          Array.from({ length: 200 }, (_, i) => (i * 7) % 50),
+          'int32',
+        ),
+        50,
+      ),
     ];
     const [wf, wi, wl] = await on('wasm', run);
     const [cf, ci, cl] = await on('cpu', run);
@@ -109,7 +115,10 @@ describe('backend', function () {
     ];
     const wasm = await on('wasm', run);
     const cpu = await on('cpu', run);
-    assert.deepEqual(wasm.map((v) => v.length), [44, 12, 12, 12, 0]);
+    assert.deepEqual(
+      wasm.map((v) => v.length),
+      [44, 12, 12, 12, 0],
+    );
     wasm.forEach((v, k) => assert.deepEqual(Array.from(v), Array.from(cpu[k]), `slice ${k}`));
   });
 
@@ -129,10 +138,25 @@ describe('backend', function () {
     assert.equal(onWasm[2 * 4], 0);
   });
 
-  const combos: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+  const combos: Array<[boolean, boolean]> = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
   const [M, K, N] = [37, 53, 29];
 
-  const names = ['matMul', 'matMul rank 3', 'batched matMul', 'fused relu', 'fused sigmoid', 'fused linear', 'fused batched relu', 'fused size-1 bias elu', 'fused batched prelu'];
+  const names = [
+    'matMul',
+    'matMul rank 3',
+    'batched matMul',
+    'fused relu',
+    'fused sigmoid',
+    'fused linear',
+    'fused batched relu',
+    'fused size-1 bias elu',
+    'fused batched prelu',
+  ];
   function matMuls(ta: boolean, tb: boolean, withFused: boolean) {
     const a = values(M * K, 10);
     const b = values(K * N, 11);
@@ -152,9 +176,24 @@ describe('backend', function () {
         tf.fused.matMul({ a: A, b: B, transposeA: ta, transposeB: tb, bias: bias1, activation: 'relu' }),
         tf.fused.matMul({ a: A, b: B, transposeA: ta, transposeB: tb, bias: bias1, activation: 'sigmoid' }),
         tf.fused.matMul({ a: A, b: B, transposeA: ta, transposeB: tb, activation: 'linear' }),
-        tf.fused.matMul({ a: tf.stack([A, A.mul(-1)]) as tf.Tensor3D, b: tf.stack([B, B]) as tf.Tensor3D, transposeA: ta, transposeB: tb, bias: bias1, activation: 'relu' }),
+        tf.fused.matMul({
+          a: tf.stack([A, A.mul(-1)]) as tf.Tensor3D,
+          b: tf.stack([B, B]) as tf.Tensor3D,
+          transposeA: ta,
+          transposeB: tb,
+          bias: bias1,
+          activation: 'relu',
+        }),
         tf.fused.matMul({ a: A, b: B, transposeA: ta, transposeB: tb, bias: tf.tensor1d([0.3]), activation: 'elu' }),
-        tf.fused.matMul({ a: tf.stack([A, A]) as tf.Tensor3D, b: B, transposeA: ta, transposeB: tb, bias: bias1, activation: 'prelu', preluActivationWeights: tf.scalar(0.1) }),
+        tf.fused.matMul({
+          a: tf.stack([A, A]) as tf.Tensor3D,
+          b: B,
+          transposeA: ta,
+          transposeB: tb,
+          bias: bias1,
+          activation: 'prelu',
+          preluActivationWeights: tf.scalar(0.1),
+        }),
       ];
     };
   }
@@ -196,7 +235,12 @@ describe('backend', function () {
     const second = tf.matMul(x2, w, false, true);
     assert.equal(transposeCacheBytes(), 50 * 40 * 4, 'one copy, reused');
     assertClose(Float32Array.from(await first.data()), expected[0], 1e-4, 'first');
-    assertClose(Float32Array.from(await second.data()), expected[0].map((v) => 2 * v), 1e-4, 'second (cached)');
+    assertClose(
+      Float32Array.from(await second.data()),
+      expected[0].map((v) => 2 * v),
+      1e-4,
+      'second (cached)',
+    );
     const row = tf.tensor2d(values(40, 32), [1, 40]);
     const col = tf.matMul(x, row, false, true);
     assert.deepEqual(col.shape, [6, 1]);
@@ -226,7 +270,8 @@ describe('backend', function () {
     const x = values(8 * 5, 20);
     const w = values(5 * 6, 21);
     const run = () => {
-      const f = (X: tf.Tensor, W: tf.Tensor) => tf.sum(tf.square(tf.fused.matMul({ a: X as tf.Tensor2D, b: W as tf.Tensor2D, bias: tf.ones([6]), activation: 'linear' })));
+      const f = (X: tf.Tensor, W: tf.Tensor) =>
+        tf.sum(tf.square(tf.fused.matMul({ a: X as tf.Tensor2D, b: W as tf.Tensor2D, bias: tf.ones([6]), activation: 'linear' })));
       return tf.grads(f)([tf.tensor2d(x, [8, 5]), tf.tensor2d(w, [5, 6])]);
     };
     const wasm = await on('wasm', run);

@@ -28,15 +28,25 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
     const shapes = (cell: ModelConfig['cell']) => weightSpecs(configOf(cell)).map((s) => `${s.name} [${s.shape.join(', ')}]`);
     assert.deepEqual(shapes('lstm'), [
       'embedding/embeddings [9, 6]',
-      'lstm/kernel [6, 32]', 'lstm/recurrent_kernel [8, 32]', 'lstm/bias [32]',
-      'lstm_1/kernel [8, 32]', 'lstm_1/recurrent_kernel [8, 32]', 'lstm_1/bias [32]',
-      'dense/kernel [8, 9]', 'dense/bias [9]',
+      'lstm/kernel [6, 32]',
+      'lstm/recurrent_kernel [8, 32]',
+      'lstm/bias [32]',
+      'lstm_1/kernel [8, 32]',
+      'lstm_1/recurrent_kernel [8, 32]',
+      'lstm_1/bias [32]',
+      'dense/kernel [8, 9]',
+      'dense/bias [9]',
     ]);
     assert.deepEqual(shapes('gru'), [
       'embedding/embeddings [9, 6]',
-      'gru/kernel [6, 24]', 'gru/recurrent_kernel [8, 24]', 'gru/bias [2, 24]',
-      'gru_1/kernel [8, 24]', 'gru_1/recurrent_kernel [8, 24]', 'gru_1/bias [2, 24]',
-      'dense/kernel [8, 9]', 'dense/bias [9]',
+      'gru/kernel [6, 24]',
+      'gru/recurrent_kernel [8, 24]',
+      'gru/bias [2, 24]',
+      'gru_1/kernel [8, 24]',
+      'gru_1/recurrent_kernel [8, 24]',
+      'gru_1/bias [2, 24]',
+      'dense/kernel [8, 9]',
+      'dense/bias [9]',
     ]);
   });
 
@@ -53,7 +63,14 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
     it(`gives the same logits in training and in stateful evaluation (${cell})`, () => {
       const model = CharModel.create(configOf(cell), 4);
       const state = model.zeroState(2);
-      const ids = tf.tensor2d([[1, 2, 3, 4, 5], [8, 7, 6, 5, 0]], [2, 5], 'int32');
+      const ids = tf.tensor2d(
+        [
+          [1, 2, 3, 4, 5],
+          [8, 7, 6, 5, 0],
+        ],
+        [2, 5],
+        'int32',
+      );
       try {
         const all = model.logits(ids);
         const out = model.advance(ids, state);
@@ -88,7 +105,10 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
 
   it('rejects an unknown cell with one line naming the cells there are', () => {
     const bad = { ...configOf('lstm'), cell: 'rnn' } as unknown as ModelConfig;
-    assert.throws(() => validateModelConfig(bad), (e: Error) => e instanceof CharmError && e.message === 'Unknown cell "rnn": expected lstm or gru');
+    assert.throws(
+      () => validateModelConfig(bad),
+      (e: Error) => e instanceof CharmError && e.message === 'Unknown cell "rnn": expected lstm or gru',
+    );
     assert.throws(() => cellSpec('toString'), CharmError);
     assert.throws(() => parseArgs(['train', 'x', '--cell', 'rnn'], TRAIN_FLAGS), /^CharmError: Option --cell expects one of lstm, gru, got "rnn"$/);
     assert.equal(parseArgs(['train', 'x', '--cell', 'gru'], TRAIN_FLAGS).flags.cell, 'gru');

@@ -45,7 +45,11 @@ describe('checkpoint safety (issue #12)', function () {
   let tmp: ReturnType<typeof tempDir>;
   let corpus = '';
   const base = (out: string, more: Partial<TrainRequest> = {}): TrainRequest => ({
-    paths: [corpus], out, ...SHAPE, ...more, options: { ...FAST, evalEvery: 5, ...more.options },
+    paths: [corpus],
+    out,
+    ...SHAPE,
+    ...more,
+    options: { ...FAST, evalEvery: 5, ...more.options },
   });
 
   before(async () => {
@@ -57,7 +61,7 @@ describe('checkpoint safety (issue #12)', function () {
   after(() => tmp.cleanup());
 
   describe('1. a resume after an interrupted save never makes best/ worse', () => {
-    it('takes the lower of best/\'s and latest/\'s best loss', async () => {
+    it("takes the lower of best/'s and latest/'s best loss", async () => {
       const out = path.join(tmp.dir, 'interrupted-save');
       await trainModel(base(out, { options: { maxSteps: 5 } }));
       const staleLatest = path.join(tmp.dir, 'latest-at-5');
@@ -112,8 +116,10 @@ describe('checkpoint safety (issue #12)', function () {
       await trainModel(base(out, { options: { maxSteps: 3 } }));
       writeFiles(tmp.dir, { 'foreign/greek.txt': 'αβγδε ζηθικ λμνξο πρστυ '.repeat(200) });
       const foreign = { paths: [path.join(tmp.dir, 'foreign')] };
-      await assert.rejects(trainModel({ ...base(out, { resume: true, options: { maxSteps: 2 } }), ...foreign }),
-        (e: Error) => e.name === 'CharmError' && /\d+ % of the corpus's characters are not in the vocabulary/.test(e.message) && /--fine-tune/.test(e.message));
+      await assert.rejects(
+        trainModel({ ...base(out, { resume: true, options: { maxSteps: 2 } }), ...foreign }),
+        (e: Error) => e.name === 'CharmError' && /\d+ % of the corpus's characters are not in the vocabulary/.test(e.message) && /--fine-tune/.test(e.message),
+      );
       assert.equal(metaOf(path.join(out, 'latest')).progress.step, 3, 'nothing was trained');
       const r = await trainModel({ ...base(out, { fineTune: true, options: { maxSteps: 2 } }), ...foreign });
       assert.equal(r.progress.step, 5);
@@ -125,11 +131,17 @@ describe('checkpoint safety (issue #12)', function () {
       const out = path.join(tmp.dir, 'locked');
       const controller = new AbortController();
       let firstStep: () => void = () => undefined;
-      const stepped = new Promise<void>((resolve) => { firstStep = resolve; });
-      const first = trainModel(base(out, { writer: 'charm train first', signal: controller.signal, options: { maxSteps: 100_000, evalEvery: 100_000 } }), { onStep: () => firstStep() });
+      const stepped = new Promise<void>((resolve) => {
+        firstStep = resolve;
+      });
+      const first = trainModel(base(out, { writer: 'charm train first', signal: controller.signal, options: { maxSteps: 100_000, evalEvery: 100_000 } }), {
+        onStep: () => firstStep(),
+      });
       await stepped;
-      await assert.rejects(trainModel(base(out, { resume: true, options: { maxSteps: 1 } })),
-        new RegExp(`${out} is being written by another training \\(pid ${process.pid}, charm train first, started \\d\\d:\\d\\d\\); wait for it or stop it`));
+      await assert.rejects(
+        trainModel(base(out, { resume: true, options: { maxSteps: 1 } })),
+        new RegExp(`${out} is being written by another training \\(pid ${process.pid}, charm train first, started \\d\\d:\\d\\d\\); wait for it or stop it`),
+      );
       controller.abort();
       await first;
       assert.ok(!fs.existsSync(path.join(out, LOCK_NAME)) && !fs.existsSync(path.join(out, LOCK_OWNER_NAME)), 'released');
@@ -140,8 +152,11 @@ describe('checkpoint safety (issue #12)', function () {
     it('takes over a lock whose holder was killed (its pid is gone)', async () => {
       const out = path.join(tmp.dir, 'stale-lock');
       fs.mkdirSync(path.join(out, LOCK_NAME), { recursive: true });
-      const dead = execSync('sh -c \'echo $$\'', { encoding: 'utf8' }).trim();
-      fs.writeFileSync(path.join(out, LOCK_OWNER_NAME), JSON.stringify({ pid: Number(dead), command: 'charm train .', startedAt: new Date().toISOString(), host: os.hostname() }));
+      const dead = execSync("sh -c 'echo $$'", { encoding: 'utf8' }).trim();
+      fs.writeFileSync(
+        path.join(out, LOCK_OWNER_NAME),
+        JSON.stringify({ pid: Number(dead), command: 'charm train .', startedAt: new Date().toISOString(), host: os.hostname() }),
+      );
       const r = await trainModel(base(out, { options: { maxSteps: 2 } }));
       assert.equal(r.progress.step, 2);
     });
@@ -162,13 +177,18 @@ describe('checkpoint safety (issue #12)', function () {
     it('an --out that cannot be a folder fails before training, naming it and the errno', async () => {
       writeFiles(tmp.dir, { 'a-file': 'x' });
       const steps: number[] = [];
-      await assert.rejects(trainModel(base(path.join(tmp.dir, 'a-file', 'model'), { options: { maxSteps: 2 } }), { onStep: (e) => steps.push(e.step) }),
-        /Cannot write checkpoints to .*a-file\/model: .*\(ENOTDIR\)/);
+      await assert.rejects(
+        trainModel(base(path.join(tmp.dir, 'a-file', 'model'), { options: { maxSteps: 2 } }), { onStep: (e) => steps.push(e.step) }),
+        /Cannot write checkpoints to .*a-file\/model: .*\(ENOTDIR\)/,
+      );
       await assert.rejects(trainModel(base(path.join(tmp.dir, 'a-file'), { options: { maxSteps: 2 } })), /Cannot write checkpoints to .*a-file: .*\(EEXIST\)/);
       assert.deepEqual(steps, []);
     });
 
-    for (const [code, words] of [['ENOSPC', 'no space left on device'], ['EACCES', 'permission denied']] as const) {
+    for (const [code, words] of [
+      ['ENOSPC', 'no space left on device'],
+      ['EACCES', 'permission denied'],
+    ] as const) {
       it(`${code} during a save names the folder and the errno, and keeps the previous checkpoint`, async () => {
         const out = path.join(tmp.dir, `fault-${code}`);
         await trainModel(base(out, { options: { maxSteps: 5 } }));
@@ -198,14 +218,16 @@ describe('checkpoint safety (issue #12)', function () {
         const out = path.join(mount, 'model');
         await trainModel(base(out, { options: { maxSteps: 5 } }));
         // Leave less room than one more copy of latest/ needs.
-        const free = (fs.statfsSync(mount).bavail * fs.statfsSync(mount).bsize);
+        const free = fs.statfsSync(mount).bavail * fs.statfsSync(mount).bsize;
         if (mounted) {
           const latestBytes = fs.readdirSync(path.join(out, 'latest')).reduce((n, f) => n + fs.statSync(path.join(out, 'latest', f)).size, 0);
           fs.writeFileSync(path.join(mount, 'filler'), new Uint8Array(Math.max(0, free - Math.floor(latestBytes / 2))));
         }
         const io = mounted ? undefined : failingIo('writeFile', 'ENOSPC', (p) => p.endsWith('optimizer.bin'));
-        await assert.rejects(trainModel(base(out, { resume: true, io, options: { maxSteps: 5 } })),
-          /Could not save the checkpoint in .*: no space left on device \(ENOSPC\); the previous checkpoint was kept\. Saving needs about twice/);
+        await assert.rejects(
+          trainModel(base(out, { resume: true, io, options: { maxSteps: 5 } })),
+          /Could not save the checkpoint in .*: no space left on device \(ENOSPC\); the previous checkpoint was kept\. Saving needs about twice/,
+        );
         assert.equal(metaOf(path.join(out, 'latest')).progress.step, 5);
         assert.deepEqual(tempFolders(out), []);
       } finally {
@@ -218,14 +240,17 @@ describe('checkpoint safety (issue #12)', function () {
     it('are removed at the next start when their writer is gone, kept while it lives', async () => {
       const out = path.join(tmp.dir, 'leftovers');
       await trainModel(base(out, { options: { maxSteps: 2 } }));
-      const dead = Number(execSync('sh -c \'echo $$\'', { encoding: 'utf8' }).trim());
+      const dead = Number(execSync("sh -c 'echo $$'", { encoding: 'utf8' }).trim());
       const stale = [`.best.tmp-${dead}-0a1b2c3d`, `.latest.tmp-${dead}-deadbeef`];
       const live = `.latest.tmp-1-00c0ffee`; // pid 1 is alive
       for (const name of [...stale, live]) writeFiles(path.join(out, name), { 'weights.bin': new Uint8Array(1000) });
       const warnings: string[] = [];
       await trainModel(base(out, { resume: true, options: { maxSteps: 1 } }), { onWarning: (m) => warnings.push(m) });
       assert.deepEqual(tempFolders(out), [live]);
-      assert.ok(warnings.some((w) => /Removed 2 temporary folders left by an interrupted save/.test(w)), warnings.join('\n'));
+      assert.ok(
+        warnings.some((w) => /Removed 2 temporary folders left by an interrupted save/.test(w)),
+        warnings.join('\n'),
+      );
     });
   });
 });

@@ -25,10 +25,30 @@ describe('charm CLI', function () {
   });
 
   it('trains with --json, reporting start, steps, evals, checkpoints and done', () => {
-    const r = charm(['train', corpus, '--out', model, '--units', '32', '--embedding', '16', '--seq-length', '24', '--batch-size', '8',
-      '--max-steps', '12', '--eval-every', '5', '--json']);
+    const r = charm([
+      'train',
+      corpus,
+      '--out',
+      model,
+      '--units',
+      '32',
+      '--embedding',
+      '16',
+      '--seq-length',
+      '24',
+      '--batch-size',
+      '8',
+      '--max-steps',
+      '12',
+      '--eval-every',
+      '5',
+      '--json',
+    ]);
     assert.equal(r.status, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(events[0].event, 'start');
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(events[0].backend as string));
     const steps = events.filter((e) => e.event === 'step');
@@ -48,7 +68,10 @@ describe('charm CLI', function () {
     const sample = JSON.parse(s.stdout) as Record<string, unknown>;
     assert.equal((sample.text as string).length > 0, true);
     assert.ok((sample.msPerChar as number) > 0 && (sample.meanLogProb as number) < 0);
-    const again = JSON.parse(charm(['sample', '--model', model, '--prime', 'the cat', '--length', '30', '--seed', '4', '--json']).stdout) as Record<string, unknown>;
+    const again = JSON.parse(charm(['sample', '--model', model, '--prime', 'the cat', '--length', '30', '--seed', '4', '--json']).stdout) as Record<
+      string,
+      unknown
+    >;
     assert.equal(again.text, sample.text, 'same seed, same text');
     const e = charm(['eval', '--model', model, corpus, '--json']);
     assert.equal(e.status, 0, e.stderr);
@@ -62,8 +85,15 @@ describe('charm CLI', function () {
   it('resumes from the saved step', () => {
     const r = charm(['train', corpus, '--out', model, '--resume', '--max-steps', '3', '--json']);
     assert.equal(r.status, 0, r.stderr);
-    const steps = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'step');
-    assert.deepEqual(steps.map((e) => e.step), [13, 14, 15]);
+    const steps = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.event === 'step');
+    assert.deepEqual(
+      steps.map((e) => e.step),
+      [13, 14, 15],
+    );
   });
 
   it('--overwrite replaces a model: the old best/ does not survive', () => {
@@ -81,8 +111,30 @@ describe('charm CLI', function () {
   it('Ctrl-C (SIGINT) saves a checkpoint before exiting', async function () {
     this.timeout(120_000);
     const out = path.join(tmp.dir, 'interrupted');
-    const child = spawn(process.execPath, [bin, 'train', corpus, '--out', out, '--units', '32', '--embedding', '16', '--seq-length', '24',
-      '--batch-size', '8', '--max-steps', '100000', '--eval-every', '100000', '--json'], { cwd: root });
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'train',
+        corpus,
+        '--out',
+        out,
+        '--units',
+        '32',
+        '--embedding',
+        '16',
+        '--seq-length',
+        '24',
+        '--batch-size',
+        '8',
+        '--max-steps',
+        '100000',
+        '--eval-every',
+        '100000',
+        '--json',
+      ],
+      { cwd: root },
+    );
     let stdout = '';
     let signalled = false;
     child.stdout.on('data', (d: Buffer) => {
@@ -94,14 +146,21 @@ describe('charm CLI', function () {
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 130);
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(events.some((e) => e.event === 'checkpoint'), 'a checkpoint was written');
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(
+      events.some((e) => e.event === 'checkpoint'),
+      'a checkpoint was written',
+    );
     const info = JSON.parse(charm(['info', '--model', path.join(out, 'latest'), '--json']).stdout) as { progress: { step: number } };
     assert.ok(info.progress.step >= 5);
   });
 
   describe('bad input gives one clear line and a non-zero exit', () => {
-    it('a missing file', () => assertCleanError(charm(['train', path.join(tmp.dir, 'nope.txt'), '--out', path.join(tmp.dir, 'x')]), /No such file or folder: .*nope\.txt/));
+    it('a missing file', () =>
+      assertCleanError(charm(['train', path.join(tmp.dir, 'nope.txt'), '--out', path.join(tmp.dir, 'x')]), /No such file or folder: .*nope\.txt/));
     it('an empty corpus', () => {
       writeFiles(tmp.dir, { 'empty/blank.txt': '', 'empty/bin.dat': new Uint8Array([0, 1, 2, 0]) });
       assertCleanError(charm(['train', path.join(tmp.dir, 'empty'), '--out', path.join(tmp.dir, 'x')]), /corpus is empty/);
@@ -111,7 +170,8 @@ describe('charm CLI', function () {
       assertCleanError(charm(['train', path.join(tmp.dir, 'short.txt'), '--out', path.join(tmp.dir, 'x')]), /too short/);
     });
     it('a bad flag value', () => assertCleanError(charm(['train', corpus, '--batch-size', 'many']), /--batch-size expects an integer/));
-    it('an out-of-range flag value', () => assertCleanError(charm(['train', corpus, '--out', path.join(tmp.dir, 'x'), '--learning-rate', '5']), /--learning-rate must be/));
+    it('an out-of-range flag value', () =>
+      assertCleanError(charm(['train', corpus, '--out', path.join(tmp.dir, 'x'), '--learning-rate', '5']), /--learning-rate must be/));
     it('an unknown flag', () => assertCleanError(charm(['sample', '--model', model, '--temprature', '1']), /Unknown option --temprature/));
     it('a bad choice', () => assertCleanError(charm(['train', corpus, '--preset', 'huge']), /--preset expects one of tiny, small, medium, seed/));
     it('a missing model', () => assertCleanError(charm(['sample', '--model', path.join(tmp.dir, 'no-model')]), /No model at/));
@@ -142,8 +202,10 @@ describe('charm CLI', function () {
       fs.writeFileSync(vocabFile, JSON.stringify(vocab));
       assertCleanError(charm(['train', corpus, '--out', broken, '--resume']), /vocab\.json has \d+ symbols but the model expects \d+/);
     });
-    it('resuming with a different model size', () => assertCleanError(charm(['train', corpus, '--out', model, '--resume', '--units', '64']), /Cannot change the model's units/));
-    it('resuming without a checkpoint', () => assertCleanError(charm(['train', corpus, '--out', path.join(tmp.dir, 'fresh'), '--resume']), /Cannot resume: no checkpoint/));
+    it('resuming with a different model size', () =>
+      assertCleanError(charm(['train', corpus, '--out', model, '--resume', '--units', '64']), /Cannot change the model's units/));
+    it('resuming without a checkpoint', () =>
+      assertCleanError(charm(['train', corpus, '--out', path.join(tmp.dir, 'fresh'), '--resume']), /Cannot resume: no checkpoint/));
     it('training over an existing model without --resume', () => assertCleanError(charm(['train', corpus, '--out', model]), /already holds a model/));
   });
 });

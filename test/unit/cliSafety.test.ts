@@ -40,7 +40,9 @@ function waitFor(stream: NodeJS.ReadableStream, pattern: RegExp, seen: { text: s
 
 function collect(stream: NodeJS.ReadableStream): { text: string } {
   const seen = { text: '' };
-  stream.on('data', (d: Buffer) => { seen.text += d.toString(); });
+  stream.on('data', (d: Buffer) => {
+    seen.text += d.toString();
+  });
   return seen;
 }
 
@@ -73,7 +75,10 @@ describe('charm CLI under faults (issue #12)', function () {
       const truncated = path.join(tmp.dir, 'truncated');
       fs.cpSync(path.join(model, 'best'), truncated, { recursive: true });
       fs.truncateSync(path.join(truncated, 'weights.bin'), 100);
-      assertCleanError(charm(['info', '--model', truncated]), /Unreadable checkpoint: weights\.bin has 100 bytes, expected \d+; the file is truncated or corrupted/);
+      assertCleanError(
+        charm(['info', '--model', truncated]),
+        /Unreadable checkpoint: weights\.bin has 100 bytes, expected \d+; the file is truncated or corrupted/,
+      );
       const corrupt = path.join(tmp.dir, 'corrupt');
       fs.cpSync(path.join(model, 'latest'), corrupt, { recursive: true });
       const bytes = fs.readFileSync(path.join(corrupt, 'optimizer.bin'));
@@ -88,7 +93,9 @@ describe('charm CLI under faults (issue #12)', function () {
       const out = path.join(tmp.dir, 'epipe');
       const child = start(['train', corpus, '--out', out, ...TINY, '--max-steps', '60', '--eval-every', '20', '--json']);
       const stderr = { text: '' };
-      child.stderr.on('data', (d: Buffer) => { stderr.text += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr.text += d.toString();
+      });
       await waitFor(child.stdout, /\n/, { text: '' });
       child.stdout.destroy();
       const { code } = await exited(child);
@@ -104,7 +111,9 @@ describe('charm CLI under faults (issue #12)', function () {
       const child = start(['train', corpus, '--out', out, ...TINY, '--max-steps', '100000', '--eval-every', '100000']);
       const stdout = { text: '' };
       await waitFor(child.stdout, /Training: /, stdout);
-      child.stdout.on('data', (d: Buffer) => { stdout.text += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout.text += d.toString();
+      });
       await new Promise((r) => setTimeout(r, 800));
       child.kill('SIGTERM');
       const { code } = await exited(child);
@@ -125,8 +134,10 @@ describe('charm CLI under faults (issue #12)', function () {
 
     it('a second quick Ctrl-C in the middle of a save leaves no temp folder and a loadable checkpoint', async () => {
       const out = path.join(tmp.dir, 'double-ctrl-c');
-      const child = start(['train', corpus, '--out', out, ...TINY, '--max-steps', '100000', '--eval-every', '2', '--json'],
-        { CHARM_TEST_SAVE_STAGES: '1', CHARM_TEST_SAVE_DELAY_MS: '150' });
+      const child = start(['train', corpus, '--out', out, ...TINY, '--max-steps', '100000', '--eval-every', '2', '--json'], {
+        CHARM_TEST_SAVE_STAGES: '1',
+        CHARM_TEST_SAVE_DELAY_MS: '150',
+      });
       const stdout = collect(child.stdout);
       const stderr = collect(child.stderr);
       await until(() => /"event":"checkpoint".*"best":false/.test(stdout.text));
@@ -138,7 +149,10 @@ describe('charm CLI under faults (issue #12)', function () {
       child.kill('SIGINT');
       const { code } = await exited(child);
       assert.equal(code, 130);
-      assert.deepEqual(fs.readdirSync(out).filter((n) => n.includes('.tmp-')), []);
+      assert.deepEqual(
+        fs.readdirSync(out).filter((n) => n.includes('.tmp-')),
+        [],
+      );
       const latest = infoOf(out).progress.step;
       assert.ok(latest >= 2);
       const resumed = charm(['train', corpus, '--out', out, '--resume', '--max-steps', '1', '--json']);
@@ -152,8 +166,12 @@ describe('charm CLI under faults (issue #12)', function () {
       const child = start(['train', corpus, '--out', out, ...TINY, '--max-steps', '100000', '--eval-every', '100000', '--json']);
       await waitFor(child.stdout, /"event":"step"/, { text: '' });
       try {
-        assertCleanError(charm(['train', corpus, '--out', out, '--resume', '--max-steps', '1']),
-          new RegExp(`is being written by another training \\(pid ${child.pid}, charm train .* --out ${out} .*, started \\d\\d:\\d\\d\\); wait for it or stop it`));
+        assertCleanError(
+          charm(['train', corpus, '--out', out, '--resume', '--max-steps', '1']),
+          new RegExp(
+            `is being written by another training \\(pid ${child.pid}, charm train .* --out ${out} .*, started \\d\\d:\\d\\d\\); wait for it or stop it`,
+          ),
+        );
       } finally {
         child.kill('SIGINT');
         await exited(child);

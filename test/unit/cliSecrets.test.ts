@@ -21,8 +21,27 @@ describe('charm CLI: secrets in files are not learned', function () {
   const corpus = path.join(tmp.dir, 'corpus');
   // Small and repeated, so that the tiny model learns it by heart in a few seconds.
   const train = (out: string, extra: string[] = []) =>
-    charm(['train', corpus, '--out', out, '--preset', 'tiny', '--seq-length', '32', '--batch-size', '16', '--learning-rate', '0.01',
-      '--max-steps', '80', '--eval-every', '1000', '--seed', '1', ...extra]);
+    charm([
+      'train',
+      corpus,
+      '--out',
+      out,
+      '--preset',
+      'tiny',
+      '--seq-length',
+      '32',
+      '--batch-size',
+      '16',
+      '--learning-rate',
+      '0.01',
+      '--max-steps',
+      '80',
+      '--eval-every',
+      '1000',
+      '--seed',
+      '1',
+      ...extra,
+    ]);
   const recite = (model: string, prime: string) => charm(['sample', '--model', model, '--prime', prime, '--temperature', '0', '--length', '40']);
 
   before(() => {
@@ -41,7 +60,10 @@ describe('charm CLI: secrets in files are not learned', function () {
     const r = train(model);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Corpus: .*; 100 secrets replaced in 2 files/);
-    for (const [prime, secret] of [['password = ', PASSWORD], ['API_KEY=', API_KEY]]) {
+    for (const [prime, secret] of [
+      ['password = ', PASSWORD],
+      ['API_KEY=', API_KEY],
+    ]) {
       const s = recite(model, prime);
       assert.equal(s.status, 0, s.stderr);
       assert.ok(!s.stdout.includes(secret.slice(0, 8)), `recited: ${s.stdout}`);

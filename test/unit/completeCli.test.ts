@@ -20,7 +20,13 @@ interface Session {
 
 /** Runs `charm complete` with these stdin lines (written at once, as a burst) and reads its replies. */
 function complete(args: string[], lines: string[]): Session {
-  const r = spawnSync(process.execPath, [bin, 'complete', ...args], { cwd: root, input: lines.map((l) => l + '\n').join(''), encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [bin, 'complete', ...args], {
+    cwd: root,
+    input: lines.map((l) => l + '\n').join(''),
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 << 20,
+  });
   const out = r.stdout.trim();
   return { status: r.status, replies: out === '' ? [] : out.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>), stderr: r.stderr };
 }
@@ -47,16 +53,26 @@ describe('charm complete (stdio JSON lines)', function () {
     const build = spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
     writeFiles(corpus, { 'a.txt': repetitiveText(6000) });
-    const train = spawnSync(process.execPath, [bin, 'train', corpus, '--out', model, '--preset', 'tiny', '--max-steps', '30', '--seed', '1', '--json'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const train = spawnSync(process.execPath, [bin, 'train', corpus, '--out', model, '--preset', 'tiny', '--max-steps', '30', '--seed', '1', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(train.status, 0, train.stderr);
   });
   after(() => tmp.cleanup());
 
   it('answers good lines in order, with their ids, and completes a predictable prefix', () => {
     const prefixes = [PREFIX, 'the cat ', 'the cat sat on the mat. the ', 'the cat sat on the m'];
-    const s = complete([...modelArgs, '--corpus', corpus], prefixes.map((p, i) => request(i === 2 ? `s${i}` : i, p)));
+    const s = complete(
+      [...modelArgs, '--corpus', corpus],
+      prefixes.map((p, i) => request(i === 2 ? `s${i}` : i, p)),
+    );
     assert.equal(s.status, 0, s.stderr);
-    assert.deepEqual(s.replies.map((r) => r.id), [0, 1, 's2', 3]);
+    assert.deepEqual(
+      s.replies.map((r) => r.id),
+      [0, 1, 's2', 3],
+    );
     for (const r of s.replies) {
       assert.equal(typeof r.text, 'string');
       assert.ok(typeof r.ms === 'number' && r.ms >= 0);
@@ -88,11 +104,22 @@ describe('charm complete (stdio JSON lines)', function () {
   it('answers each bad line with an error and goes on serving', () => {
     const huge = request(9, 'x'.repeat((1 << 20) + 10));
     const s = complete(modelArgs, [
-      'not json', request(undefined, PREFIX), JSON.stringify([request(1, PREFIX)]), request(2, PREFIX, { offset: '19' }),
-      request(3, PREFIX, { offset: -1 }), request(4, PREFIX, { offset: 2 }), huge, '', request(5, PREFIX),
+      'not json',
+      request(undefined, PREFIX),
+      JSON.stringify([request(1, PREFIX)]),
+      request(2, PREFIX, { offset: '19' }),
+      request(3, PREFIX, { offset: -1 }),
+      request(4, PREFIX, { offset: 2 }),
+      huge,
+      '',
+      request(5, PREFIX),
     ]);
     assert.equal(s.status, 0, s.stderr);
-    assert.deepEqual(s.replies.map((r) => r.id), [null, null, null, 2, 3, 4, null, 5], 'one reply per non-blank line, in order');
+    assert.deepEqual(
+      s.replies.map((r) => r.id),
+      [null, null, null, 2, 3, 4, null, 5],
+      'one reply per non-blank line, in order',
+    );
     for (const r of s.replies.slice(0, -1)) assert.ok(typeof r.error === 'string' && r.error.length > 10 && !('text' in r), JSON.stringify(r));
     assert.match(s.replies[1].error as string, /id/);
     assert.match(s.replies[2].error as string, /array/);
@@ -166,7 +193,10 @@ describe('charm complete (stdio JSON lines)', function () {
       { doc: 'file:///b.txt', before: 'the mat. the cat sat on ', after: '', languageId: 'markdown' },
       { doc: DOC, before: 'the cat sat on the mat. the cat sat ', after: '' },
     ].map((c, i) => ({ ...c, version: i + 1, offset: c.before.length + 3, languageId: c.languageId ?? 'plaintext' }));
-    const s = complete(modelArgs, cursors.map((c, i) => JSON.stringify({ id: i, ...c })));
+    const s = complete(
+      modelArgs,
+      cursors.map((c, i) => JSON.stringify({ id: i, ...c })),
+    );
     assert.equal(s.status, 0, s.stderr);
 
     const local = await LocalCompletionModel.open({ modelDir: model });
@@ -177,8 +207,14 @@ describe('charm complete (stdio JSON lines)', function () {
         const outcome = await service.provide(completionInputFrom(c), NEVER_CANCELLED);
         expected.push(outcome.kind === 'suggestion' ? { text: outcome.text, p: outcome.confidence } : { text: '' });
       }
-      assert.ok(expected.some((e) => e.text.length > 0), 'some suggestions to compare');
-      assert.deepEqual(s.replies.map((r) => r.text), expected.map((e) => e.text));
+      assert.ok(
+        expected.some((e) => e.text.length > 0),
+        'some suggestions to compare',
+      );
+      assert.deepEqual(
+        s.replies.map((r) => r.text),
+        expected.map((e) => e.text),
+      );
       s.replies.forEach((r, i) => {
         const p = expected[i].p;
         if (p === undefined) assert.equal(r.p, undefined);

@@ -18,7 +18,8 @@ describe('charm complete: request lines', () => {
   it('reads a good request into the cursor text the pipeline is built from', () => {
     const r = parseRequestLine(line({ ...good, version: 3 }));
     assert.deepEqual(r, {
-      kind: 'complete', id: 7,
+      kind: 'complete',
+      id: 7,
       cursor: { doc: good.doc, version: 3, languageId: 'typescript', offset: 10, before: good.before, after: ');', nextLine: 'next', explicit: false },
     });
   });
@@ -37,7 +38,12 @@ describe('charm complete: request lines', () => {
   it('derives a version that changes with the text before, after and below the cursor', () => {
     const v = textVersion('the cat sat', ' on', 'x');
     assert.equal(textVersion('the cat sat', ' on', 'x'), v);
-    const others = [textVersion('the cat sap', ' on', 'x'), textVersion('the cat sat', ' in', 'x'), textVersion('the cat sat', ' on', 'y'), textVersion('the cat sat', ' on', undefined)];
+    const others = [
+      textVersion('the cat sap', ' on', 'x'),
+      textVersion('the cat sat', ' in', 'x'),
+      textVersion('the cat sat', ' on', 'y'),
+      textVersion('the cat sat', ' on', undefined),
+    ];
     for (const o of others) {
       assert.notEqual(o, v);
       assert.ok(Number.isSafeInteger(o) && o >= 0);
@@ -66,14 +72,23 @@ describe('charm complete: request lines', () => {
 
   it('names the bad field, echoing the id', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ doc: undefined }, /"doc"/], [{ doc: 3 }, /"doc"/], [{ doc: '' }, /"doc"/],
-      [{ before: undefined }, /"before"/], [{ before: 12 }, /"before"/],
-      [{ after: 1 }, /"after"/], [{ after: 'a\nb' }, /"after".*line break/],
-      [{ nextLine: false }, /"nextLine"/], [{ nextLine: 'a\nb' }, /"nextLine"/],
+      [{ doc: undefined }, /"doc"/],
+      [{ doc: 3 }, /"doc"/],
+      [{ doc: '' }, /"doc"/],
+      [{ before: undefined }, /"before"/],
+      [{ before: 12 }, /"before"/],
+      [{ after: 1 }, /"after"/],
+      [{ after: 'a\nb' }, /"after".*line break/],
+      [{ nextLine: false }, /"nextLine"/],
+      [{ nextLine: 'a\nb' }, /"nextLine"/],
       [{ languageId: 5 }, /"languageId"/],
-      [{ offset: undefined }, /"offset"/], [{ offset: '10' }, /"offset"/], [{ offset: -1 }, /"offset"/], [{ offset: 2.5 }, /"offset"/],
+      [{ offset: undefined }, /"offset"/],
+      [{ offset: '10' }, /"offset"/],
+      [{ offset: -1 }, /"offset"/],
+      [{ offset: 2.5 }, /"offset"/],
       [{ offset: 4 }, /"offset" 4 does not match "before"/],
-      [{ version: 'x' }, /"version"/], [{ version: 1.5 }, /"version"/],
+      [{ version: 'x' }, /"version"/],
+      [{ version: 1.5 }, /"version"/],
       [{ explicit: 'yes' }, /"explicit"/],
     ];
     for (const [change, pattern] of cases) {
@@ -107,31 +122,63 @@ describe('charm complete: lines from a byte stream', () => {
   it('drops an over-long line as it arrives and goes on with the next one', () => {
     const s = new LineSplitter(10);
     const out = [...s.push(Buffer.from('0123456789ok\nsh')), ...s.push(Buffer.from('ort\n'))];
-    assert.deepEqual(out, [{ kind: 'tooLong', bytes: 12 }, { kind: 'line', text: 'short' }]);
+    assert.deepEqual(out, [
+      { kind: 'tooLong', bytes: 12 },
+      { kind: 'line', text: 'short' },
+    ]);
     const t = new LineSplitter(4);
-    assert.deepEqual([...t.push(Buffer.from('abc')), ...t.push(Buffer.from('def')), ...t.push(Buffer.from('gh\nxy\n'))], [{ kind: 'tooLong', bytes: 8 }, { kind: 'line', text: 'xy' }]);
+    assert.deepEqual(
+      [...t.push(Buffer.from('abc')), ...t.push(Buffer.from('def')), ...t.push(Buffer.from('gh\nxy\n'))],
+      [
+        { kind: 'tooLong', bytes: 8 },
+        { kind: 'line', text: 'xy' },
+      ],
+    );
   });
 });
 
 describe('charm complete: settings from flags', () => {
-  it('defaults to the extension\'s inline settings, except the debounce', () => {
+  it("defaults to the extension's inline settings, except the debounce", () => {
     assert.deepEqual(completeSettings({}), { ...DEFAULT_SETTINGS.inline, enabled: true, debounceMs: COMPLETE_DEBOUNCE_MS });
   });
 
   it('takes every flag', () => {
-    const s = completeSettings({ 'max-length': 7, multiline: true, 'min-confidence': 0.5, temperature: 0.3, 'context-chars': 64, 'debounce-ms': 20, languages: '{"*":false,"ts":true}' });
-    assert.deepEqual(s, { enabled: true, maxLength: 7, multiline: true, minConfidence: 0.5, temperature: 0.3, contextChars: 64, debounceMs: 20, languages: { '*': false, ts: true } });
+    const s = completeSettings({
+      'max-length': 7,
+      multiline: true,
+      'min-confidence': 0.5,
+      temperature: 0.3,
+      'context-chars': 64,
+      'debounce-ms': 20,
+      languages: '{"*":false,"ts":true}',
+    });
+    assert.deepEqual(s, {
+      enabled: true,
+      maxLength: 7,
+      multiline: true,
+      minConfidence: 0.5,
+      temperature: 0.3,
+      contextChars: 64,
+      debounceMs: 20,
+      languages: { '*': false, ts: true },
+    });
   });
 
-  it('rejects a value out of the setting\'s range, naming the flag and the range', () => {
+  it("rejects a value out of the setting's range, naming the flag and the range", () => {
     const flags: [string, keyof typeof RANGES][] = [
-      ['max-length', 'inlineCompletions.maxLength'], ['min-confidence', 'inlineCompletions.minConfidence'], ['temperature', 'inlineCompletions.temperature'],
-      ['context-chars', 'inlineCompletions.contextChars'], ['debounce-ms', 'inlineCompletions.debounceMs'],
+      ['max-length', 'inlineCompletions.maxLength'],
+      ['min-confidence', 'inlineCompletions.minConfidence'],
+      ['temperature', 'inlineCompletions.temperature'],
+      ['context-chars', 'inlineCompletions.contextChars'],
+      ['debounce-ms', 'inlineCompletions.debounceMs'],
     ];
     for (const [flag, key] of flags) {
       const [min, max] = RANGES[key];
       for (const value of [min - 1, max + 1]) {
-        assert.throws(() => completeSettings({ [flag]: value }), (e: Error) => e instanceof CharmError && e.message === `--${flag} must be from ${min} to ${max}, got ${value}`);
+        assert.throws(
+          () => completeSettings({ [flag]: value }),
+          (e: Error) => e instanceof CharmError && e.message === `--${flag} must be from ${min} to ${max}, got ${value}`,
+        );
       }
       assert.doesNotThrow(() => completeSettings({ [flag]: min }));
       assert.doesNotThrow(() => completeSettings({ [flag]: max }));
@@ -140,7 +187,10 @@ describe('charm complete: settings from flags', () => {
 
   it('rejects --languages that is not an object of booleans', () => {
     for (const raw of ['nope', '[true]', '{"ts":"yes"}', 'null']) {
-      assert.throws(() => completeSettings({ languages: raw }), (e: Error) => e instanceof CharmError && /--languages/.test(e.message));
+      assert.throws(
+        () => completeSettings({ languages: raw }),
+        (e: Error) => e instanceof CharmError && /--languages/.test(e.message),
+      );
     }
   });
 });

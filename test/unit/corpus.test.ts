@@ -127,14 +127,7 @@ describe('buildCorpus', () => {
         'other/local.txt': 'kept',
       });
       const c = await buildCorpus([root]);
-      assert.deepEqual(names(c, root), [
-        '.gitignore',
-        'local.txt',
-        'other/local.txt',
-        'sub/.gitignore',
-        'sub/deeper/anchored.txt',
-        'sub/wanted.tmp',
-      ]);
+      assert.deepEqual(names(c, root), ['.gitignore', 'local.txt', 'other/local.txt', 'sub/.gitignore', 'sub/deeper/anchored.txt', 'sub/wanted.tmp']);
       assert.deepEqual(skips(c, root), {
         'x.tmp': 'ignored',
         'sub/anchored.txt': 'ignored',
@@ -275,14 +268,14 @@ describe('buildCorpus', () => {
       '.ENV.Production': 'TOKEN=3',
       'server.pem': 'x',
       'tls.key': 'x',
-      'id_rsa': 'x',
+      id_rsa: 'x',
       'id_ed25519.pub': 'x',
       'aws_credentials.json': 'x',
       'SECRETS.yaml': 'x',
       '.npmrc': 'x',
       'app.secret': 'x',
       'store.kdbx': 'x',
-      'deploy_rsa': 'x',
+      deploy_rsa: 'x',
     };
 
     it('skips secret files by default, matching base names case-insensitively', async () => {
@@ -371,7 +364,7 @@ describe('buildCorpus', () => {
     } catch {
       this.skip(); // Creating symlinks needs a privilege on Windows.
     }
-    const outside = await makeTree({ 'o.txt': 'O', 'id_rsa': 'secret' });
+    const outside = await makeTree({ 'o.txt': 'O', id_rsa: 'secret' });
     await fsp.symlink(path.join(outside, 'o.txt'), path.join(root, 'other.txt'), 'file');
     await fsp.symlink(path.join(outside, 'id_rsa'), path.join(root, 'innocent.txt'), 'file');
     const c = await buildCorpus([root]);
@@ -422,7 +415,14 @@ describe('buildCorpus', () => {
       redacted: [],
     };
     assert.equal(describeCorpus(big), '2 files, 1,234 chars; skipped 1 (1 over the total limit)');
-    const redacted: Corpus = { ...big, skipped: [], redacted: [{ path: 'a', count: 2 }, { path: 'b', count: 1 }] };
+    const redacted: Corpus = {
+      ...big,
+      skipped: [],
+      redacted: [
+        { path: 'a', count: 2 },
+        { path: 'b', count: 1 },
+      ],
+    };
     assert.equal(describeCorpus(redacted), '2 files, 1,234 chars; nothing skipped; 3 secrets replaced in 2 files');
     const one: Corpus = { ...big, redacted: [{ path: 'a', count: 1 }] };
     assert.equal(describeCorpus(one), '2 files, 1,234 chars; skipped 1 (1 over the total limit); 1 secret replaced in 1 file');

@@ -18,7 +18,17 @@ async function saveTiny(root: string, kind: 'best' | 'latest'): Promise<void> {
     model: model.config,
     training: {},
     corpus: { sources: [], files: 1, chars: NOTES.length, trainChars: NOTES.length, valChars: 0, unknownChars: 0 },
-    progress: { step: 1, epoch: 0, batchInEpoch: 1, charsSeen: 10, elapsedSeconds: 1, bestValLoss: null, bestStep: null, evalsWithoutImprovement: 0, learningRateScale: 1 },
+    progress: {
+      step: 1,
+      epoch: 0,
+      batchInEpoch: 1,
+      charsSeen: 10,
+      elapsedSeconds: 1,
+      bestValLoss: null,
+      bestStep: null,
+      evalsWithoutImprovement: 0,
+      learningRateScale: 1,
+    },
     history: { train: [[1, 3]], val: [] },
     backend: 'cpu',
     savedAt: new Date(0).toISOString(),
@@ -59,7 +69,10 @@ describe('corpus: Charm checkpoint folders are never read', function () {
 
   it('skips a checkpoint root wherever it is and whatever its name, as "checkpoint", and reads the rest', async () => {
     const c = await buildCorpus([root]);
-    assert.deepEqual(c.files.map((f) => rel(root, f.path)), ['notes.txt', 'src/config.json']);
+    assert.deepEqual(
+      c.files.map((f) => rel(root, f.path)),
+      ['notes.txt', 'src/config.json'],
+    );
     assertNoCheckpointText(c);
     const skipped = c.skipped.filter((s) => s.reason === 'checkpoint').map((s) => rel(root, s.path));
     assert.deepEqual(skipped, ['charm-model', 'old/my-run']);
@@ -88,7 +101,10 @@ describe('corpus: Charm checkpoint folders are never read', function () {
     const dir = path.join(tmp.dir, 'lookalike');
     writeFiles(dir, { 'best/config.json': '{"format": "other"}', 'latest/notes.md': 'notes', '.best.tmp-x/readme.txt': 'tmp' });
     const c = await buildCorpus([dir]);
-    assert.deepEqual(c.files.map((f) => rel(dir, f.path)), ['.best.tmp-x/readme.txt', 'best/config.json', 'latest/notes.md']);
+    assert.deepEqual(
+      c.files.map((f) => rel(dir, f.path)),
+      ['.best.tmp-x/readme.txt', 'best/config.json', 'latest/notes.md'],
+    );
     assert.deepEqual(c.skipped, []);
   });
 });

@@ -45,14 +45,22 @@ describe('dataset', () => {
   });
 
   it('rejects a corpus shorter than one sequence', () => {
-    assert.throws(() => new CharDataset(ids.subarray(0, 50), { seqLength: 100, batchSize: 4, valFraction: 0.1, seed: 1 }), (e: unknown) =>
-      e instanceof CharmError && /too short/.test(e.message));
+    assert.throws(
+      () => new CharDataset(ids.subarray(0, 50), { seqLength: 100, batchSize: 4, valFraction: 0.1, seed: 1 }),
+      (e: unknown) => e instanceof CharmError && /too short/.test(e.message),
+    );
   });
 
   it('evaluation batches predict every character after the first exactly once', () => {
     const batches = [...sequentialBatches(ids.subarray(0, 95), 10, 4)];
     const predicted = batches.flatMap((b) => Array.from(b.targets));
-    assert.deepEqual(predicted, Array.from({ length: 90 }, (_, i) => i + 1));
-    assert.deepEqual(batches.map((b) => b.batchSize), [4, 4, 1]);
+    assert.deepEqual(
+      predicted,
+      Array.from({ length: 90 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      batches.map((b) => b.batchSize),
+      [4, 4, 1],
+    );
   });
 });

@@ -67,12 +67,12 @@ describe('fault injection: kill -9 during training and saving (issue #12)', func
     for (let round = 0; round < ROUNDS; round++) {
       const before = snapshot(out);
       // Aim at a save stage (its n-th occurrence) or at a step.
-      const target: { stage: string; occurrence: number } | { step: number } = random.next() < 0.5
-        ? { stage: STAGES[random.int(STAGES.length)], occurrence: 1 + random.int(2) }
-        : { step: 1 + random.int(8) };
+      const target: { stage: string; occurrence: number } | { step: number } =
+        random.next() < 0.5 ? { stage: STAGES[random.int(STAGES.length)], occurrence: 1 + random.int(2) } : { step: 1 + random.int(8) };
       const args = ['train', corpus, '--out', out, ...TINY, '--json', ...(before.latestStep !== null ? ['--resume'] : [])];
       const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CHARM_BIN, ...args], {
-        cwd: ROOT, env: { ...process.env, CHARM_TEST_SAVE_STAGES: '1', CHARM_TEST_SAVE_DELAY_MS: String(STAGE_PAUSE_MS) },
+        cwd: ROOT,
+        env: { ...process.env, CHARM_TEST_SAVE_STAGES: '1', CHARM_TEST_SAVE_DELAY_MS: String(STAGE_PAUSE_MS) },
       });
       const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       let stdout = '';
@@ -94,13 +94,15 @@ describe('fault injection: kill -9 during training and saving (issue #12)', func
           if (event.event === 'start') {
             const leftovers = tempFoldersNotOf(out, child.pid);
             if (leftovers.length) problems.push(`round ${round}: temp folders survived the start: ${leftovers.join(', ')}`);
-            if ((before.latestStep ?? 0) !== event.startStep) problems.push(`round ${round}: resumed at step ${event.startStep}, latest/ was at ${before.latestStep}`);
+            if ((before.latestStep ?? 0) !== event.startStep)
+              problems.push(`round ${round}: resumed at step ${event.startStep}, latest/ was at ${before.latestStep}`);
             // The loss to beat is best/'s at most: a higher one would let a worse model replace it.
             if (before.bestLoss !== null && (event.bestValLoss == null || event.bestValLoss > before.bestLoss)) {
               problems.push(`round ${round}: resumed with ${event.bestValLoss} to beat, best/ holds ${before.bestLoss}`);
             }
           } else if (event.event === 'step') {
-            if (steps === 0 && event.step !== (before.latestStep ?? 0) + 1) problems.push(`round ${round}: first step ${event.step} after ${before.latestStep}`);
+            if (steps === 0 && event.step !== (before.latestStep ?? 0) + 1)
+              problems.push(`round ${round}: first step ${event.step} after ${before.latestStep}`);
             steps++;
             if ('step' in target && steps >= target.step) kill(false);
           }
@@ -133,7 +135,8 @@ describe('fault injection: kill -9 during training and saving (issue #12)', func
         problems.push(`round ${round}: the checkpoint does not load: ${(error as Error).message}`);
         continue;
       }
-      const lost = (before.latestStep !== null && (after.latestStep === null || after.latestStep < before.latestStep)) ||
+      const lost =
+        (before.latestStep !== null && (after.latestStep === null || after.latestStep < before.latestStep)) ||
         (before.bestLoss !== null && (after.bestLoss === null || after.bestLoss > before.bestLoss));
       if (lost) {
         counts.lost++;
@@ -144,12 +147,16 @@ describe('fault injection: kill -9 during training and saving (issue #12)', func
     const final = snapshot(out);
     const last = spawn(process.execPath, [CHARM_BIN, 'train', corpus, '--out', out, '--resume', '--max-steps', '1', '--json'], { cwd: ROOT });
     let lastOut = '';
-    last.stdout.on('data', (d: Buffer) => { lastOut += d.toString(); });
+    last.stdout.on('data', (d: Buffer) => {
+      lastOut += d.toString();
+    });
     const lastCode = await new Promise<number | null>((resolve) => last.on('exit', resolve));
     assert.equal(lastCode, 0, lastOut);
     assert.deepEqual(tempFoldersNotOf(out, -1), [], 'no temp folder survives the next start');
     assert.equal(snapshot(out).latestStep, (final.latestStep ?? 0) + 1);
-    console.log(`      fault suite: ${counts.rounds} rounds, ${counts.faults} kill -9 faults (${counts.duringSave} inside a save), ${counts.lost} checkpoints lost (seed ${SEED})`);
+    console.log(
+      `      fault suite: ${counts.rounds} rounds, ${counts.faults} kill -9 faults (${counts.duringSave} inside a save), ${counts.lost} checkpoints lost (seed ${SEED})`,
+    );
     assert.deepEqual(problems, []);
     assert.equal(counts.lost, 0);
     assert.ok(counts.duringSave > 0, 'some kills landed inside a save');

@@ -52,18 +52,30 @@ describe('keystroke benchmark setup', () => {
 
       const a = splitWorkspace(dir, ts, { count: 3, seed: 7 });
       const b = splitWorkspace(dir, ts, { count: 3, seed: 7 });
-      assert.deepEqual(a.heldOut.map((f) => f.rel), b.heldOut.map((f) => f.rel));
+      assert.deepEqual(
+        a.heldOut.map((f) => f.rel),
+        b.heldOut.map((f) => f.rel),
+      );
       assert.equal(a.heldOut.length, 3);
       assert.ok(a.heldOut.every((f) => f.text.length >= MIN_HELD_OUT_CHARS && f.rel.startsWith('sub/')));
       assert.equal(a.training.length, ts.length - 3);
       assert.ok(a.training.every((f) => !a.heldOut.some((h) => h.rel === f.rel)));
-      const seeds = new Set([1, 2, 3, 4, 5, 6].map((seed) => splitWorkspace(dir, ts, { count: 3, seed }).heldOut.map((f) => f.rel).join()));
+      const seeds = new Set(
+        [1, 2, 3, 4, 5, 6].map((seed) =>
+          splitWorkspace(dir, ts, { count: 3, seed })
+            .heldOut.map((f) => f.rel)
+            .join(),
+        ),
+      );
       assert.ok(seeds.size > 1, 'the seed changes the pick');
       assert.equal(splitKey(a, ['small']), splitKey(b, ['small']));
       assert.notEqual(splitKey(a, ['small']), splitKey(a, ['tiny']));
 
       const named = splitWorkspace(dir, all, { heldOut: ['short.ts'], count: 5, seed: 1 });
-      assert.deepEqual(named.heldOut.map((f) => f.rel), ['short.ts']);
+      assert.deepEqual(
+        named.heldOut.map((f) => f.rel),
+        ['short.ts'],
+      );
       assert.throws(() => splitWorkspace(dir, all, { heldOut: ['ignored.ts'], count: 5, seed: 1 }), /not a file/);
       assert.throws(() => splitWorkspace(dir, ts, { count: 7, seed: 1 }), /held-out-count/);
     } finally {

@@ -57,7 +57,14 @@ describe('keystroke simulation', () => {
     assert.equal(t.acceptedChars, 10);
     assert.equal(t.wrongChars, 0);
     assert.deepEqual(s.entered_, ['abc def', '\n', 'xyz']);
-    assert.deepEqual(s.asked.map((c) => [c.before, c.version]), [['', 0], ['abc def', 1], ['abc def\n', 2]]);
+    assert.deepEqual(
+      s.asked.map((c) => [c.before, c.version]),
+      [
+        ['', 0],
+        ['abc def', 1],
+        ['abc def\n', 2],
+      ],
+    );
     assert.equal(s.opened, 1);
     assert.equal(s.closed, 1);
     const f = figuresOf(t);
@@ -147,8 +154,11 @@ describe('keystroke simulation', () => {
 
   it('the calibration table bins shown suggestions by their probability', () => {
     const records = [
-      { probability: 0.1, accepted: false }, { probability: 0.15, accepted: true },
-      { probability: 0.9, accepted: true }, { probability: 1, accepted: true }, { accepted: true },
+      { probability: 0.1, accepted: false },
+      { probability: 0.15, accepted: true },
+      { probability: 0.9, accepted: true },
+      { probability: 1, accepted: true },
+      { accepted: true },
     ];
     const c = calibration(records);
     assert.equal(c.bins.length, 5);

@@ -52,9 +52,11 @@ describe('fused LSTM', () => {
       const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 4) as tf.Tensor2D;
       const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 5);
       const ours = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
-        tf.sum(tf.mul(lstmSequence({ kind: 'rows', x: xi as tf.Tensor3D }, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
+        tf.sum(tf.mul(lstmSequence({ kind: 'rows', x: xi as tf.Tensor3D }, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)),
+      );
       const reference = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
-        tf.sum(tf.mul(referenceLstm(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)));
+        tf.sum(tf.mul(referenceLstm(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)),
+      );
       const a = ours([x, r, h0, c0]);
       const b = reference([x, r, h0, c0]);
       assert.equal(a.length, 4);
@@ -84,9 +86,11 @@ describe('fused LSTM', () => {
       const zeros = tf.zeros([B, U]) as tf.Tensor2D;
       const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 23);
       const viaTable = tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
-        tf.sum(tf.mul(lstmSequence({ kind: 'table', table: t as tf.Tensor2D, ids, steps: T, batch: B }, ri as tf.Tensor2D, zeros, zeros), probe)));
+        tf.sum(tf.mul(lstmSequence({ kind: 'table', table: t as tf.Tensor2D, ids, steps: T, batch: B }, ri as tf.Tensor2D, zeros, zeros), probe)),
+      );
       const viaRows = tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
-        tf.sum(tf.mul(referenceLstm(tf.reshape(tf.gather(t, ids), [T, B, 4 * U]) as tf.Tensor3D, ri as tf.Tensor2D, zeros, zeros), probe)));
+        tf.sum(tf.mul(referenceLstm(tf.reshape(tf.gather(t, ids), [T, B, 4 * U]) as tf.Tensor3D, ri as tf.Tensor2D, zeros, zeros), probe)),
+      );
       const b = viaRows([table, r]);
       // Chunks of 1 step, 3 steps (a partial last chunk) and the whole sequence.
       for (const rows of [B, 3 * B, 1536]) {
@@ -128,14 +132,21 @@ function lstmGradients(input: 'rows' | 'table', T: number, B: number, U: number,
   return tf.tidy(() => {
     const V = 7;
     const x = tf.randomNormal(input === 'rows' ? [T, B, 4 * U] : [V, 4 * U], 0, 1, 'float32', seed);
-    const ids = tf.tensor1d(Array.from({ length: T * B }, (_, i) => (i * 5 + 3) % V), 'int32');
+    const ids = tf.tensor1d(
+      Array.from({ length: T * B }, (_, i) => (i * 5 + 3) % V),
+      'int32',
+    );
     const r = tf.randomNormal([U, 4 * U], 0, 0.3, 'float32', seed + 1) as tf.Tensor2D;
     const h0 = tf.randomNormal([B, U], 0, 0.5, 'float32', seed + 2) as tf.Tensor2D;
     const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', seed + 3) as tf.Tensor2D;
     const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', seed + 4);
-    const run = (xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) => lstmSequence(
-      input === 'rows' ? { kind: 'rows', x: xi as tf.Tensor3D } : { kind: 'table', table: xi as tf.Tensor2D, ids, steps: T, batch: B },
-      ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D);
+    const run = (xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
+      lstmSequence(
+        input === 'rows' ? { kind: 'rows', x: xi as tf.Tensor3D } : { kind: 'table', table: xi as tf.Tensor2D, ids, steps: T, batch: B },
+        ri as tf.Tensor2D,
+        hi as tf.Tensor2D,
+        ci as tf.Tensor2D,
+      );
     const grads = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) => tf.sum(tf.mul(run(xi, ri, hi, ci), probe)));
     return [...grads([x, r, h0, c0]), run(x, r, h0, c0)];
   });
@@ -179,7 +190,12 @@ describe('LSTM time loop on two threads (wasm)', () => {
     assert.equal(twoThreadLstmThreads(24), 0, 'units must be a multiple of 16');
   });
 
-  for (const [input, T, B, U] of [['rows', 5, 3, 32], ['rows', 1, 4, 16], ['table', 6, 5, 48], ['table', 9, 8, 16]] as const) {
+  for (const [input, T, B, U] of [
+    ['rows', 5, 3, 32],
+    ['rows', 1, 4, 16],
+    ['table', 6, 5, 48],
+    ['table', 9, 8, 16],
+  ] as const) {
     it(`matches the one-thread path: ${input} input, T ${T}, B ${B}, U ${U}`, () => {
       // Chunks of 2 steps (a partial last one with T odd) in the backward pass, and the whole sequence.
       for (const chunkRows of [2 * B, 1536]) {
@@ -216,7 +232,7 @@ describe('LSTM time loop on two threads (wasm)', () => {
     setLstmThreads(null);
   });
 
-  it('lets the process exit by itself after training on two threads (the worker is unref\'d)', function () {
+  it("lets the process exit by itself after training on two threads (the worker is unref'd)", function () {
     const code = `
       const tf = require('@tensorflow/tfjs');
       const { initBackend } = require('./src/model/backend');
@@ -239,7 +255,10 @@ describe('LSTM time loop on two threads (wasm)', () => {
     const heap = activeWasmHeap();
     assert.ok(heap);
     // The real worker, asleep for 400 ms at the start of each job: late, but alive.
-    const late = WORKER_SOURCE.replace('const outcome = halves.runSteps(', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);\n  const outcome = halves.runSteps(');
+    const late = WORKER_SOURCE.replace(
+      'const outcome = halves.runSteps(',
+      'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);\n  const outcome = halves.runSteps(',
+    );
     assert.notEqual(late, WORKER_SOURCE);
     const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 100, workerSource: late }) as LstmThreads;
     assert.equal(threads.threads, 2);

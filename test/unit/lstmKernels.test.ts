@@ -22,39 +22,45 @@ describe('gemm (wasm SIMD, packed panels)', () => {
     ['fused multiply-add', () => instantiate(lstmKernelsModule({ fused: true }))],
     ['multiply, then add', () => instantiate(lstmKernelsModule({ fused: false }))],
   ];
-  for (const [variant, gemmOf] of variants) for (const [m, k, n8] of [[1, 1, 1], [4, 5, 1], [7, 33, 3], [13, 16, 2]]) {
-    it(`${variant}: C ${m}x${8 * n8} = A ${m}x${k} x B, strided rows, written and accumulated`, () => {
-      const gemm = gemmOf();
-      const n = 8 * n8;
-      const lda = k + 3; // row strides wider than the rows: the kernel must use them
-      const ldc = n + 5;
-      const [a, b, c] = [0, 4096, 8192];
-      fill(a, m * lda, 1);
-      fill(b, k * n, 2);
-      fill(c, m * ldc, 3);
-      const before = heap.slice(c, c + m * ldc);
-      gemm(a * 4, lda * 4, b * 4, c * 4, ldc * 4, m, k, n8, 0);
-      const written = heap.slice(c, c + m * ldc);
-      gemm(a * 4, lda * 4, b * 4, c * 4, ldc * 4, m, k, n8, 1);
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          // B panel p holds columns 8p .. 8p + 7, row by row.
-          let expected = 0;
-          for (let kk = 0; kk < k; kk++) expected += heap[a + i * lda + kk] * heap[b + (j >> 3) * k * 8 + kk * 8 + (j & 7)];
-          assert.ok(Math.abs(written[i * ldc + j] - expected) < 1e-5, `C[${i}, ${j}] = ${written[i * ldc + j]}, expected ${expected}`);
-          assert.ok(Math.abs(heap[c + i * ldc + j] - 2 * expected) < 2e-5, `accumulated C[${i}, ${j}]`);
+  for (const [variant, gemmOf] of variants)
+    for (const [m, k, n8] of [
+      [1, 1, 1],
+      [4, 5, 1],
+      [7, 33, 3],
+      [13, 16, 2],
+    ]) {
+      it(`${variant}: C ${m}x${8 * n8} = A ${m}x${k} x B, strided rows, written and accumulated`, () => {
+        const gemm = gemmOf();
+        const n = 8 * n8;
+        const lda = k + 3; // row strides wider than the rows: the kernel must use them
+        const ldc = n + 5;
+        const [a, b, c] = [0, 4096, 8192];
+        fill(a, m * lda, 1);
+        fill(b, k * n, 2);
+        fill(c, m * ldc, 3);
+        const before = heap.slice(c, c + m * ldc);
+        gemm(a * 4, lda * 4, b * 4, c * 4, ldc * 4, m, k, n8, 0);
+        const written = heap.slice(c, c + m * ldc);
+        gemm(a * 4, lda * 4, b * 4, c * 4, ldc * 4, m, k, n8, 1);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            // B panel p holds columns 8p .. 8p + 7, row by row.
+            let expected = 0;
+            for (let kk = 0; kk < k; kk++) expected += heap[a + i * lda + kk] * heap[b + (j >> 3) * k * 8 + kk * 8 + (j & 7)];
+            assert.ok(Math.abs(written[i * ldc + j] - expected) < 1e-5, `C[${i}, ${j}] = ${written[i * ldc + j]}, expected ${expected}`);
+            assert.ok(Math.abs(heap[c + i * ldc + j] - 2 * expected) < 2e-5, `accumulated C[${i}, ${j}]`);
+          }
+          // The padding between rows is untouched.
+          for (let j = n; j < ldc && i * ldc + j < m * ldc; j++) assert.equal(heap[c + i * ldc + j], before[i * ldc + j]);
         }
-        // The padding between rows is untouched.
-        for (let j = n; j < ldc && i * ldc + j < m * ldc; j++) assert.equal(heap[c + i * ldc + j], before[i * ldc + j]);
-      }
-    });
-  }
+      });
+    }
 
   it('runs with fused multiply-adds on this Node (relaxed SIMD, behind a flag set at run time on Node 20)', () => {
     assert.notEqual(lstmKernelsModule({ fused: true }), lstmKernelsModule({ fused: false }));
   });
 
-  it('packs R so that each part multiplies its units\' gate columns', () => {
+  it("packs R so that each part multiplies its units' gate columns", () => {
     const gemm = instantiate(lstmKernelsModule());
     const units = 16;
     const half = units / 2;

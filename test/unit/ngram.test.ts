@@ -32,7 +32,8 @@ function assertSamePrediction(actual: NgramPrediction, expected: ReturnType<type
   assert.equal(actual.matchedOrder, expected.matchedOrder, `${what}: matchedOrder`);
   assert.equal(actual.matchedCount, expected.matchedCount, `${what}: matchedCount`);
   assertClose(actual.floor, expected.floor, `${what}: floor`, 1e-9);
-  for (let i = 0; i < expected.probs.length; i++) assertClose(actual.probs[i], expected.probs[i], `${what}: P(${String.fromCodePoint(expected.symbols[i])})`, 1e-9);
+  for (let i = 0; i < expected.probs.length; i++)
+    assertClose(actual.probs[i], expected.probs[i], `${what}: P(${String.fromCodePoint(expected.symbols[i])})`, 1e-9);
 }
 
 /**
@@ -285,7 +286,7 @@ describe('CharNgram', () => {
     let text = '';
     while (text.length < 12000) text += words[rng.int(words.length)] + (rng.int(3) === 0 ? ' ' : '');
     const inPieces = new CharNgram({ order: 6 });
-    for (let at = 0; at < text.length; ) {
+    for (let at = 0; at < text.length;) {
       let end = Math.min(text.length, at + 500);
       if (/[\uDC00-\uDFFF]/.test(text[end] ?? '')) end++; // do not split an emoji
       inPieces.add(text.slice(at, end), text.slice(0, at));

@@ -66,7 +66,13 @@ describe('secrets inside files', function () {
     const c = await buildCorpus([root]);
     for (const [kind, { value }] of Object.entries(PLANTED)) assert.ok(!c.text.includes(value), `${kind} leaked`);
     // The key names stay; only values go.
-    for (const kept of ['password = <secret>', 'API_KEY=<secret>', 'export AWS_ACCESS_KEY_ID=<secret>', '-----BEGIN RSA PRIVATE KEY-----\n<secret>\n-----END', 'postgres://admin:<secret>@db']) {
+    for (const kept of [
+      'password = <secret>',
+      'API_KEY=<secret>',
+      'export AWS_ACCESS_KEY_ID=<secret>',
+      '-----BEGIN RSA PRIVATE KEY-----\n<secret>\n-----END',
+      'postgres://admin:<secret>@db',
+    ]) {
       assert.ok(c.text.includes(kept), kept);
     }
     assert.ok(c.text.includes('todo: buy milk') && c.text.includes('retries = 3'));
@@ -124,13 +130,27 @@ describe('secret detectors', () => {
     assert.ok(shannonEntropy('aaaa') === 0 && Math.abs(shannonEntropy('abcd') - 2) < 1e-12);
     for (const t of [ENTROPY, 'Q2hhcm1TZWNyZXRWYWx1ZTEyMzQ1Ng==', 'a8Kd93LqZ0pX7vB2nM4cR6tY1w']) assert.ok(isHighEntropyToken(t), t);
     for (const t of [
-      'thisIsAVeryLongCamelCaseIdentifierName', 'UNSIGNED_INT_10F_11F_11F_REV', 'src/training/secretPatterns',
-      '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b', '550e8400-e29b-41d4-a716-446655440000', 'docs/Web/API/DOMQuad/p1', 'short1A',
-    ]) assert.ok(!isHighEntropyToken(t), t);
+      'thisIsAVeryLongCamelCaseIdentifierName',
+      'UNSIGNED_INT_10F_11F_11F_REV',
+      'src/training/secretPatterns',
+      '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b',
+      '550e8400-e29b-41d4-a716-446655440000',
+      'docs/Web/API/DOMQuad/p1',
+      'short1A',
+    ])
+      assert.ok(!isHighEntropyToken(t), t);
   });
 
   it('ignores placeholders, templates and empty values after secret names', () => {
-    for (const line of ['password = <secret>', 'password: "${DB_PASS}"', 'token = ""', 'password: ****', 'api_key = None', 'password = process.env.PASSWORD', 'token := os.Getenv("T")']) {
+    for (const line of [
+      'password = <secret>',
+      'password: "${DB_PASS}"',
+      'token = ""',
+      'password: ****',
+      'api_key = None',
+      'password = process.env.PASSWORD',
+      'token := os.Getenv("T")',
+    ]) {
       assert.deepEqual(findSecretSpans(line), [], line);
     }
   });

@@ -30,7 +30,11 @@ const CONFIGS: [string, ModelConfig][] = [
   ['GRU, 2 layers', { cell: 'gru', vocabSize: 12, embedding: 8, units: 16, layers: 2 }],
 ];
 
-const MATVECS: [string, MatVecFactory][] = [['plain JavaScript', jsMatVec], ['tfjs', tfjsMatVec], ['WebAssembly SIMD', wasmMatVec]];
+const MATVECS: [string, MatVecFactory][] = [
+  ['plain JavaScript', jsMatVec],
+  ['tfjs', tfjsMatVec],
+  ['WebAssembly SIMD', wasmMatVec],
+];
 
 describe('StepModel (single-sequence steps outside tfjs ops)', () => {
   before(async () => {

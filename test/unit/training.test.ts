@@ -95,9 +95,15 @@ describe('training, checkpoints and resume', function () {
     const out = path.join(tmp.dir, 'model-a');
     writeFiles(tmp.dir, { 'other/new.txt': repetitiveText(3000).toUpperCase() + ' ✨ 漢字 ' });
     const warnings: string[] = [];
-    const result = await trainModel({ paths: [path.join(tmp.dir, 'other')], out, resume: true, fineTune: true, options: { maxSteps: 5 } }, { onWarning: (m) => warnings.push(m) });
+    const result = await trainModel(
+      { paths: [path.join(tmp.dir, 'other')], out, resume: true, fineTune: true, options: { maxSteps: 5 } },
+      { onWarning: (m) => warnings.push(m) },
+    );
     assert.equal(result.progress.step, 140);
-    assert.ok(warnings.some((w) => /not in the model's vocabulary/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /not in the model's vocabulary/.test(w)),
+      warnings.join('\n'),
+    );
     const loaded = await loadCheckpoint(out, { prefer: 'latest' });
     assert.equal(loaded.vocab.idOf('✨'), loaded.vocab.unknownId);
     assert.notEqual(loaded.vocab.idOf('c'), loaded.vocab.unknownId);
@@ -107,9 +113,12 @@ describe('training, checkpoints and resume', function () {
   it('tensor count stays flat across training steps', async () => {
     const out = path.join(tmp.dir, 'model-leak');
     const counts: number[] = [];
-    await trainModel({ paths: [path.join(tmp.dir, 'corpus')], out, ...TINY, options: { ...FAST, maxSteps: 25 } }, {
-      onStep: () => counts.push(tf.memory().numTensors),
-    });
+    await trainModel(
+      { paths: [path.join(tmp.dir, 'corpus')], out, ...TINY, options: { ...FAST, maxSteps: 25 } },
+      {
+        onStep: () => counts.push(tf.memory().numTensors),
+      },
+    );
     assert.equal(counts.length, 25);
     assert.equal(counts[24], counts[2], `tensors grew: ${counts.join(',')}`);
   });
@@ -137,9 +146,13 @@ describe('time budget', () => {
     const evalAt: number[] = [];
     try {
       const result = await trainer.run({
-        onStep: () => { clock += 1; },
+        onStep: () => {
+          clock += 1;
+        },
         onEval: (e) => evalAt.push(e.step),
-        save: async () => { clock += 5; },
+        save: async () => {
+          clock += 5;
+        },
       });
       return { steps: result.stepsThisRun, evalAt, endsAt: clock };
     } finally {

@@ -26,7 +26,12 @@ function expectPlainProduct(mv: MatVec, m: Float32Array, seed: number): void {
 describe('wasm SIMD matvec', () => {
   it('is available on this Node', () => assert.ok(wasmSimdAvailable()));
 
-  for (const [rows, cols] of [[4, 4], [3, 5], [17, 66], [256, 1089]]) {
+  for (const [rows, cols] of [
+    [4, 4],
+    [3, 5],
+    [17, 66],
+    [256, 1089],
+  ]) {
     it(`matches a plain product for [${rows}, ${cols}], padding included`, () => {
       const m = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.7));
       const mv = wasmMatVec(m, rows, cols);
@@ -34,7 +39,11 @@ describe('wasm SIMD matvec', () => {
     });
   }
 
-  for (const [rows, cols] of [[5, 8], [17, 66], [256, 1089]]) {
+  for (const [rows, cols] of [
+    [5, 8],
+    [17, 66],
+    [256, 1089],
+  ]) {
     it(`the two-thread product matches a plain product for [${rows}, ${cols}], and so does its one-thread fallback`, () => {
       assert.ok(parallelMatVecAvailable());
       const m = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.3));

@@ -14,7 +14,11 @@ import type { Cursor, Suggester, Suggestion } from '../simulation';
 export class CharmSuggester implements Suggester {
   private readonly service: CompletionService;
 
-  constructor(readonly name: string, private readonly model: LocalCompletionModel, levers: { decision?: DecisionRule; minConfidence?: number; calibration?: number } = {}) {
+  constructor(
+    readonly name: string,
+    private readonly model: LocalCompletionModel,
+    levers: { decision?: DecisionRule; minConfidence?: number; calibration?: number } = {},
+  ) {
     const settings = { ...BENCH_INLINE, minConfidence: levers.minConfidence ?? BENCH_INLINE.minConfidence };
     this.service = new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected', calibration: levers.calibration });
   }
@@ -25,8 +29,13 @@ export class CharmSuggester implements Suggester {
 
   async suggest(at: Cursor): Promise<Suggestion | undefined> {
     const input = completionInputFrom({
-      doc: at.doc, version: at.version, languageId: at.languageId, offset: at.before.length,
-      before: at.before, after: '', nextLine: undefined,
+      doc: at.doc,
+      version: at.version,
+      languageId: at.languageId,
+      offset: at.before.length,
+      before: at.before,
+      after: '',
+      nextLine: undefined,
     });
     const outcome = await this.service.provide(input, NEVER_CANCELLED);
     return outcome.kind === 'suggestion' ? { text: outcome.text, probability: outcome.confidence } : undefined;

@@ -27,7 +27,11 @@ export class NgramSuggester implements Suggester {
   /** Milliseconds spent building models (not part of the per-keystroke latency). */
   buildMs = 0;
 
-  constructor(private readonly trainingText: string, private readonly options: NgramSuggesterOptions = NGRAM_ANCHOR, name = `char ${options.order}-gram`) {
+  constructor(
+    private readonly trainingText: string,
+    private readonly options: NgramSuggesterOptions = NGRAM_ANCHOR,
+    name = `char ${options.order}-gram`,
+  ) {
     this.name = name;
   }
 

@@ -47,7 +47,11 @@ export class WordCompletionSuggester implements Suggester {
   private readonly training = new WordCounts();
   private readonly docs = new Map<string, DocumentWords>();
 
-  constructor(trainingTexts: Iterable<string>, private readonly minShare = 0.25, name = 'word completion') {
+  constructor(
+    trainingTexts: Iterable<string>,
+    private readonly minShare = 0.25,
+    name = 'word completion',
+  ) {
     this.name = name;
     for (const text of trainingTexts) for (const { word } of wordsOf(text)) this.training.add(word);
   }

@@ -29,7 +29,10 @@ export class Calibration {
   private current: number;
 
   /** @param fixed an exponent that is never refitted (the benchmark's ablation) */
-  constructor(private readonly prior: number, private readonly fixed?: number) {
+  constructor(
+    private readonly prior: number,
+    private readonly fixed?: number,
+  ) {
     this.current = fixed ?? prior;
   }
 

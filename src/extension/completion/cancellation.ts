@@ -34,7 +34,11 @@ export class CancelSource {
           return { dispose: () => undefined };
         }
         this.listeners.push(listener);
-        return { dispose: () => { this.listeners = this.listeners.filter((l) => l !== listener); } };
+        return {
+          dispose: () => {
+            this.listeners = this.listeners.filter((l) => l !== listener);
+          },
+        };
       },
     };
   }

@@ -101,19 +101,22 @@ export class CompletionService {
       if (!input.explicit && !(await delay(s.debounceMs, token))) return { kind: 'none', why: 'cancelled' };
       if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };
       const textAfter = input.lineSuffix.trim() !== '';
-      const reply = await this.model.complete({
-        doc: input.doc,
-        window: input.window,
-        contextChars: s.contextChars,
-        offset: input.offset,
-        maxChars: s.maxLength,
-        stopAtNewline: !s.multiline || textAfter,
-        temperature: s.temperature,
-        // The same context gives the same suggestion, also when the temperature is above 0.
-        seed: hash32(input.window.slice(-64)),
-        // The search prunes on the model's own joint probability: the threshold, uncalibrated.
-        minConfidence: uncalibrated(s.minConfidence, this.calibration.exponent),
-      }, token);
+      const reply = await this.model.complete(
+        {
+          doc: input.doc,
+          window: input.window,
+          contextChars: s.contextChars,
+          offset: input.offset,
+          maxChars: s.maxLength,
+          stopAtNewline: !s.multiline || textAfter,
+          temperature: s.temperature,
+          // The same context gives the same suggestion, also when the temperature is above 0.
+          seed: hash32(input.window.slice(-64)),
+          // The search prunes on the model's own joint probability: the threshold, uncalibrated.
+          minConfidence: uncalibrated(s.minConfidence, this.calibration.exponent),
+        },
+        token,
+      );
       if (token.isCancellationRequested) return { kind: 'none', why: 'cancelled' };
       if (!this.latest.isLatest(input.doc, ticket)) return { kind: 'none', why: 'stale' };
       if (!reply) return { kind: 'none', why: 'cancelled' };

@@ -44,7 +44,12 @@ function isWord(ch: string | undefined): boolean {
 }
 
 /** Undefined: show nothing. */
-export function decide(input: DecisionInput, minProbability: number, rule: DecisionRule = 'expected', calibration = CALIBRATION_EXPONENT): Decision | undefined {
+export function decide(
+  input: DecisionInput,
+  minProbability: number,
+  rule: DecisionRule = 'expected',
+  calibration = CALIBRATION_EXPONENT,
+): Decision | undefined {
   const chars = Array.from(input.text);
   let logP = 0;
   let units = 0;

@@ -50,17 +50,26 @@ export class Charm implements CharmServices, vscode.Disposable {
     });
     const inference = new InferenceClient(child('inference', 'inferenceProcess.js'));
     this.inference = inference;
-    this.training = new TrainingController(child('trainer', 'trainerProcess.js'), {
-      onBestCheckpoint: () => this.loadModel(),
-      onChange: () => this.refresh(),
-      // The run's last evaluation already reloaded a ready model; otherwise (no model before,
-      // or a crash) load whatever is on disk now.
-      onEnded: () => {
-        if (this.inference.state.kind !== 'ready') this.loadModel();
+    this.training = new TrainingController(
+      child('trainer', 'trainerProcess.js'),
+      {
+        onBestCheckpoint: () => this.loadModel(),
+        onChange: () => this.refresh(),
+        // The run's last evaluation already reloaded a ready model; otherwise (no model before,
+        // or a crash) load whatever is on disk now.
+        onEnded: () => {
+          if (this.inference.state.kind !== 'ready') this.loadModel();
+        },
       },
-    }, this.log);
+      this.log,
+    );
     this.completions = new CompletionService(
-      { get ready() { return inference.state.kind === 'ready'; }, complete: (req, token) => inference.complete(req, token) },
+      {
+        get ready() {
+          return inference.state.kind === 'ready';
+        },
+        complete: (req, token) => inference.complete(req, token),
+      },
       () => this.settings().inline,
     );
     this.status = new StatusBar();
@@ -70,7 +79,11 @@ export class Charm implements CharmServices, vscode.Disposable {
       if (state.kind === 'ready') {
         const i = state.info;
         const memory = i.memory ? `; workspace memory of ${i.memory.files} files, ${i.memory.chars} characters` : '';
-        this.log.info(i.neural ? `model loaded: ${i.dir} (step ${i.step}, backend ${i.backendDetail}${memory})` : `completing with the workspace memory alone until the first checkpoint${memory}`);
+        this.log.info(
+          i.neural
+            ? `model loaded: ${i.dir} (step ${i.step}, backend ${i.backendDetail}${memory})`
+            : `completing with the workspace memory alone until the first checkpoint${memory}`,
+        );
         this.completions.reset();
       } else if (state.kind === 'failed') {
         this.log.error(state.message);
@@ -90,7 +103,9 @@ export class Charm implements CharmServices, vscode.Disposable {
       ['charm.statusMenu', () => statusMenu(this)],
     ];
     this.disposables.push(
-      this.log, this.status, this.modelView,
+      this.log,
+      this.status,
+      this.modelView,
       vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
       ...commands.map(([id, run]) => vscode.commands.registerCommand(id, () => this.guard(id, run))),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChange(e)),
@@ -139,7 +154,7 @@ export class Charm implements CharmServices, vscode.Disposable {
     try {
       await run();
     } catch (e) {
-      this.log.error(`${id}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.log.error(`${id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       void vscode.window.showErrorMessage(`Charm: ${e instanceof Error ? e.message : String(e)}`);
     }
   }

@@ -25,8 +25,11 @@ export function filesExcludeOf(folders: readonly vscode.Uri[]): Record<string, u
 export async function updateSetting(key: string, value: unknown): Promise<void> {
   const config = vscode.workspace.getConfiguration('charm');
   const inspected = config.inspect(key);
-  const target = inspected?.workspaceFolderValue !== undefined
-    ? vscode.ConfigurationTarget.WorkspaceFolder
-    : inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target =
+    inspected?.workspaceFolderValue !== undefined
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : inspected?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
   await config.update(key, value, target);
 }

@@ -26,12 +26,16 @@ export class CharmInlineProvider implements vscode.InlineCompletionItemProvider 
     const outcome = await this.service.provide(input, token);
     if (outcome.kind !== 'suggestion') {
       if (outcome.why !== 'cancelled' && outcome.why !== 'stale') {
-        this.log?.(`no completion at ${position.line + 1}:${position.character + 1} (${outcome.why}${outcome.model !== undefined ? `; the model said ${JSON.stringify(outcome.model)}` : ''})`);
+        this.log?.(
+          `no completion at ${position.line + 1}:${position.character + 1} (${outcome.why}${outcome.model !== undefined ? `; the model said ${JSON.stringify(outcome.model)}` : ''})`,
+        );
       }
       return undefined;
     }
     const r = outcome.reply;
-    this.log?.(`completion ${JSON.stringify(outcome.text)} (${outcome.source}${r ? `, state ${r.reuse}, ${r.ms.toFixed(1)} ms, probability right ${(outcome.confidence ?? 0).toFixed(2)}` : ''})`);
+    this.log?.(
+      `completion ${JSON.stringify(outcome.text)} (${outcome.source}${r ? `, state ${r.reuse}, ${r.ms.toFixed(1)} ms, probability right ${(outcome.confidence ?? 0).toFixed(2)}` : ''})`,
+    );
     return [new vscode.InlineCompletionItem(outcome.text, new vscode.Range(position, position))];
   }
 }

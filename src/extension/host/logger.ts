@@ -25,10 +25,22 @@ export function createLogger(name: string, file = process.env.CHARM_LOG_FILE): L
     }
   };
   return {
-    debug: (m) => { channel.debug(m); mirror('debug', m); },
-    info: (m) => { channel.info(m); mirror('info', m); },
-    warn: (m) => { channel.warn(m); mirror('warn', m); },
-    error: (m) => { channel.error(m); mirror('error', m); },
+    debug: (m) => {
+      channel.debug(m);
+      mirror('debug', m);
+    },
+    info: (m) => {
+      channel.info(m);
+      mirror('info', m);
+    },
+    warn: (m) => {
+      channel.warn(m);
+      mirror('warn', m);
+    },
+    error: (m) => {
+      channel.error(m);
+      mirror('error', m);
+    },
     show: () => channel.show(true),
     dispose: () => channel.dispose(),
   };

@@ -51,7 +51,10 @@ export async function statusMenu(s: CharmServices): Promise<void> {
   if (s.training.running) actions.push({ label: '$(debug-stop) Stop Training', description: 'saves a checkpoint first', command: 'charm.stopTraining' });
   else actions.push({ label: '$(play) Train on Workspace', description: ready ? 'continue or start fresh' : undefined, command: 'charm.trainOnWorkspace' });
   if (!s.training.running) actions.push({ label: '$(files) Train on Corpus…', command: 'charm.trainOnCorpus' });
-  actions.push({ label: `$(${enabled ? 'circle-slash' : 'check'}) ${enabled ? 'Turn Inline Completions Off' : 'Turn Inline Completions On'}`, command: 'charm.toggleInlineCompletions' });
+  actions.push({
+    label: `$(${enabled ? 'circle-slash' : 'check'}) ${enabled ? 'Turn Inline Completions Off' : 'Turn Inline Completions On'}`,
+    command: 'charm.toggleInlineCompletions',
+  });
   if (ready) actions.push({ label: '$(wand) Generate from Selection', command: 'charm.generateFromSelection' });
   actions.push({ label: '$(graph-line) Show Model', command: 'charm.showModel' });
   if (readModelSummary(s.modelRoot())) actions.push({ label: '$(trash) Delete Model', command: 'charm.deleteModel' });

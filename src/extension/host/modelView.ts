@@ -28,7 +28,10 @@ export class ModelView implements vscode.Disposable {
   /** The first samples continue the line being edited, if any: more telling than a blank start. */
   private firstPrime = '';
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly source: ModelViewSource) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly source: ModelViewSource,
+  ) {}
 
   show(): void {
     this.firstPrime = currentLinePrefix();
@@ -46,11 +49,14 @@ export class ModelView implements vscode.Disposable {
     });
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
-    panel.webview.html = modelViewHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(script, 'modelView.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'modelView.css')).toString(),
-    }, makeNonce());
+    panel.webview.html = modelViewHtml(
+      {
+        cspSource: panel.webview.cspSource,
+        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(script, 'modelView.js')).toString(),
+        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'modelView.css')).toString(),
+      },
+      makeNonce(),
+    );
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
     panel.onDidDispose(() => {
       this.sampling?.cancel();

@@ -8,12 +8,20 @@ import type { CharmServices } from './services';
 export async function trainOnWorkspace(s: CharmServices): Promise<void> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri);
   if (folders.length === 0) {
-    const pick = await vscode.window.showWarningMessage('Charm: open a folder to train on it, or pick files with "Charm: Train on Corpus…".', 'Train on Corpus…');
+    const pick = await vscode.window.showWarningMessage(
+      'Charm: open a folder to train on it, or pick files with "Charm: Train on Corpus…".',
+      'Train on Corpus…',
+    );
     if (pick) await trainOnCorpus(s);
     return;
   }
   const title = folders.length === 1 ? 'training on the workspace' : `training on ${folders.length} workspace folders`;
-  await train(s, folders.map((f) => f.fsPath), title, folders);
+  await train(
+    s,
+    folders.map((f) => f.fsPath),
+    title,
+    folders,
+  );
 }
 
 export async function trainOnCorpus(s: CharmServices): Promise<void> {
@@ -31,7 +39,12 @@ export async function trainOnCorpus(s: CharmServices): Promise<void> {
     void vscode.window.showErrorMessage('Charm: only files on this machine can be trained on.');
     return;
   }
-  await train(s, files.map((u) => u.fsPath), `training on ${files.length === 1 ? files[0].fsPath : `${files.length} selections`}`, files);
+  await train(
+    s,
+    files.map((u) => u.fsPath),
+    `training on ${files.length === 1 ? files[0].fsPath : `${files.length} selections`}`,
+    files,
+  );
 }
 
 export async function stopTraining(s: CharmServices): Promise<void> {

@@ -50,13 +50,17 @@ export class TrainingController implements vscode.Disposable {
   start(job: TrainJob, title: string): Promise<TrainingOutcome> {
     if (this.job) throw new Error('A training is already running');
     this.statusValue = { progress: 0, step: 0, loss: null, etaSeconds: null, stopping: false };
-    this.log.info(`training: ${title}; ${JSON.stringify({ ...job, corpus: { ...job.corpus, secretPatterns: `${job.corpus.secretPatterns.length} patterns` } })}`);
+    this.log.info(
+      `training: ${title}; ${JSON.stringify({ ...job, corpus: { ...job.corpus, secretPatterns: `${job.corpus.secretPatterns.length} patterns` } })}`,
+    );
     let report: ((message: string, percent: number) => void) | undefined;
     let lastUiUpdate = 0;
     const job_ = new TrainingJob(job, this.child, {
       onStarted: (info) => {
         const what = info.resumed ? (info.fineTuning ? `fine-tuning from step ${info.startStep}` : `resuming from step ${info.startStep}`) : 'a new model';
-        this.log.info(`training started: ${what}; ${info.corpusSummary}; ${info.model.cell} ${info.model.layers}x${info.model.units}, ${info.parameters} parameters; backend ${info.backendDetail}`);
+        this.log.info(
+          `training started: ${what}; ${info.corpusSummary}; ${info.model.cell} ${info.model.layers}x${info.model.units}, ${info.parameters} parameters; backend ${info.backendDetail}`,
+        );
         report?.(`${what}: ${info.corpusSummary}`, 0);
       },
       onStep: (e) => {
@@ -80,20 +84,17 @@ export class TrainingController implements vscode.Disposable {
     this.job = job_;
     this.log.info(`training process ${job_.pid ?? '?'} started`);
 
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Charm: ${title}`, cancellable: true },
-      (progress, token) => {
-        let shown = 0;
-        report = (message, percent) => {
-          const increment = Math.max(0, Math.floor(percent) - shown);
-          shown += increment;
-          progress.report({ message, increment });
-        };
-        report('reading files…', 0);
-        token.onCancellationRequested(() => void this.stop());
-        return job_.outcome;
-      },
-    );
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Charm: ${title}`, cancellable: true }, (progress, token) => {
+      let shown = 0;
+      report = (message, percent) => {
+        const increment = Math.max(0, Math.floor(percent) - shown);
+        shown += increment;
+        progress.report({ message, increment });
+      };
+      report('reading files…', 0);
+      token.onCancellationRequested(() => void this.stop());
+      return job_.outcome;
+    });
     this.hooks.onChange();
 
     return job_.outcome.then((outcome) => {
@@ -121,7 +122,8 @@ export class TrainingController implements vscode.Disposable {
     switch (outcome.kind) {
       case 'finished': {
         const best = summary?.meta.progress.bestValLoss;
-        const msg = `Charm: training ${outcome.stopReason === 'interrupted' ? 'stopped' : 'finished'} at step ${outcome.step} (${REASONS[outcome.stopReason] ?? outcome.stopReason}). ` +
+        const msg =
+          `Charm: training ${outcome.stopReason === 'interrupted' ? 'stopped' : 'finished'} at step ${outcome.step} (${REASONS[outcome.stopReason] ?? outcome.stopReason}). ` +
           `Validation loss ${formatLoss(best)} nats/char.`;
         void vscode.window.showInformationMessage(msg, 'Show Model').then((pick) => {
           if (pick) void vscode.commands.executeCommand('charm.showModel');

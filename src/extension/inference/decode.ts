@@ -54,12 +54,20 @@ export interface Decoded {
  * `state` through it and yielding to the event loop every few characters. Undefined when cancelled.
  */
 export async function decode(
-  model: StepModel, codec: Codec, state: StepState, options: DecodeOptions,
-  isCancelled: () => boolean, onProgress?: (chars: number) => void,
+  model: StepModel,
+  codec: Codec,
+  state: StepState,
+  options: DecodeOptions,
+  isCancelled: () => boolean,
+  onProgress?: (chars: number) => void,
 ): Promise<Decoded | undefined> {
   const loop = sampleLoop(model, state, codec, {
-    maxLength: options.maxChars, temperature: options.temperature, topK: options.topK, seed: options.seed,
-    stopAtNewline: options.stopAtNewline, shouldStop: isCancelled,
+    maxLength: options.maxChars,
+    temperature: options.temperature,
+    topK: options.topK,
+    seed: options.seed,
+    stopAtNewline: options.stopAtNewline,
+    shouldStop: isCancelled,
   });
   for (let r = loop.next(); ; r = loop.next()) {
     if (r.done) {

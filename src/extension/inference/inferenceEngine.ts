@@ -36,8 +36,14 @@ export interface EngineOptions {
 }
 
 const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  mixture: 'mix', beam: 4, documentCache: true, weights: DEFAULT_WEIGHTS, order: 8,
-  maxAdvance: 64, maxDocuments: 32, maxPerDocument: 24,
+  mixture: 'mix',
+  beam: 4,
+  documentCache: true,
+  weights: DEFAULT_WEIGHTS,
+  order: 8,
+  maxAdvance: 64,
+  maxDocuments: 32,
+  maxPerDocument: 24,
 };
 
 /** What an engine completes with; at least one of the two. */
@@ -53,11 +59,14 @@ export class InferenceEngine {
   readonly options: EngineOptions;
   private readonly next: NextCharModel;
 
-  constructor(readonly models: EngineModels, options: Partial<EngineOptions> = {}) {
+  constructor(
+    readonly models: EngineModels,
+    options: Partial<EngineOptions> = {},
+  ) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     const o = this.options;
     const lstm = o.mixture !== 'ngram' && models.lstm ? { model: models.lstm.model, vocab: models.lstm.vocab } : null;
-    const corpus = o.mixture !== 'lstm' ? models.corpus ?? null : null;
+    const corpus = o.mixture !== 'lstm' ? (models.corpus ?? null) : null;
     this.next = new NextCharModel(lstm, corpus, o.weights, o.order);
     this.states = new StateCache<StepState>({ copy: copyState, maxDocuments: o.maxDocuments, maxPerDocument: o.maxPerDocument });
     this.documents = new DocumentMemory({ order: o.order, maxDocuments: o.maxDocuments, maxChars: 1 << 20 });
@@ -93,10 +102,20 @@ export class InferenceEngine {
     }
     const document = o.documentCache && o.mixture !== 'lstm' ? this.documents.update(req.doc, window, req.offset) : null;
     const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * o.order))));
-    const found = await searchContinuation(this.next, { lstm: state, history }, document, {
-      maxChars: req.maxChars, stopAtNewline: req.stopAtNewline, minProbability: req.minConfidence, beam: o.beam,
-      temperature: req.temperature, seed: req.seed,
-    }, isCancelled);
+    const found = await searchContinuation(
+      this.next,
+      { lstm: state, history },
+      document,
+      {
+        maxChars: req.maxChars,
+        stopAtNewline: req.stopAtNewline,
+        minProbability: req.minConfidence,
+        beam: o.beam,
+        temperature: req.temperature,
+        seed: req.seed,
+      },
+      isCancelled,
+    );
     return found && { ...found, reuse };
   }
 
@@ -104,9 +123,19 @@ export class InferenceEngine {
     const { model, vocab } = this.neural();
     const state = model.zeroState();
     if (!(await prime(model, vocab, state, req.prompt, isCancelled))) return undefined;
-    return decode(model, vocab, state, {
-      maxChars: req.length, temperature: req.temperature, seed: req.seed ?? Math.floor(Math.random() * 2 ** 31), stopAtNewline: false,
-    }, isCancelled, onProgress);
+    return decode(
+      model,
+      vocab,
+      state,
+      {
+        maxChars: req.length,
+        temperature: req.temperature,
+        seed: req.seed ?? Math.floor(Math.random() * 2 ** 31),
+        stopAtNewline: false,
+      },
+      isCancelled,
+      onProgress,
+    );
   }
 
   async samples(req: SamplesRequest, isCancelled: () => boolean): Promise<{ temperature: number; text: string }[] | undefined> {
@@ -115,9 +144,18 @@ export class InferenceEngine {
     if (!(await prime(model, vocab, primed, req.prime, isCancelled))) return undefined;
     const out: { temperature: number; text: string }[] = [];
     for (const temperature of req.temperatures) {
-      const d = await decode(model, vocab, copyState(primed), {
-        maxChars: req.length, temperature, seed: Math.floor(Math.random() * 2 ** 31), stopAtNewline: false,
-      }, isCancelled);
+      const d = await decode(
+        model,
+        vocab,
+        copyState(primed),
+        {
+          maxChars: req.length,
+          temperature,
+          seed: Math.floor(Math.random() * 2 ** 31),
+          stopAtNewline: false,
+        },
+        isCancelled,
+      );
       if (!d) return undefined;
       out.push({ temperature, text: d.text });
     }

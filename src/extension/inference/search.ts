@@ -48,7 +48,11 @@ const NEWLINE = 10;
 
 /** Undefined when cancelled. `root` is left unchanged. */
 export async function searchContinuation(
-  model: NextCharModel, root: Point, document: CharNgram | null, options: SearchOptions, isCancelled: () => boolean,
+  model: NextCharModel,
+  root: Point,
+  document: CharNgram | null,
+  options: SearchOptions,
+  isCancelled: () => boolean,
 ): Promise<SearchResult | undefined> {
   const floor = options.minProbability > 0 ? Math.log(options.minProbability) : -Infinity;
   const sampling = options.temperature > 0;

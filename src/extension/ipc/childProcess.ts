@@ -32,7 +32,10 @@ export class ChildChannel<In, Out> {
   private readonly messageListeners: ((message: Out) => void)[] = [];
   private readonly exitListeners: ((exit: ChildExit) => void)[] = [];
 
-  constructor(private readonly options: ChildOptions, isOut: (value: unknown) => value is Out) {
+  constructor(
+    private readonly options: ChildOptions,
+    isOut: (value: unknown) => value is Out,
+  ) {
     this.child = fork(options.modulePath, [], {
       execArgv: options.execArgv ?? [],
       env: options.env ?? process.env,

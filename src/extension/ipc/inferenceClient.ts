@@ -5,17 +5,11 @@
  */
 import type { BackendChoice } from '../../model/backend';
 import type { CancelToken } from '../completion/cancellation';
-import {
-  CompleteRequest, HostToInference, InferenceToHost, isInferenceToHost, LoadedInfo, StateReuse,
-} from '../protocol';
+import { CompleteRequest, HostToInference, InferenceToHost, isInferenceToHost, LoadedInfo, StateReuse } from '../protocol';
 import { ChildChannel, ChildOptions, describeExit } from './childProcess';
 
 export type ModelState =
-  | { kind: 'stopped' }
-  | { kind: 'loading' }
-  | { kind: 'ready'; info: LoadedInfo }
-  | { kind: 'none'; message: string }
-  | { kind: 'failed'; message: string };
+  { kind: 'stopped' } | { kind: 'loading' } | { kind: 'ready'; info: LoadedInfo } | { kind: 'none'; message: string } | { kind: 'failed'; message: string };
 
 export interface CompletionReply {
   text: string;
@@ -83,11 +77,19 @@ export class InferenceClient {
 
   async complete(req: Omit<CompleteRequest, 'type' | 'id'>, token: CancelToken): Promise<CompletionReply | undefined> {
     const reply = await this.request((id) => ({ type: 'complete', id, ...req }), token);
-    return reply?.type === 'completion' ? { text: reply.text, logProbs: reply.logProbs, next: reply.next, reuse: reply.reuse, ms: reply.ms, stoppedBy: reply.stoppedBy } : undefined;
+    return reply?.type === 'completion'
+      ? { text: reply.text, logProbs: reply.logProbs, next: reply.next, reuse: reply.reuse, ms: reply.ms, stoppedBy: reply.stoppedBy }
+      : undefined;
   }
 
   /** Undefined when cancelled or no model; throws when the process reports an error. */
-  async generate(prompt: string, length: number, temperature: number, token: CancelToken, onProgress?: (chars: number, total: number) => void): Promise<string | undefined> {
+  async generate(
+    prompt: string,
+    length: number,
+    temperature: number,
+    token: CancelToken,
+    onProgress?: (chars: number, total: number) => void,
+  ): Promise<string | undefined> {
     const reply = await this.request((id) => ({ type: 'generate', id, prompt, length, temperature }), token, onProgress);
     if (reply?.type === 'failed') throw new Error(reply.message);
     return reply?.type === 'generated' ? reply.text : undefined;

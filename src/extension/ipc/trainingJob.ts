@@ -31,11 +31,16 @@ export class TrainingJob {
     let reported: TrainingOutcome | undefined;
     this.channel.onMessage((m) => {
       switch (m.type) {
-        case 'started': return events.onStarted?.(m.info);
-        case 'step': return events.onStep?.(m);
-        case 'eval': return events.onEval?.(m);
-        case 'checkpoint': return events.onCheckpoint?.(m);
-        case 'warning': return events.onWarning?.(m.message);
+        case 'started':
+          return events.onStarted?.(m.info);
+        case 'step':
+          return events.onStep?.(m);
+        case 'eval':
+          return events.onEval?.(m);
+        case 'checkpoint':
+          return events.onCheckpoint?.(m);
+        case 'warning':
+          return events.onWarning?.(m.message);
         case 'done':
           reported = { kind: 'finished', stopReason: m.stopReason, step: m.step, stepsThisRun: m.stepsThisRun, bestValLoss: m.bestValLoss };
           return;

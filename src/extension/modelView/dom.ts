@@ -16,9 +16,11 @@ export function el(tag: string, text?: string, cls?: string): HTMLElement {
 
 /** Replaces the rows of `table` with one row (label, value) per entry. */
 export function fillTable(table: HTMLElement, rows: [string, string][]): void {
-  table.replaceChildren(...rows.map(([k, v]) => {
-    const tr = el('tr');
-    tr.append(el('th', k), el('td', v));
-    return tr;
-  }));
+  table.replaceChildren(
+    ...rows.map(([k, v]) => {
+      const tr = el('tr');
+      tr.append(el('th', k), el('td', v));
+      return tr;
+    }),
+  );
 }

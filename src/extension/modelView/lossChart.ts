@@ -46,11 +46,21 @@ export function drawLossChart(box: HTMLElement, history: ModelReport['history'])
     box.append(el('p', 'No training history yet.', 'muted'));
     return;
   }
-  const W = 720, H = 280, L = 52, R = 16, T = 12, B = 40;
+  const W = 720,
+    H = 280,
+    L = 52,
+    R = 16,
+    T = 12,
+    B = 40;
   const steps = all.map((p) => p[0]);
-  let x0 = Math.min(...steps), x1 = Math.max(...steps);
-  if (x1 === x0) { x0 -= 1; x1 += 1; }
-  let y0 = Math.min(...losses), y1 = Math.max(...losses);
+  let x0 = Math.min(...steps),
+    x1 = Math.max(...steps);
+  if (x1 === x0) {
+    x0 -= 1;
+    x1 += 1;
+  }
+  let y0 = Math.min(...losses),
+    y1 = Math.max(...losses);
   const pad = (y1 - y0) * 0.08 || 0.5;
   y0 = Math.max(0, y0 - pad);
   y1 += pad;
@@ -80,7 +90,10 @@ export function drawLossChart(box: HTMLElement, history: ModelReport['history'])
   };
   curve(history.train, 'train');
   curve(history.val, 'val');
-  const legend: ['train' | 'val', string][] = [['train', 'training loss'], ['val', 'validation loss']];
+  const legend: ['train' | 'val', string][] = [
+    ['train', 'training loss'],
+    ['val', 'validation loss'],
+  ];
   legend.forEach(([cls, label], i) => {
     const x = W - R - 260 + i * 130;
     root.append(svg('line', { x1: x, x2: x + 18, y1: T + 8, y2: T + 8, class: 'curve ' + cls }));

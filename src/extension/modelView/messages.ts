@@ -22,8 +22,7 @@ export type HostToView =
 
 export type ViewToHost =
   /** The script has loaded: send the report, the prime and the first samples. */
-  | { type: 'ready' }
-  | { type: 'samples'; prime: string };
+  { type: 'ready' } | { type: 'samples'; prime: string };
 
 const HOST_TO_VIEW: Record<HostToView['type'], Shape> = {
   report: { report: 'object' },
@@ -40,18 +39,45 @@ const VIEW_TO_HOST: Record<ViewToHost['type'], Shape> = {
 type ShapeOf<T> = Record<keyof T, FieldKind>;
 
 const REPORT: ShapeOf<ModelReport> = {
-  root: 'string', model: 'object?', progress: 'object?', corpus: 'object?', inference: 'object', training: 'object?', history: 'object',
+  root: 'string',
+  model: 'object?',
+  progress: 'object?',
+  corpus: 'object?',
+  inference: 'object',
+  training: 'object?',
+  history: 'object',
 };
 const MODEL: ShapeOf<NonNullable<ModelReport['model']>> = {
-  cell: 'string', layers: 'number', units: 'number', embedding: 'number', vocabSize: 'number',
-  parameters: 'number', weightBytes: 'number', totalBytes: 'number', checkpoint: 'string',
+  cell: 'string',
+  layers: 'number',
+  units: 'number',
+  embedding: 'number',
+  vocabSize: 'number',
+  parameters: 'number',
+  weightBytes: 'number',
+  totalBytes: 'number',
+  checkpoint: 'string',
 };
 const PROGRESS: ShapeOf<NonNullable<ModelReport['progress']>> = {
-  step: 'number', epoch: 'number', bestValLoss: 'number|null', bestStep: 'number|null', elapsedSeconds: 'number', charsSeen: 'number',
-  savedAt: 'string', trainedOn: 'string', seqLength: 'number?', batchSize: 'number?', learningRate: 'number?',
+  step: 'number',
+  epoch: 'number',
+  bestValLoss: 'number|null',
+  bestStep: 'number|null',
+  elapsedSeconds: 'number',
+  charsSeen: 'number',
+  savedAt: 'string',
+  trainedOn: 'string',
+  seqLength: 'number?',
+  batchSize: 'number?',
+  learningRate: 'number?',
 };
 const CORPUS: ShapeOf<NonNullable<ModelReport['corpus']>> = {
-  sources: 'array', files: 'number', chars: 'number', trainChars: 'number', valChars: 'number', unknownChars: 'number',
+  sources: 'array',
+  files: 'number',
+  chars: 'number',
+  trainChars: 'number',
+  valChars: 'number',
+  unknownChars: 'number',
 };
 const INFERENCE: ShapeOf<ModelReport['inference']> = { state: 'string', backend: 'string?', detail: 'string?', message: 'string?' };
 const TRAINING: ShapeOf<TrainingStatus> = { progress: 'number', step: 'number', loss: 'number|null', etaSeconds: 'number|null', stopping: 'boolean' };
@@ -71,10 +97,17 @@ function isLossPoint(p: unknown): boolean {
 export function isModelReport(value: unknown): value is ModelReport {
   if (!matchesShape(value, REPORT)) return false;
   const r = value as ModelReport;
-  return optional(r.model, MODEL) && optional(r.progress, PROGRESS) && optional(r.training, TRAINING) &&
-    optional(r.corpus, CORPUS) && (r.corpus === undefined || r.corpus.sources.every((s) => typeof s === 'string')) &&
+  return (
+    optional(r.model, MODEL) &&
+    optional(r.progress, PROGRESS) &&
+    optional(r.training, TRAINING) &&
+    optional(r.corpus, CORPUS) &&
+    (r.corpus === undefined || r.corpus.sources.every((s) => typeof s === 'string')) &&
     matchesShape(r.inference, INFERENCE) &&
-    matchesShape(r.history, HISTORY) && r.history.train.every(isLossPoint) && r.history.val.every(isLossPoint);
+    matchesShape(r.history, HISTORY) &&
+    r.history.train.every(isLossPoint) &&
+    r.history.val.every(isLossPoint)
+  );
 }
 
 const isHostToViewShape = messageGuard<HostToView>(HOST_TO_VIEW);

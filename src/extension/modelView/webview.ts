@@ -34,22 +34,30 @@ function renderSamples(samples: Sample[] | undefined, error: string | undefined,
     box.replaceChildren(el('p', error || 'No samples.', 'muted'));
     return;
   }
-  box.replaceChildren(...samples.map((s) => {
-    const fig = el('figure', undefined, 'sample');
-    const pre = el('pre');
-    if (prime) pre.append(el('span', prime, 'prime'));
-    if (s.text.trim() === '') pre.append(el('span', blankSampleNote(prime), 'muted'));
-    else pre.append(document.createTextNode(s.text));
-    fig.append(el('figcaption', sampleCaption(s.temperature)), pre);
-    return fig;
-  }));
+  box.replaceChildren(
+    ...samples.map((s) => {
+      const fig = el('figure', undefined, 'sample');
+      const pre = el('pre');
+      if (prime) pre.append(el('span', prime, 'prime'));
+      if (s.text.trim() === '') pre.append(el('span', blankSampleNote(prime), 'muted'));
+      else pre.append(document.createTextNode(s.text));
+      fig.append(el('figcaption', sampleCaption(s.temperature)), pre);
+      return fig;
+    }),
+  );
 }
 
 function onMessage(msg: HostToView): void {
   switch (msg.type) {
-    case 'report': render(msg.report); break;
-    case 'prime': primeInput.value = msg.text; break;
-    case 'samples': renderSamples(msg.samples, msg.error, msg.prime); break;
+    case 'report':
+      render(msg.report);
+      break;
+    case 'prime':
+      primeInput.value = msg.text;
+      break;
+    case 'samples':
+      renderSamples(msg.samples, msg.error, msg.prime);
+      break;
   }
 }
 

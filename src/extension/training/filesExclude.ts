@@ -17,11 +17,17 @@ export function expandBraces(glob: string, limit = 256): string[] {
   let close = -1;
   for (let i = open; i < glob.length; i++) {
     const ch = glob[i];
-    if (ch === '\\') { i++; continue; }
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
     if (ch === '{') depth++;
     else if (ch === '}') {
       depth--;
-      if (depth === 0) { close = i; break; }
+      if (depth === 0) {
+        close = i;
+        break;
+      }
     } else if (ch === ',' && depth === 1) commas.push(i);
   }
   // An unbalanced brace is literal text.
@@ -42,7 +48,10 @@ export function expandBraces(glob: string, limit = 256): string[] {
 
 function findOpenBrace(glob: string): number {
   for (let i = 0; i < glob.length; i++) {
-    if (glob[i] === '\\') { i++; continue; }
+    if (glob[i] === '\\') {
+      i++;
+      continue;
+    }
     if (glob[i] === '{') return i;
   }
   return -1;

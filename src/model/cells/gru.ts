@@ -9,7 +9,10 @@ import type { CellSpec } from './spec';
 export const GRU_SPEC: CellSpec = {
   kerasName: 'gru',
   gates: ['z', 'r', 'h'],
-  initialBias: [[0, 0, 0], [0, 0, 0]],
+  initialBias: [
+    [0, 0, 0],
+    [0, 0, 0],
+  ],
   hasCellState: false,
   step: gruStep,
 };

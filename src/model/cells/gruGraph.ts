@@ -19,12 +19,7 @@ function cell(xProj: tf.Tensor2D, h: tf.Tensor2D, recurrentKernel: tf.Tensor2D, 
 }
 
 /** @returns hidden states, time-major and flattened [T * B, U], and the final state. */
-function gruSequence(
-  xProj: tf.Tensor3D,
-  recurrentKernel: tf.Tensor2D,
-  recurrentBias: tf.Tensor1D,
-  h0: tf.Tensor2D,
-): { outputs: tf.Tensor2D; h: tf.Tensor2D } {
+function gruSequence(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, recurrentBias: tf.Tensor1D, h0: tf.Tensor2D): { outputs: tf.Tensor2D; h: tf.Tensor2D } {
   const [steps, batch, width] = xProj.shape;
   const xAll = tf.reshape(xProj, [steps * batch, width]) as tf.Tensor2D;
   let h = h0;
@@ -42,8 +37,8 @@ function gruStep(xProj: tf.Tensor2D, recurrentKernel: tf.Tensor2D, recurrentBias
 
 export const GRU_GRAPH: CellGraph = {
   sequence: (input, w, zeros) => {
-    const x = input.kind === 'rows' ? input.x
-      : tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D;
+    const x =
+      input.kind === 'rows' ? input.x : (tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D);
     return gruSequence(x, w.recurrentKernel, w.recurrentBias as tf.Tensor1D, zeros).outputs;
   },
   sequenceWithState: (xProj, w, s) => {

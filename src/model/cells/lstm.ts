@@ -16,7 +16,15 @@ export const LSTM_SPEC: CellSpec = {
 };
 
 /** z = x W + b + h R for gates i, f, g, o; updates h and c in place. */
-function lstmStep(z: Float32Array, rec: Float32Array, _recurrentBias: Float32Array, _scratch: Float32Array, h: Float32Array, c: Float32Array, units: number): void {
+function lstmStep(
+  z: Float32Array,
+  rec: Float32Array,
+  _recurrentBias: Float32Array,
+  _scratch: Float32Array,
+  h: Float32Array,
+  c: Float32Array,
+  units: number,
+): void {
   const width = 4 * units;
   for (let j = 0; j < width; j++) z[j] += rec[j];
   for (let j = 0; j < units; j++) {

@@ -15,8 +15,13 @@
  * @param c the layer's c [U], updated; empty for cells without it
  */
 export type CellStep = (
-  z: Float32Array, rec: Float32Array, recurrentBias: Float32Array, scratch: Float32Array,
-  h: Float32Array, c: Float32Array, units: number,
+  z: Float32Array,
+  rec: Float32Array,
+  recurrentBias: Float32Array,
+  scratch: Float32Array,
+  h: Float32Array,
+  c: Float32Array,
+  units: number,
 ) => void;
 
 export interface CellSpec {

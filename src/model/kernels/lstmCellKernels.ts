@@ -21,12 +21,23 @@ function cellForward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs:
   const [x, hr, c] = [inputs.x, inputs.hr, inputs.c] as TensorInfo[];
   const [batch, width] = hr.shape;
   const units = width / 4;
-  const { infos, arrays } = access.allocate([[batch, units], [batch, units], [batch, width]]);
+  const { infos, arrays } = access.allocate([
+    [batch, units],
+    [batch, units],
+    [batch, width],
+  ]);
   const [hOut, cOut, gatesOut] = arrays;
   const step = attrs.step as number;
   lstmCellForward(
     { x: access.read(x), ids: inputs.ids ? access.readInt(inputs.ids) : null, step },
-    access.read(hr), access.read(c), batch, units, gatesOut, cOut, hOut, inputs.hAll ? access.read(inputs.hAll) : null,
+    access.read(hr),
+    access.read(c),
+    batch,
+    units,
+    gatesOut,
+    cOut,
+    hOut,
+    inputs.hAll ? access.read(inputs.hAll) : null,
   );
   return infos;
 }
@@ -41,12 +52,23 @@ function cellBackward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs
   const { dhNext, dcNext, dzCopy, dTable, ids } = inputs;
   const [batch, width] = gates.shape;
   const units = width / 4;
-  const { infos, arrays } = access.allocate([[batch, width], [batch, units]]);
+  const { infos, arrays } = access.allocate([
+    [batch, width],
+    [batch, units],
+  ]);
   const [dz, dcPrev] = arrays;
   lstmCellBackward(
-    access.read(dy), attrs.step as number,
-    dhNext ? access.read(dhNext) : null, dcNext ? access.read(dcNext) : null,
-    access.read(gates), access.read(cPrev), access.read(c), batch, units, dz, dcPrev,
+    access.read(dy),
+    attrs.step as number,
+    dhNext ? access.read(dhNext) : null,
+    dcNext ? access.read(dcNext) : null,
+    access.read(gates),
+    access.read(cPrev),
+    access.read(c),
+    batch,
+    units,
+    dz,
+    dcPrev,
     dzCopy ? { buffer: access.read(dzCopy), row: attrs.copyRow as number } : null,
     dTable && ids ? { table: access.read(dTable), ids: access.readInt(ids) } : null,
   );

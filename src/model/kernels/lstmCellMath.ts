@@ -21,9 +21,15 @@ export interface StepInput {
  * @param hAll  optional out: also writes h_t into rows step * B .. of this [T * B, U] buffer
  */
 export function lstmCellForward(
-  input: StepInput, hr: Float32Array, cPrev: Float32Array,
-  batch: number, units: number,
-  gates: Float32Array, c: Float32Array, h: Float32Array, hAll: Float32Array | null,
+  input: StepInput,
+  hr: Float32Array,
+  cPrev: Float32Array,
+  batch: number,
+  units: number,
+  gates: Float32Array,
+  c: Float32Array,
+  h: Float32Array,
+  hAll: Float32Array | null,
 ): void {
   const width = 4 * units;
   const { x, ids, step } = input;
@@ -62,10 +68,17 @@ export function lstmCellForward(
  *   (ids time-major [T * B]): the gradient of a per-symbol input table
  */
 export function lstmCellBackward(
-  dy: Float32Array, step: number, dhNext: Float32Array | null, dcNext: Float32Array | null,
-  gates: Float32Array, cPrev: Float32Array, c: Float32Array,
-  batch: number, units: number,
-  dz: Float32Array, dcPrev: Float32Array,
+  dy: Float32Array,
+  step: number,
+  dhNext: Float32Array | null,
+  dcNext: Float32Array | null,
+  gates: Float32Array,
+  cPrev: Float32Array,
+  c: Float32Array,
+  batch: number,
+  units: number,
+  dz: Float32Array,
+  dcPrev: Float32Array,
   copy: { buffer: Float32Array; row: number } | null,
   scatter: { table: Float32Array; ids: Int32Array } | null,
 ): void {

@@ -37,18 +37,43 @@ export const CONTROL = {
 export const PARAM = {
   // both: gates [T*B, 4U] and c_{-1} .. c_{T-1} [(T+1)*B, U] (forward: out; backward: in), and
   // h_{t-1} for every step, transposed: [U, T*B] (forward: writes columns B ..; backward: in)
-  KIND: 0, STEPS: 1, BATCH: 2, UNITS: 3, BARRIER_BASE: 4, IDS: 5, GATES: 6, C_ALL: 7, H_T: 8,
+  KIND: 0,
+  STEPS: 1,
+  BATCH: 2,
+  UNITS: 3,
+  BARRIER_BASE: 4,
+  IDS: 5,
+  GATES: 6,
+  C_ALL: 7,
+  H_T: 8,
   // forward: x (rows [T*B, 4U], or with ids a table [V, 4U]), h0 [B, U], hAll [T*B, U] (out),
   // packed R for each part, scratch for each part's pre-activations [B, 2U]
-  X: 9, H0: 10, H_ALL: 11, R0: 12, R1: 13, Z0: 14, Z1: 15,
+  X: 9,
+  H0: 10,
+  H_ALL: 11,
+  R0: 12,
+  R1: 13,
+  Z0: 14,
+  Z1: 15,
   // backward, over steps [T_START, T_END): dy [T*B, U], packed R^T for each part; dz of the last
   // two steps [2, B, 4U] (step t in half t % 2, kept across jobs); optionally every step's dz
   // [T*B, 4U] (the rows input's gradient); the job's dz as gemm panels [4U / 8][rows][8], where
   // rows = (T_END - T_START) * B; dh [B, U] and dc [2, B, U] (step t's in half t % 2; in and
   // out, across jobs); the table gradient [V, 4U] that dz is added into (with ids); the recurrent
   // kernel's gradient [U, 4U] (written, or added into when ACCUMULATE is 1)
-  DY: 16, RT0: 17, RT1: 18, DZ_STEPS: 19, DZ_OUT: 20, DZ_PANELS: 21, DH: 22, DC: 23, D_TABLE: 24,
-  D_R: 25, ACCUMULATE: 26, T_START: 27, T_END: 28,
+  DY: 16,
+  RT0: 17,
+  RT1: 18,
+  DZ_STEPS: 19,
+  DZ_OUT: 20,
+  DZ_PANELS: 21,
+  DH: 22,
+  DC: 23,
+  D_TABLE: 24,
+  D_R: 25,
+  ACCUMULATE: 26,
+  T_START: 27,
+  T_END: 28,
 } as const;
 
 export const JOB_KIND = { FORWARD: 1, BACKWARD: 2 } as const;
@@ -61,10 +86,37 @@ export type Gemm = (a: number, lda: number, b: number, c: number, ldc: number, m
 /** What lstmKernels.wat exports; every pointer and stride is in bytes (see lstmKernels.wat). */
 export interface LstmKernels {
   gemm: Gemm;
-  cellForward: (x: number, z: number, cPrev: number, cNext: number, h: number, gates: number, hT: number, hTStride: number,
-    xGate: number, zGate: number, n: number) => void;
-  cellBackward: (gates: number, cPrev: number, c: number, dy: number, dh: number, dcNext: number, dc: number, last: number, dz: number, dzOut: number,
-    panel: number, panelStride: number, gatePanels: number, table: number, gate: number, n: number) => void;
+  cellForward: (
+    x: number,
+    z: number,
+    cPrev: number,
+    cNext: number,
+    h: number,
+    gates: number,
+    hT: number,
+    hTStride: number,
+    xGate: number,
+    zGate: number,
+    n: number,
+  ) => void;
+  cellBackward: (
+    gates: number,
+    cPrev: number,
+    c: number,
+    dy: number,
+    dh: number,
+    dcNext: number,
+    dc: number,
+    last: number,
+    dz: number,
+    dzOut: number,
+    panel: number,
+    panelStride: number,
+    gatePanels: number,
+    table: number,
+    gate: number,
+    n: number,
+  ) => void;
 }
 
 export interface LstmHalves {
@@ -91,7 +143,13 @@ export interface LstmHalves {
   waitFor(part: number, barrier: number, timeoutMs: number): boolean;
 }
 
-export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernels, control: Int32Array, params: typeof PARAM, slots: typeof CONTROL): LstmHalves {
+export function createLstmHalves(
+  memory: WebAssembly.Memory,
+  kernels: LstmKernels,
+  control: Int32Array,
+  params: typeof PARAM,
+  slots: typeof CONTROL,
+): LstmHalves {
   const { gemm, cellForward, cellBackward } = kernels;
   let i32 = new Int32Array(memory.buffer);
   const p = new Int32Array(slots.SLOTS);
@@ -123,9 +181,18 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
       // h_t is h_{t'-1} for t' = t + 1: column (t + 1) * B + b of hT
       const hT = t + 1 < p[params.STEPS] ? p[params.H_T] + (part * half * rows + n + batch) * 4 : -1;
       cellForward(
-        p[params.X] + xRow * units * 16 + first, z + b * zWidth * 4, p[params.C_ALL] + n * units * 4 + first,
-        p[params.C_ALL] + (n + batch) * units * 4 + first, p[params.H_ALL] + n * units * 4 + first,
-        p[params.GATES] + n * units * 16 + first, hT, rows * 4, units * 4, half * 4, half);
+        p[params.X] + xRow * units * 16 + first,
+        z + b * zWidth * 4,
+        p[params.C_ALL] + n * units * 4 + first,
+        p[params.C_ALL] + (n + batch) * units * 4 + first,
+        p[params.H_ALL] + n * units * 4 + first,
+        p[params.GATES] + n * units * 16 + first,
+        hT,
+        rows * 4,
+        units * 4,
+        half * 4,
+        half,
+      );
     }
   };
 
@@ -156,18 +223,30 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
     // In the panels, dz[r, column] is at ((column >> 3) * rows + r) * 8 + (column & 7) floats.
     const chunkRows = (p[params.T_END] - p[params.T_START]) * batch;
     const panelStride = chunkRows * 32;
-    const panels = p[params.DZ_PANELS] + (part * half >> 3) * panelStride;
+    const panels = p[params.DZ_PANELS] + ((part * half) >> 3) * panelStride;
     const dh = p[params.DH] + scratch * half * 4;
     for (let b = 0; b < batch; b++) {
       if (cancelled(part, scratch)) return;
       const n = t * batch + b;
       const row = b * units * 4 + first;
       cellBackward(
-        p[params.GATES] + n * units * 16 + first, p[params.C_ALL] + n * units * 4 + first, p[params.C_ALL] + (n + batch) * units * 4 + first,
-        p[params.DY] + n * units * 4 + first, dh + b * units * 4, dcOf(t + 1) + row, dcOf(t) + row, last ? 1 : 0,
-        dz + b * units * 16 + first, dzOut !== -1 ? dzOut + n * units * 16 + first : -1,
-        panels + ((t - p[params.T_START]) * batch + b) * 32, panelStride, units * chunkRows * 4,
-        dTable !== -1 ? dTable + i32[(ids >>> 2) + n] * units * 16 + first : -1, units * 4, half);
+        p[params.GATES] + n * units * 16 + first,
+        p[params.C_ALL] + n * units * 4 + first,
+        p[params.C_ALL] + (n + batch) * units * 4 + first,
+        p[params.DY] + n * units * 4 + first,
+        dh + b * units * 4,
+        dcOf(t + 1) + row,
+        dcOf(t) + row,
+        last ? 1 : 0,
+        dz + b * units * 16 + first,
+        dzOut !== -1 ? dzOut + n * units * 16 + first : -1,
+        panels + ((t - p[params.T_START]) * batch + b) * 32,
+        panelStride,
+        units * chunkRows * 4,
+        dTable !== -1 ? dTable + i32[(ids >>> 2) + n] * units * 16 + first : -1,
+        units * 4,
+        half,
+      );
     }
   };
 
@@ -214,8 +293,17 @@ export function createLstmHalves(memory: WebAssembly.Memory, kernels: LstmKernel
       const hT = p[params.H_T] + p[params.T_START] * batch * 4;
       for (let gate = 0; gate < 4; gate++) {
         const column = gate * units + part * half;
-        gemm(hT, p[params.STEPS] * batch * 4, p[params.DZ_PANELS] + (column >> 3) * chunkRows * 32,
-          p[params.D_R] + column * 4, units * 16, units, chunkRows, half >> 3, p[params.ACCUMULATE]);
+        gemm(
+          hT,
+          p[params.STEPS] * batch * 4,
+          p[params.DZ_PANELS] + (column >> 3) * chunkRows * 32,
+          p[params.D_R] + column * 4,
+          units * 16,
+          units,
+          chunkRows,
+          half >> 3,
+          p[params.ACCUMULATE],
+        );
       }
       if (p[params.T_START] === 0) dhProduct(part, dzBytesOf(0), part);
     },

@@ -80,7 +80,11 @@ export class LstmThreads {
   private barrier = 0;
   private readonly peerTimeoutMs: number;
 
-  constructor(readonly memory: WebAssembly.Memory, module: WebAssembly.Module, options: LstmThreadsOptions) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    module: WebAssembly.Module,
+    options: LstmThreadsOptions,
+  ) {
     const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LstmKernels;
     this.halves = createLstmHalves(memory, kernels, this.control, PARAM, CONTROL);
     this.peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
@@ -111,8 +115,7 @@ export class LstmThreads {
     Atomics.store(this.control, CONTROL.JOB, this.job);
     Atomics.notify(this.control, CONTROL.JOB);
     try {
-      const outcome = this.halves.runSteps(0, (barrier) =>
-        this.halves.waitFor(1, barrier, this.peerTimeoutMs) || !this.halves.cancel(1, barrier));
+      const outcome = this.halves.runSteps(0, (barrier) => this.halves.waitFor(1, barrier, this.peerTimeoutMs) || !this.halves.cancel(1, barrier));
       this.halves.finish(0);
       if (outcome === 'both parts') {
         this.halves.finish(1);
@@ -155,7 +158,9 @@ export class LstmThreads {
       workerData: { memory: this.memory, module, control: this.control.buffer, params: PARAM, slots: CONTROL },
     });
     worker.unref();
-    worker.on('error', () => { if (this.worker === worker) this.worker = null; });
+    worker.on('error', () => {
+      if (this.worker === worker) this.worker = null;
+    });
     // Blocks this thread until the worker is ready: once, and at most peerTimeoutMs.
     if (Atomics.wait(this.control, CONTROL.READY, 0, this.peerTimeoutMs) === 'timed-out') {
       void worker.terminate();

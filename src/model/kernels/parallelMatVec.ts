@@ -79,7 +79,9 @@ export function parallelMatVec(matrix: Float32Array, rows: number, cols: number)
   const rightArgs = [vOffset * 4, rightOffset * 4, (outOffset + leftCols) * 4, n, mRight] as const;
   let worker: Worker | null = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory, args: rightArgs } });
   worker.unref();
-  worker.on('error', () => { worker = null; });
+  worker.on('error', () => {
+    worker = null;
+  });
   const v = heap.subarray(vOffset, vOffset + rows);
   const out = heap.subarray(outOffset, outOffset + cols);
   let request = 0;

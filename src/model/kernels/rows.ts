@@ -64,10 +64,7 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
     const value = tf.engine().runKernel(GATHER_ROWS, { table: t, ids: i }, {}) as tf.Tensor2D;
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        scatterAddRows(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, t.shape[0]),
-        tf.zerosLike(saved[0]),
-      ],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [scatterAddRows(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, t.shape[0]), tf.zerosLike(saved[0])],
     };
   });
   return lookup(table, ids) as tf.Tensor2D;

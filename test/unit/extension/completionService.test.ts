@@ -12,7 +12,11 @@ type Req = Parameters<CompletionModel['complete']>[0];
 class FakeModel implements CompletionModel {
   ready = true;
   calls: Req[] = [];
-  constructor(private readonly answer: (req: Req) => string, private readonly ms = 0, private readonly p = 0.99) {}
+  constructor(
+    private readonly answer: (req: Req) => string,
+    private readonly ms = 0,
+    private readonly p = 0.99,
+  ) {}
   complete(req: Req, token: Parameters<CompletionModel['complete']>[1]): Promise<CompletionReply | undefined> {
     this.calls.push(req);
     return new Promise((resolve) => {
@@ -28,12 +32,24 @@ class FakeModel implements CompletionModel {
   }
 }
 
-const settings = (more: Partial<InlineSettings> = {}) => () => ({ ...DEFAULT_SETTINGS.inline, debounceMs: 0, ...more });
+const settings =
+  (more: Partial<InlineSettings> = {}) =>
+  () => ({ ...DEFAULT_SETTINGS.inline, debounceMs: 0, ...more });
 
 let version = 0;
 
 function input(text: string, more: Partial<CompletionInput> = {}): CompletionInput {
-  return { doc: 'file:///a.ts', version: ++version, languageId: 'typescript', offset: text.length, window: text, linePrefix: text.split('\n').pop() ?? '', lineSuffix: '', eol: '\n', ...more };
+  return {
+    doc: 'file:///a.ts',
+    version: ++version,
+    languageId: 'typescript',
+    offset: text.length,
+    window: text,
+    linePrefix: text.split('\n').pop() ?? '',
+    lineSuffix: '',
+    eol: '\n',
+    ...more,
+  };
 }
 
 describe('CompletionService (inline completion pipeline)', () => {
@@ -125,7 +141,11 @@ describe('CompletionService (inline completion pipeline)', () => {
     };
     const s = new CompletionService(model, settings());
     assert.deepEqual(await s.provide(input('x'), NEVER_CANCELLED), { kind: 'none', why: 'unsure', model: '' });
-    assert.equal(model.calls[0].minConfidence, uncalibrated(DEFAULT_SETTINGS.inline.minConfidence), 'the threshold goes to the model, as the joint probability it stands for');
+    assert.equal(
+      model.calls[0].minConfidence,
+      uncalibrated(DEFAULT_SETTINGS.inline.minConfidence),
+      'the threshold goes to the model, as the joint probability it stands for',
+    );
   });
 
   it('never shows a suggestion that looks like a secret, nor logs it', async () => {

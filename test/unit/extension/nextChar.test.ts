@@ -33,7 +33,14 @@ describe('next-character mixture (LSTM + workspace n-gram + document cache)', ()
     const doc = new CharNgram({ order: 4 });
     doc.add('xyz ab');
     const { lstm, state } = fixedLstm([0.001, 0.2, 0.5, 0.299]);
-    for (const [l, c, d] of [[1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1]]) {
+    for (const [l, c, d] of [
+      [1, 1, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 1, 0],
+      [0, 1, 1],
+    ]) {
       const m = new NextCharModel(l ? lstm : null, c ? corpus : null, DEFAULT_WEIGHTS, 4);
       for (const context of ['', 'ab', 'zzz', 'cab']) {
         const dist = m.distribution({ lstm: l ? state : null, history: cps(context) }, d ? doc : null);
@@ -58,14 +65,23 @@ describe('next-character mixture (LSTM + workspace n-gram + document cache)', ()
     // Long document matches (rows 6-8) trust the cache 3:1, short ones (rows 0-2) the LSTM 9:1.
     const weights: MixtureWeights = {
       byMatch: [
-        [0.9, 0, 0.1], [0.9, 0, 0.1], [0.9, 0, 0.1],
-        [0.5, 0, 0.5], [0.5, 0, 0.5], [0.5, 0, 0.5],
-        [0.25, 0, 0.75], [0.25, 0, 0.75], [0.25, 0, 0.75],
+        [0.9, 0, 0.1],
+        [0.9, 0, 0.1],
+        [0.9, 0, 0.1],
+        [0.5, 0, 0.5],
+        [0.5, 0, 0.5],
+        [0.5, 0, 0.5],
+        [0.25, 0, 0.75],
+        [0.25, 0, 0.75],
+        [0.25, 0, 0.75],
       ],
     };
     const m = new NextCharModel(lstm, null, weights);
     const B = 'B'.codePointAt(0) as number;
-    for (const [history, w] of [['= 1; foo', 0.75], ['qqqqq', 0.1]] as const) {
+    for (const [history, w] of [
+      ['= 1; foo', 0.75],
+      ['qqqqq', 0.1],
+    ] as const) {
       const pred = doc.predict(cps(history));
       const pDoc = pred.probs[Array.from(pred.symbols).indexOf(B)];
       const d = m.distribution({ lstm: state, history: cps(history) }, doc);
@@ -108,7 +124,13 @@ describe('search for the most probable continuation', () => {
     corpus.add('subscribe(); subscribe(); subscribe(); subscriber; ');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 6);
     const root: Point = { lstm: null, history: cps('; subs') };
-    const r = await searchContinuation(m, root, null, { maxChars: 40, stopAtNewline: true, minProbability: 0.5, beam: 4, temperature: 0, seed: 1 }, () => false);
+    const r = await searchContinuation(
+      m,
+      root,
+      null,
+      { maxChars: 40, stopAtNewline: true, minProbability: 0.5, beam: 4, temperature: 0, seed: 1 },
+      () => false,
+    );
     assert.ok(r);
     assert.ok(r.text.startsWith('cribe'), r.text);
     const joint = Math.exp(r.logProbs.reduce((a, b) => a + b, 0));
@@ -123,7 +145,14 @@ describe('search for the most probable continuation', () => {
     const corpus = new CharNgram({ order: 3 });
     corpus.add('xaq xar xas xat xbc xbc xbc xdd xdd xee ');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
-    const run = (beam: number) => searchContinuation(m, { lstm: null, history: cps(' x') }, null, { maxChars: 3, stopAtNewline: true, minProbability: 0.15, beam, temperature: 0, seed: 1 }, () => false);
+    const run = (beam: number) =>
+      searchContinuation(
+        m,
+        { lstm: null, history: cps(' x') },
+        null,
+        { maxChars: 3, stopAtNewline: true, minProbability: 0.15, beam, temperature: 0, seed: 1 },
+        () => false,
+      );
     const greedy = await run(1);
     const beam = await run(4);
     assert.equal(greedy?.text, 'a');
@@ -134,7 +163,14 @@ describe('search for the most probable continuation', () => {
     const corpus = new CharNgram({ order: 3 });
     corpus.add('xab xac xad xae xaf xag ');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
-    const run = (seed: number, minProbability = 0) => searchContinuation(m, { lstm: null, history: cps(' x') }, null, { maxChars: 2, stopAtNewline: true, minProbability, beam: 4, temperature: 1, seed }, () => false);
+    const run = (seed: number, minProbability = 0) =>
+      searchContinuation(
+        m,
+        { lstm: null, history: cps(' x') },
+        null,
+        { maxChars: 2, stopAtNewline: true, minProbability, beam: 4, temperature: 1, seed },
+        () => false,
+      );
     assert.equal((await run(5))?.text, (await run(5))?.text);
     const seen = new Set<string>();
     for (let seed = 1; seed <= 20; seed++) seen.add((await run(seed))?.text ?? '');
@@ -149,7 +185,13 @@ describe('search for the most probable continuation', () => {
     const corpus = new CharNgram({ order: 3 });
     corpus.add('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
     const m = new NextCharModel(null, corpus, DEFAULT_WEIGHTS, 3);
-    const r = await searchContinuation(m, { lstm: null, history: [] }, null, { maxChars: 1000, stopAtNewline: true, minProbability: 0, beam: 2, temperature: 0, seed: 1 }, () => true);
+    const r = await searchContinuation(
+      m,
+      { lstm: null, history: [] },
+      null,
+      { maxChars: 1000, stopAtNewline: true, minProbability: 0, beam: 2, temperature: 0, seed: 1 },
+      () => true,
+    );
     assert.equal(r, undefined);
   });
 });

@@ -27,9 +27,17 @@ const TEXT = 'the quick brown fox jumps over the lazy dog.\n'.repeat(400);
 
 function job(dir: string, more: Partial<TrainJob> = {}): TrainJob {
   return {
-    paths: [path.join(dir, 'corpus')], out: path.join(dir, 'model'), resume: false, overwrite: false, preset: 'tiny',
-    maxSeconds: 120, maxSteps: 12, evalEvery: 4, backend: 'wasm',
-    corpus: { exclude: [], secretPatterns: [], maxFileBytes: 1_000_000 }, ...more,
+    paths: [path.join(dir, 'corpus')],
+    out: path.join(dir, 'model'),
+    resume: false,
+    overwrite: false,
+    preset: 'tiny',
+    maxSeconds: 120,
+    maxSteps: 12,
+    evalEvery: 4,
+    backend: 'wasm',
+    corpus: { exclude: [], secretPatterns: [], maxFileBytes: 1_000_000 },
+    ...more,
   };
 }
 
@@ -59,7 +67,9 @@ describe('child processes (forked)', function () {
       let lastProgress = 0;
       const run = new TrainingJob(job(dir), child('trainer', 'trainerProcess.ts'), {
         onStarted: (info) => events.push(`started ${info.files} ${info.model.units}`),
-        onStep: (e) => { lastProgress = e.progress; },
+        onStep: (e) => {
+          lastProgress = e.progress;
+        },
         onEval: () => events.push('eval'),
         onCheckpoint: (e) => events.push(`checkpoint ${e.best ? 'best' : 'latest'}`),
       });
@@ -87,7 +97,10 @@ describe('child processes (forked)', function () {
         const outcome = await new TrainingJob(job(dir, { out }), child('trainer', 'trainerProcess.ts')).outcome;
         assert.equal(outcome.kind, 'failed');
         assert.ok(outcome.kind === 'failed' && outcome.userError, 'a user error');
-        assert.match(outcome.kind === 'failed' ? outcome.message : '', new RegExp(`${out} is being written by another training \\(pid ${process.pid}, charm train notes/, started`));
+        assert.match(
+          outcome.kind === 'failed' ? outcome.message : '',
+          new RegExp(`${out} is being written by another training \\(pid ${process.pid}, charm train notes/, started`),
+        );
       } finally {
         await lock.release();
       }
@@ -144,7 +157,10 @@ describe('child processes (forked)', function () {
         assert.equal(state.kind === 'ready' && state.info.neural, false);
         assert.deepEqual(state.kind === 'ready' && state.info.memory, { files: 1, chars: TEXT.length });
         const window = 'the quick brown fox jumps over the ';
-        const reply = await memoryClient.complete({ doc: 'm', window, contextChars: 128, offset: window.length, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0.5 }, NEVER_CANCELLED);
+        const reply = await memoryClient.complete(
+          { doc: 'm', window, contextChars: 128, offset: window.length, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0.5 },
+          NEVER_CANCELLED,
+        );
         assert.ok(reply?.text.startsWith('lazy dog.'), JSON.stringify(reply));
         await assert.rejects(memoryClient.generate('the ', 10, 0, NEVER_CANCELLED), /needs a checkpoint/);
       } finally {
@@ -157,15 +173,24 @@ describe('child processes (forked)', function () {
       const state = await waitForState(client, 'ready');
       assert.equal(state.kind === 'ready' && state.info.dir, path.join(dir, 'model', 'best'));
       const window = TEXT.slice(0, 100);
-      const reply = await client.complete({ doc: 'a', window, offset: 100, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
+      const reply = await client.complete(
+        { doc: 'a', window, offset: 100, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 },
+        NEVER_CANCELLED,
+      );
       assert.ok(reply);
       assert.equal(reply.reuse, 'prime');
       assert.equal(reply.logProbs.length, Array.from(reply.text).length);
       assert.ok(!reply.text.includes('\n'));
       // The next character typed advances the remembered state by one step.
-      const next = await client.complete({ doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
+      const next = await client.complete(
+        { doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 },
+        NEVER_CANCELLED,
+      );
       assert.equal(next?.reuse, 'advance');
-      const same = await client.complete({ doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
+      const same = await client.complete(
+        { doc: 'a', window: TEXT.slice(1, 101), offset: 101, maxChars: 30, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 },
+        NEVER_CANCELLED,
+      );
       assert.equal(same?.reuse, 'hit');
       assert.equal(same?.text, next?.text, 'greedy decoding from the same state gives the same text');
     });
@@ -176,7 +201,13 @@ describe('child processes (forked)', function () {
       assert.equal(text?.length, 64);
       assert.ok(progress.length >= 2);
       const samples = await client.samples('the ', [0, 1], 20, NEVER_CANCELLED);
-      assert.deepEqual(samples?.map((s) => [s.temperature, s.text.length]), [[0, 20], [1, 20]]);
+      assert.deepEqual(
+        samples?.map((s) => [s.temperature, s.text.length]),
+        [
+          [0, 20],
+          [1, 20],
+        ],
+      );
     });
 
     it('cancels a request with its token', async () => {
@@ -189,12 +220,29 @@ describe('child processes (forked)', function () {
     });
 
     it('answers only the newest request of a document; older ones are dropped', async () => {
-      const req = (n: number) => ({ doc: 'b', window: TEXT.slice(0, n), offset: n, maxChars: 40, stopAtNewline: false, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 });
+      const req = (n: number) => ({
+        doc: 'b',
+        window: TEXT.slice(0, n),
+        offset: n,
+        maxChars: 40,
+        stopAtNewline: false,
+        temperature: 0,
+        seed: 1,
+        minConfidence: 0,
+        contextChars: 128,
+      });
       // Occupy the process so the next requests wait in its queue.
       const busy = client.generate('the ', 3000, 1, NEVER_CANCELLED);
-      const replies = await Promise.all([client.complete(req(50), NEVER_CANCELLED), client.complete(req(51), NEVER_CANCELLED), client.complete(req(52), NEVER_CANCELLED)]);
+      const replies = await Promise.all([
+        client.complete(req(50), NEVER_CANCELLED),
+        client.complete(req(51), NEVER_CANCELLED),
+        client.complete(req(52), NEVER_CANCELLED),
+      ]);
       await busy;
-      assert.deepEqual(replies.map((r) => r !== undefined), [false, false, true]);
+      assert.deepEqual(
+        replies.map((r) => r !== undefined),
+        [false, false, true],
+      );
     });
 
     it('restarts after the process dies and loads the model again', async () => {
@@ -204,7 +252,10 @@ describe('child processes (forked)', function () {
       await waitForState(client, 'loading', 10_000);
       await waitForState(client, 'ready');
       assert.notEqual(client.pid, pid);
-      const reply = await client.complete({ doc: 'c', window: 'the quick ', offset: 10, maxChars: 10, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 }, NEVER_CANCELLED);
+      const reply = await client.complete(
+        { doc: 'c', window: 'the quick ', offset: 10, maxChars: 10, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0, contextChars: 128 },
+        NEVER_CANCELLED,
+      );
       assert.ok(reply);
     });
 

@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import {
-  HostToInference, InferenceToHost, isHostToInference, isHostToTrainer, isInferenceToHost, isTrainerToHost, TrainerToHost,
+  HostToInference,
+  InferenceToHost,
+  isHostToInference,
+  isHostToTrainer,
+  isInferenceToHost,
+  isTrainerToHost,
+  TrainerToHost,
 } from '../../../src/extension/protocol';
 
 /** What Node IPC does to a message (JSON serialization). */
@@ -9,7 +15,21 @@ const wire = <T>(m: T): unknown => JSON.parse(JSON.stringify(m));
 describe('message protocol', () => {
   it('accepts every well-formed message after a trip over the wire', () => {
     const trainer: TrainerToHost[] = [
-      { type: 'started', info: { backend: 'wasm', backendDetail: 'd', parameters: 1, model: { cell: 'lstm', layers: 1, units: 8, embedding: 4, vocabSize: 10 }, corpusSummary: 's', files: 1, chars: 2, resumed: false, fineTuning: false, startStep: 0 } },
+      {
+        type: 'started',
+        info: {
+          backend: 'wasm',
+          backendDetail: 'd',
+          parameters: 1,
+          model: { cell: 'lstm', layers: 1, units: 8, embedding: 4, vocabSize: 10 },
+          corpusSummary: 's',
+          files: 1,
+          chars: 2,
+          resumed: false,
+          fineTuning: false,
+          startStep: 0,
+        },
+      },
       { type: 'step', step: 1, epoch: 0, loss: 2.5, progress: 0.1, etaSeconds: 9, charsPerSec: 1000 },
       { type: 'eval', step: 50, valLoss: null, valAccuracy: null, best: true },
       { type: 'checkpoint', step: 50, path: '/m/best', best: true },
@@ -19,7 +39,10 @@ describe('message protocol', () => {
     ];
     for (const m of trainer) assert.ok(isTrainerToHost(wire(m)), m.type);
     const inference: InferenceToHost[] = [
-      { type: 'loaded', info: { neural: true, memory: null, dir: '/m/best', step: 1, bestValLoss: null, parameters: 10, backend: 'wasm', backendDetail: '', savedAt: '' } },
+      {
+        type: 'loaded',
+        info: { neural: true, memory: null, dir: '/m/best', step: 1, bestValLoss: null, parameters: 10, backend: 'wasm', backendDetail: '', savedAt: '' },
+      },
       { type: 'noModel', message: 'none' },
       { type: 'loadFailed', message: 'bad' },
       { type: 'completion', id: 1, text: 'abc', logProbs: [-0.1, -0.2, -0.3], next: 'd', reuse: 'advance', ms: 1.5, stoppedBy: 'newline' },
@@ -33,7 +56,19 @@ describe('message protocol', () => {
     const toInference: HostToInference[] = [
       { type: 'load', root: '/m', backend: 'wasm' },
       { type: 'unload' },
-      { type: 'complete', id: 1, doc: 'file:///a', window: 'abc', contextChars: 128, offset: 3, maxChars: 40, stopAtNewline: true, temperature: 0, seed: 1, minConfidence: 0.25 },
+      {
+        type: 'complete',
+        id: 1,
+        doc: 'file:///a',
+        window: 'abc',
+        contextChars: 128,
+        offset: 3,
+        maxChars: 40,
+        stopAtNewline: true,
+        temperature: 0,
+        seed: 1,
+        minConfidence: 0.25,
+      },
       { type: 'generate', id: 2, prompt: 'p', length: 200, temperature: 0.5 },
       { type: 'samples', id: 3, prime: '', temperatures: [0, 0.5], length: 100 },
       { type: 'cancel', id: 1 },

@@ -17,7 +17,10 @@ describe('request cancellation and staleness', () => {
       const q = new RequestQueue<{ id: number; doc?: string }>();
       q.push({ id: 1, doc: 'a' });
       q.push({ id: 2, doc: 'b' });
-      assert.deepEqual(q.push({ id: 3, doc: 'a' }).map((r) => r.id), [1]);
+      assert.deepEqual(
+        q.push({ id: 3, doc: 'a' }).map((r) => r.id),
+        [1],
+      );
       assert.deepEqual([q.take()?.id, q.take()?.id], [2, 3]);
     });
 

@@ -7,12 +7,19 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 describe('settings', () => {
   it('defaults when nothing is set', () => {
-    assert.deepEqual(readSettings(() => undefined), DEFAULT_SETTINGS);
+    assert.deepEqual(
+      readSettings(() => undefined),
+      DEFAULT_SETTINGS,
+    );
   });
 
   it('reads values and clamps numbers into range', () => {
     const values: Record<string, unknown> = {
-      temperature: 5, 'inlineCompletions.maxLength': 12.6, 'training.maxMinutes': 0.5, 'model.preset': 'tiny', backend: 'cpu',
+      temperature: 5,
+      'inlineCompletions.maxLength': 12.6,
+      'training.maxMinutes': 0.5,
+      'model.preset': 'tiny',
+      backend: 'cpu',
       'inlineCompletions.languages': { markdown: false },
     };
     const s = readSettings((k) => values[k]);
@@ -26,8 +33,12 @@ describe('settings', () => {
 
   it('falls back to the default for values of the wrong type', () => {
     const values: Record<string, unknown> = {
-      temperature: 'hot', 'model.preset': 'huge', backend: 'gpu', 'inlineCompletions.languages': ['python'],
-      'training.exclude': ['*.key', 3, ''], 'inlineCompletions.enabled': 'yes',
+      temperature: 'hot',
+      'model.preset': 'huge',
+      backend: 'gpu',
+      'inlineCompletions.languages': ['python'],
+      'training.exclude': ['*.key', 3, ''],
+      'inlineCompletions.enabled': 'yes',
     };
     const s = readSettings((k) => values[k]);
     assert.equal(s.temperature, DEFAULT_SETTINGS.temperature);
@@ -40,7 +51,11 @@ describe('settings', () => {
 
   it('package.json declares every setting with a description, its default and its range', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-      contributes: { configuration: { properties: Record<string, { description?: string; markdownDescription?: string; default?: unknown; minimum?: number; maximum?: number }> } };
+      contributes: {
+        configuration: {
+          properties: Record<string, { description?: string; markdownDescription?: string; default?: unknown; minimum?: number; maximum?: number }>;
+        };
+      };
     };
     const props = pkg.contributes.configuration.properties;
     for (const [key, p] of Object.entries(props)) {

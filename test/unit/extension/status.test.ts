@@ -8,7 +8,20 @@ import { modelViewHtml } from '../../../src/extension/modelViewHtml';
 import { statusView } from '../../../src/extension/status';
 import { tempDir, writeFiles } from '../helpers';
 
-const READY: ModelState = { kind: 'ready', info: { neural: true, memory: null, dir: '/m/best', step: 1200, bestValLoss: 1.234, parameters: 360_000, backend: 'wasm', backendDetail: 'SIMD', savedAt: '' } };
+const READY: ModelState = {
+  kind: 'ready',
+  info: {
+    neural: true,
+    memory: null,
+    dir: '/m/best',
+    step: 1200,
+    bestValLoss: 1.234,
+    parameters: 360_000,
+    backend: 'wasm',
+    backendDetail: 'SIMD',
+    savedAt: '',
+  },
+};
 
 describe('status bar text', () => {
   it('always contains "Charm" and the state', () => {
@@ -24,7 +37,11 @@ describe('status bar text', () => {
   });
 
   it('shows the ETA and the stopping state in the tooltip while training', () => {
-    const v = statusView({ model: { kind: 'none', message: '' }, training: { progress: 1.2, step: 5, loss: null, etaSeconds: 95, stopping: true }, inlineEnabled: true });
+    const v = statusView({
+      model: { kind: 'none', message: '' },
+      training: { progress: 1.2, step: 5, loss: null, etaSeconds: 95, stopping: true },
+      inlineEnabled: true,
+    });
     assert.match(v.text, /training 100%/);
     assert.match(v.tooltip, /stopping/);
     assert.match(v.tooltip, /ETA 1m 35s/);
@@ -40,13 +57,38 @@ describe('model store and model view', () => {
   it('reads a checkpoint summary without tfjs, preferring best/', () => {
     const { dir, cleanup } = tempDir();
     try {
-      const meta = (step: number) => JSON.stringify({
-        model: { cell: 'lstm', vocabSize: 10, embedding: 4, units: 8, layers: 1 },
-        training: { seqLength: 64 }, corpus: { sources: ['/w'], files: 2, chars: 100, trainChars: 90, valChars: 10, unknownChars: 0 },
-        progress: { step, epoch: 0, bestValLoss: 1.5, bestStep: step, elapsedSeconds: 3, charsSeen: 1, batchInEpoch: 0, evalsWithoutImprovement: 0, learningRateScale: 1 },
-        history: { train: [[1, 3], [2, 2.5]], val: [[2, 2.6]] }, backend: 'wasm', savedAt: '2026-01-01T00:00:00Z',
+      const meta = (step: number) =>
+        JSON.stringify({
+          model: { cell: 'lstm', vocabSize: 10, embedding: 4, units: 8, layers: 1 },
+          training: { seqLength: 64 },
+          corpus: { sources: ['/w'], files: 2, chars: 100, trainChars: 90, valChars: 10, unknownChars: 0 },
+          progress: {
+            step,
+            epoch: 0,
+            bestValLoss: 1.5,
+            bestStep: step,
+            elapsedSeconds: 3,
+            charsSeen: 1,
+            batchInEpoch: 0,
+            evalsWithoutImprovement: 0,
+            learningRateScale: 1,
+          },
+          history: {
+            train: [
+              [1, 3],
+              [2, 2.5],
+            ],
+            val: [[2, 2.6]],
+          },
+          backend: 'wasm',
+          savedAt: '2026-01-01T00:00:00Z',
+        });
+      writeFiles(dir, {
+        'latest/config.json': meta(7),
+        'latest/weights.bin': Buffer.alloc(40),
+        'best/config.json': meta(5),
+        'best/weights.bin': Buffer.alloc(40),
       });
-      writeFiles(dir, { 'latest/config.json': meta(7), 'latest/weights.bin': Buffer.alloc(40), 'best/config.json': meta(5), 'best/weights.bin': Buffer.alloc(40) });
       assert.equal(findCheckpoint(dir), path.join(dir, 'best'));
       const summary = readModelSummary(dir);
       assert.equal(summary?.meta.progress.step, 5);
@@ -74,7 +116,10 @@ describe('model store and model view', () => {
   });
 
   it('serves the view under a strict CSP: no inline script, one nonce, assets from the extension only', () => {
-    const html = modelViewHtml({ cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/dist/webview/modelView.js', styleUri: 'vscode-resource:/media/modelView.css' }, 'N0NCE');
+    const html = modelViewHtml(
+      { cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/dist/webview/modelView.js', styleUri: 'vscode-resource:/media/modelView.css' },
+      'N0NCE',
+    );
     assert.match(html, /default-src 'none'/);
     assert.match(html, /script-src 'nonce-N0NCE'/);
     assert.doesNotMatch(html, /unsafe-inline|unsafe-eval|https?:\/\//);

@@ -29,12 +29,15 @@ describe('files.exclude glob conversion', () => {
   });
 
   it('drops entries set to false and conditional ones', () => {
-    assert.deepEqual(filesExcludeToGitignore({
-      '**/.git': true,
-      '**/*.{log,tmp}': true,
-      'docs': false,
-      '**/*.js': { when: '$(basename).ts' },
-    }), ['**/.git', '**/*.log', '**/*.tmp']);
+    assert.deepEqual(
+      filesExcludeToGitignore({
+        '**/.git': true,
+        '**/*.{log,tmp}': true,
+        docs: false,
+        '**/*.js': { when: '$(basename).ts' },
+      }),
+      ['**/.git', '**/*.log', '**/*.tmp'],
+    );
     assert.deepEqual(filesExcludeToGitignore(undefined), []);
     assert.deepEqual(filesExcludeToGitignore('nonsense'), []);
   });
@@ -49,7 +52,9 @@ describe('corpus collection rules (settings -> engine)', () => {
   });
 
   it('sends path patterns of charm.training.exclude and files.exclude to the walker', () => {
-    const settings = readSettings((k) => (k === 'training.exclude' ? ['*.pem', 'data/raw/', 'fixtures/**/*.json'] : k === 'training.maxFileSizeKB' ? 2 : undefined));
+    const settings = readSettings((k) =>
+      k === 'training.exclude' ? ['*.pem', 'data/raw/', 'fixtures/**/*.json'] : k === 'training.maxFileSizeKB' ? 2 : undefined,
+    );
     const rules = corpusRules(settings, { 'out/**': true, '**/*.min.js': true });
     assert.deepEqual(rules.secretPatterns, ['*.pem']);
     assert.deepEqual(rules.exclude, ['data/raw/', 'fixtures/**/*.json', '/out/**', '**/*.min.js']);
@@ -76,12 +81,18 @@ describe('corpus collection rules (settings -> engine)', () => {
       });
       const settings = readSettings((k) => (k === 'training.maxFileSizeKB' ? 2 : undefined));
       const job = makeTrainJob({
-        paths: [path.join(dir, 'one'), path.join(dir, 'two')], out: path.join(dir, 'model'), mode: 'new', settings,
+        paths: [path.join(dir, 'one'), path.join(dir, 'two')],
+        out: path.join(dir, 'model'),
+        mode: 'new',
+        settings,
         filesExclude: { 'out/**': true, '**/*.min.js': true, 'notes.md': false },
       });
       const corpus = await buildCorpus(job.paths, job.corpus);
       const rel = (p: string) => path.relative(dir, p).split(path.sep).join('/');
-      assert.deepEqual(corpus.files.map((f) => rel(f.path)), ['one/.gitignore', 'one/src/a.ts', 'two/notes.md']);
+      assert.deepEqual(
+        corpus.files.map((f) => rel(f.path)),
+        ['one/.gitignore', 'one/src/a.ts', 'two/notes.md'],
+      );
       const skipped = Object.fromEntries(corpus.skipped.map((s) => [rel(s.path), s.reason]));
       assert.equal(skipped['one/ignored.txt'], 'ignored');
       assert.equal(skipped['one/out/b.js'], 'excluded');
@@ -100,7 +111,7 @@ describe('corpus collection rules (settings -> engine)', () => {
     const base = { paths: ['/w'], out: '/m', settings: DEFAULT_SETTINGS };
     assert.equal(makeTrainJob({ ...base, mode: 'continue' }).preset, undefined);
     assert.equal(makeTrainJob({ ...base, mode: 'continue' }).resume, true);
-    assert.equal(makeTrainJob({ ...base, mode: 'continue' }).fineTune, true, 'continuing is the user\'s choice to fine-tune');
+    assert.equal(makeTrainJob({ ...base, mode: 'continue' }).fineTune, true, "continuing is the user's choice to fine-tune");
     assert.equal(makeTrainJob({ ...base, mode: 'new' }).fineTune, false);
     assert.deepEqual([makeTrainJob({ ...base, mode: 'replace' }).overwrite, makeTrainJob({ ...base, mode: 'replace' }).preset], [true, 'small']);
     assert.equal(makeTrainJob({ ...base, mode: 'new' }).maxSeconds, 600);

@@ -21,7 +21,10 @@ export class FakeElement {
   value = '';
   private readonly listeners = new Map<string, ((event: unknown) => void)[]>();
 
-  constructor(readonly tagName: string, readonly namespace?: string) {}
+  constructor(
+    readonly tagName: string,
+    readonly namespace?: string,
+  ) {}
 
   get textContent(): string {
     return this.children.map((c) => c.textContent).join('');
@@ -34,8 +37,14 @@ export class FakeElement {
   get classList() {
     const classes = () => this.className.split(/\s+/).filter(Boolean);
     return {
-      add: (c: string) => { if (!classes().includes(c)) this.className = [...classes(), c].join(' '); },
-      remove: (c: string) => { this.className = classes().filter((x) => x !== c).join(' '); },
+      add: (c: string) => {
+        if (!classes().includes(c)) this.className = [...classes(), c].join(' ');
+      },
+      remove: (c: string) => {
+        this.className = classes()
+          .filter((x) => x !== c)
+          .join(' ');
+      },
       contains: (c: string) => classes().includes(c),
     };
   }

@@ -11,14 +11,21 @@ describe('model view messages', () => {
       { type: 'report', report: emptyReport() },
       { type: 'prime', text: 'function ' },
       { type: 'prime', text: '' },
-      { type: 'samples', samples: [{ temperature: 0, text: 'a' }, { temperature: 0.5, text: '' }], prime: 'x' },
+      {
+        type: 'samples',
+        samples: [
+          { temperature: 0, text: 'a' },
+          { temperature: 0.5, text: '' },
+        ],
+        prime: 'x',
+      },
       { type: 'samples', error: 'No model loaded.', prime: '' },
       { type: 'samples', samples: [], prime: '' },
     ];
     for (const m of messages) assert.ok(isHostToView(wire(m)), JSON.stringify(m).slice(0, 80));
   });
 
-  it('the host accepts the view\'s two requests', () => {
+  it("the host accepts the view's two requests", () => {
     const messages: ViewToHost[] = [{ type: 'ready' }, { type: 'samples', prime: '' }, { type: 'samples', prime: 'const x' }];
     for (const m of messages) assert.ok(isViewToHost(wire(m)), m.type);
   });
@@ -53,7 +60,16 @@ describe('model view messages', () => {
   });
 
   it('the view keeps a loss that JSON turned into null (a NaN or infinite loss) for the chart to leave out', () => {
-    const report = { ...trainedReport(), history: { train: [[1, NaN], [2, 3]], val: [[2, Infinity]] } };
+    const report = {
+      ...trainedReport(),
+      history: {
+        train: [
+          [1, NaN],
+          [2, 3],
+        ],
+        val: [[2, Infinity]],
+      },
+    };
     assert.ok(isHostToView(wire({ type: 'report', report })));
   });
 

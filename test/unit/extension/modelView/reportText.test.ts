@@ -5,7 +5,7 @@ import { emptyReport, trainedReport } from './reportFixture';
 const row = (rows: [string, string][], label: string) => rows.find(([k]) => k === label)?.[1];
 
 describe('model view text', () => {
-  it('sums up the model in the subtitle, with the completion process\'s state', () => {
+  it("sums up the model in the subtitle, with the completion process's state", () => {
     assert.equal(subtitle(trainedReport()), 'LSTM 2×256 · 1,234,567 parameters · completing with the wasm backend');
     assert.equal(subtitle({ ...trainedReport(), inference: { state: 'loading' } }), 'LSTM 2×256 · 1,234,567 parameters · completion process: loading');
     assert.equal(subtitle(emptyReport()), 'No model yet: run "Charm: Train on Workspace".');
@@ -53,7 +53,10 @@ describe('model view text', () => {
     assert.equal(trainingLine(trainedReport()), undefined);
     const training = { progress: 0.425, step: 120, loss: 2.1, etaSeconds: 95, stopping: false };
     assert.equal(trainingLine({ ...trainedReport(), training }), 'Training: 42% · step 120 · loss 2.100 · ETA 1m 35s');
-    assert.equal(trainingLine({ ...trainedReport(), training: { ...training, progress: 1.3, loss: null, etaSeconds: null } }), 'Training: 100% · step 120 · loss -');
+    assert.equal(
+      trainingLine({ ...trainedReport(), training: { ...training, progress: 1.3, loss: null, etaSeconds: null } }),
+      'Training: 100% · step 120 · loss -',
+    );
   });
 
   it('captions samples by temperature and explains a blank sample', () => {

@@ -11,7 +11,15 @@ const ENTRY = path.resolve(__dirname, '..', '..', '..', '..', 'src', 'extension'
 
 /** The view's script as esbuild.mjs builds it for the webview (a browser IIFE). */
 async function bundle(): Promise<string> {
-  const result = await esbuild.build({ entryPoints: [ENTRY], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', write: false, logLevel: 'silent' });
+  const result = await esbuild.build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
   return result.outputFiles[0].text;
 }
 
@@ -37,7 +45,11 @@ describe('model view script (bundled, on a fake page)', () => {
     assert.deepEqual(page.posted, [{ type: 'ready' }]);
     page.element('prime').value = 'let x';
     let prevented = false;
-    page.element('sample-form').dispatch('submit', { preventDefault: () => { prevented = true; } });
+    page.element('sample-form').dispatch('submit', {
+      preventDefault: () => {
+        prevented = true;
+      },
+    });
     assert.ok(prevented, 'the form is not submitted as a page load');
     assert.deepEqual(page.posted[1], { type: 'samples', prime: 'let x' });
     assert.ok(page.element('samples').classList.contains('busy'));
@@ -74,8 +86,25 @@ describe('model view script (bundled, on a fake page)', () => {
 
   it('leaves out losses that JSON turned into null', () => {
     const page = load();
-    page.receive({ type: 'report', report: { ...trainedReport(), history: { train: [[1, NaN], [2, 3], [3, 2]], val: [[2, Infinity]] } } });
-    const d = page.element('chart').findAll(having('path', 'curve', 'train'))[0]?.attributes.get('d') ?? '';
+    page.receive({
+      type: 'report',
+      report: {
+        ...trainedReport(),
+        history: {
+          train: [
+            [1, NaN],
+            [2, 3],
+            [3, 2],
+          ],
+          val: [[2, Infinity]],
+        },
+      },
+    });
+    const d =
+      page
+        .element('chart')
+        .findAll(having('path', 'curve', 'train'))[0]
+        ?.attributes.get('d') ?? '';
     assert.doesNotMatch(d, /NaN/);
     assert.equal(d.split('L').length, 2, 'two points drawn');
     assert.equal(page.element('chart').findAll(having('path', 'curve', 'val')).length, 0);
@@ -94,7 +123,13 @@ describe('model view script (bundled, on a fake page)', () => {
     assert.equal(pres.length, 5);
     assert.equal(pres[1].textContent, 'def f0.25()');
     assert.match(pres[0].textContent, /^def \n\(only blank characters/);
-    assert.deepEqual(box.findAll(having('figcaption')).map((c) => c.textContent).slice(0, 2), ['temperature 0 (most likely)', 'temperature 0.25']);
+    assert.deepEqual(
+      box
+        .findAll(having('figcaption'))
+        .map((c) => c.textContent)
+        .slice(0, 2),
+      ['temperature 0 (most likely)', 'temperature 0.25'],
+    );
     page.receive({ type: 'samples', error: 'No model loaded.', prime: '' });
     assert.equal(box.textContent, 'No model loaded.');
     assert.equal(box.classList.contains('busy'), false);
