@@ -9,7 +9,7 @@ import { CharModel } from '../model/charModel';
 import { Adam, AdamState, clipByGlobalNorm } from './adam';
 import { CheckpointKind, LossHistory, TrainingProgress } from './checkpoint';
 import { CharDataset } from './dataset';
-import { DEFAULT_EPOCHS, TrainOptions } from './trainOptions';
+import { DEFAULT_EPOCHS, Hyperparameters } from './hyperparameters';
 
 export interface StepEvent {
   step: number;
@@ -34,23 +34,23 @@ export interface EvalEvent {
 
 export type StopReason = 'budget' | 'early-stopping' | 'interrupted' | 'diverged';
 
-export interface TrainResult {
+export interface TrainingLoopResult {
   stopReason: StopReason;
   stepsThisRun: number;
   progress: TrainingProgress;
   history: LossHistory;
 }
 
-export interface TrainerHooks {
+export interface TrainingLoopHooks {
   onStep?(event: StepEvent): void;
   onEval?(event: EvalEvent): void;
   onWarning?(message: string): void;
-  /** Persists the model; the trainer passes the optimizer state for `latest`. */
+  /** Persists the model; the loop passes the optimizer state for `latest`. */
   save(kind: CheckpointKind, state: { progress: TrainingProgress; history: LossHistory; optimizer?: AdamState }): Promise<void>;
 }
 
-export interface TrainerStart {
-  /** When the time budget began, on the trainer's clock (default: when run() starts). */
+export interface TrainingLoopStart {
+  /** When the time budget began, on the loop's clock (default: when run() starts). */
   budgetStartedAt?: number;
   progress?: TrainingProgress;
   history?: LossHistory;
@@ -73,7 +73,7 @@ function freshProgress(): TrainingProgress {
   };
 }
 
-export class Trainer {
+export class TrainingLoop {
   private readonly optimizer: Adam;
   private readonly progress: TrainingProgress;
   private readonly history: LossHistory;
@@ -83,8 +83,8 @@ export class Trainer {
   constructor(
     private readonly model: CharModel,
     private readonly dataset: CharDataset,
-    private readonly options: TrainOptions,
-    start: TrainerStart = {},
+    private readonly options: Hyperparameters,
+    start: TrainingLoopStart = {},
     /** Seconds on a monotonic clock; tests pass their own. */
     private readonly now: () => number = () => performance.now() / 1000,
   ) {
@@ -96,7 +96,7 @@ export class Trainer {
   }
 
   /** Runs until a budget is spent, patience runs out, the loss diverges or `signal` aborts. */
-  async run(hooks: TrainerHooks, signal?: AbortSignal): Promise<TrainResult> {
+  async run(hooks: TrainingLoopHooks, signal?: AbortSignal): Promise<TrainingLoopResult> {
     const { options, dataset, progress } = this;
     const batches = dataset.batchesPerEpoch;
     const charsPerStep = options.batchSize * options.seqLength;
@@ -249,7 +249,7 @@ export class Trainer {
   }
 
   /** Evaluates, records history, writes best/ (if improved) and latest/; returns true to stop early. */
-  private async evaluateAndSave(hooks: TrainerHooks, recentLosses: number[]): Promise<boolean> {
+  private async evaluateAndSave(hooks: TrainingLoopHooks, recentLosses: number[]): Promise<boolean> {
     const { progress, options } = this;
     const recent = recentLosses.length ? recentLosses.reduce((a, b) => a + b, 0) / recentLosses.length : NaN;
     let valLoss: number | null = null;
@@ -279,7 +279,7 @@ export class Trainer {
     return options.patience > 0 && progress.evalsWithoutImprovement >= options.patience;
   }
 
-  private async saveLatest(hooks: TrainerHooks): Promise<void> {
+  private async saveLatest(hooks: TrainingLoopHooks): Promise<void> {
     const state = this.checkpointState(true);
     try {
       await hooks.save('latest', state);
