@@ -10,6 +10,7 @@ import { Adam, AdamState, clipByGlobalNorm } from './adam';
 import { CheckpointKind, LossHistory, TrainingProgress } from './checkpoint';
 import { CharDataset } from './dataset';
 import { DEFAULT_EPOCHS, Hyperparameters } from './hyperparameters';
+import { TimeBudget } from './timeBudget';
 
 export interface StepEvent {
   step: number;
@@ -100,25 +101,16 @@ export class TrainingLoop {
     const { options, dataset, progress } = this;
     const batches = dataset.batchesPerEpoch;
     const charsPerStep = options.batchSize * options.seqLength;
-    const noBudget = options.epochs === undefined && options.maxSteps === undefined && options.maxSeconds === undefined;
-    const epochs = noBudget ? DEFAULT_EPOCHS : options.epochs;
-    const stepBudget = Math.min(options.maxSteps ?? Infinity, epochs !== undefined ? Math.max(1, Math.round(epochs * batches)) : Infinity);
-    const started = this.budgetStartedAt ?? this.now();
+    const stepBudget = stepBudgetOf(options, batches);
+    const budget = new TimeBudget({
+      startedAt: this.budgetStartedAt ?? this.now(),
+      maxSeconds: options.maxSeconds,
+      now: () => this.now(),
+      charsPerStep,
+      evaluationChars: this.evaluationChars(),
+    });
     const elapsedBefore = progress.elapsedSeconds;
-    const runSeconds = () => this.now() - started;
-    // Seconds kept for the final evaluation and save: measured once one has run, estimated before.
-    let closingSeconds: number | null = null;
-    let lastStepSeconds = 0;
-    // The last step's time, for deciding whether another fits; not the first step's, which
-    // includes warming up (compiling, starting threads).
-    let recentStepSeconds = 0;
-    const reserve = () => closingSeconds ?? estimateEvaluationSeconds(lastStepSeconds, charsPerStep, this.evaluationChars());
-    const trainingSeconds = () => (options.maxSeconds === undefined ? Infinity : Math.max(0, options.maxSeconds - reserve()));
-    const fractionDone = (steps: number) =>
-      Math.min(
-        1,
-        Math.max(Number.isFinite(stepBudget) ? steps / stepBudget : 0, options.maxSeconds !== undefined ? runSeconds() / Math.max(trainingSeconds(), 1e-9) : 0),
-      );
+    const fractionDone = (steps: number) => Math.min(1, Math.max(Number.isFinite(stepBudget) ? steps / stepBudget : 0, budget.fractionUsed()));
 
     let stepsThisRun = 0;
     let recoveries = 0;
@@ -126,6 +118,8 @@ export class TrainingLoop {
     let firstLoss: number | null = null;
     let stopReason: StopReason = 'budget';
     let evaluatedAtStep = -1;
+    // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
+    const isHealthy = (l: number, n: number) => Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
     this.takeSnapshot();
 
     while (true) {
@@ -134,19 +128,18 @@ export class TrainingLoop {
         break;
       }
       // The first step always runs, so even a tiny budget leaves a trained (and measured) model;
-      // a later one only if it should end within the budget (as long as the last one took).
-      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + recentStepSeconds >= trainingSeconds())) break;
+      // a later one only if it should end within the budget.
+      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && !budget.fitsAnotherStep())) break;
 
       const fraction = fractionDone(stepsThisRun);
       const learningRate = this.learningRate(fraction);
       const stepStart = this.now();
       const batch = dataset.trainBatch(progress.epoch, progress.batchInEpoch);
-      // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
-      const isHealthy = (l: number, n: number) => Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
       const [loss, norm] = this.trainStep(batch.inputs, batch.targets, learningRate, isHealthy);
       const stepSeconds = this.now() - stepStart;
-      lastStepSeconds = stepSeconds;
-      if (!isHealthy(loss, norm)) {
+      const healthy = isHealthy(loss, norm);
+      budget.stepTook(stepSeconds, healthy && stepsThisRun > 0);
+      if (!healthy) {
         recoveries++;
         this.restoreSnapshot();
         progress.learningRateScale /= 2;
@@ -164,7 +157,6 @@ export class TrainingLoop {
         continue;
       }
       if (firstLoss === null) firstLoss = loss;
-      if (stepsThisRun > 0) recentStepSeconds = stepSeconds;
       recoveries = 0;
       stepsThisRun++;
       progress.step++;
@@ -172,7 +164,7 @@ export class TrainingLoop {
       this.advancePosition(batches);
       lossSinceEval.push(loss);
       this.history.train.push([progress.step, loss]);
-      progress.elapsedSeconds = elapsedBefore + runSeconds();
+      progress.elapsedSeconds = elapsedBefore + budget.secondsUsed();
       const done = fractionDone(stepsThisRun);
       hooks.onStep?.({
         step: progress.step,
@@ -182,14 +174,13 @@ export class TrainingLoop {
         learningRate,
         elapsedSeconds: progress.elapsedSeconds,
         progress: done,
-        etaSeconds: done > 0 ? (runSeconds() * (1 - done)) / done : 0,
+        etaSeconds: done > 0 ? (budget.secondsUsed() * (1 - done)) / done : 0,
       });
 
       if (progress.step % options.evalEvery === 0) {
         const evalStart = this.now();
         const stop = await this.evaluateAndSave(hooks, lossSinceEval);
-        // With a margin: the next evaluation may run slower on a busy machine.
-        closingSeconds = 1.2 * (this.now() - evalStart);
+        budget.reserveForFinalEvaluation(this.now() - evalStart);
         lossSinceEval = [];
         evaluatedAtStep = progress.step;
         if (stop) {
@@ -200,7 +191,7 @@ export class TrainingLoop {
       await yieldToEventLoop();
     }
 
-    progress.elapsedSeconds = elapsedBefore + runSeconds();
+    progress.elapsedSeconds = elapsedBefore + budget.secondsUsed();
     // An interrupted run saves at once (the user is waiting); a finished one evaluates first.
     const evaluate =
       stopReason !== 'interrupted' && stopReason !== 'diverged' && evaluatedAtStep !== progress.step && (stepsThisRun > 0 || progress.bestValLoss === null);
@@ -322,12 +313,11 @@ export class TrainingLoop {
   }
 }
 
-/**
- * An evaluation's duration before one was measured: a forward pass costs about a third of a
- * training step per character (the backward pass and the update are the rest); a second for the save.
- */
-function estimateEvaluationSeconds(stepSeconds: number, charsPerStep: number, evalChars: number): number {
-  return (stepSeconds * evalChars) / Math.max(1, charsPerStep) / 3 + 1;
+/** Steps this run may take: --max-steps, or --epochs (DEFAULT_EPOCHS when no budget is given at all). */
+function stepBudgetOf(options: Hyperparameters, batchesPerEpoch: number): number {
+  const noBudget = options.epochs === undefined && options.maxSteps === undefined && options.maxSeconds === undefined;
+  const epochs = noBudget ? DEFAULT_EPOCHS : options.epochs;
+  return Math.min(options.maxSteps ?? Infinity, epochs !== undefined ? Math.max(1, Math.round(epochs * batchesPerEpoch)) : Infinity);
 }
 
 /** Sequences per evaluation batch: as many as keep one batch's gate activations near 64 MB. */
