@@ -26,9 +26,9 @@ import { CancelSource } from '../src/extension/completion/cancellation';
 import { CompletionInput, CompletionService, Outcome } from '../src/extension/completion/completionService';
 import { ChildOptions } from '../src/extension/ipc/childProcess';
 import { InferenceClient } from '../src/extension/ipc/inferenceClient';
-import { TrainingJob } from '../src/extension/ipc/trainingJob';
+import { TrainerClient } from '../src/extension/ipc/trainerClient';
 import { hasModel } from '../src/extension/modelStore';
-import type { TrainJob } from '../src/extension/protocol';
+import type { TrainingRequest } from '../src/extension/protocol';
 import { DEFAULT_SETTINGS } from '../src/extension/settings';
 import type { BackendChoice } from '../src/model/backend';
 
@@ -42,7 +42,7 @@ const trainSeconds = Number(value('--train-seconds', '60'));
 const keystrokes = Number(value('--keystrokes', '400'));
 const intervalMs = Number(value('--interval-ms', '80'));
 const backend = value('--backend', 'auto') as BackendChoice;
-const typingFile = path.resolve(ROOT, value('--file', 'src/training/trainer.ts'));
+const typingFile = path.resolve(ROOT, value('--file', 'src/training/trainingLoop.ts'));
 const jsonOut = value('--json', '');
 const minConfidence = Number(value('--min-confidence', String(DEFAULT_SETTINGS.inline.minConfidence)));
 const defaultModel = path.join(ROOT, 'bench', 'results', 'latency-model');
@@ -54,7 +54,7 @@ const child = (name: string, script: string): ChildOptions => ({
   log: process.env.CHARM_BENCH_LOG ? (l) => console.error(l) : undefined,
 });
 
-function trainJob(out: string, seconds: number, overwrite: boolean): TrainJob {
+function trainingRequest(out: string, seconds: number, overwrite: boolean): TrainingRequest {
   return {
     paths: [path.join(ROOT, 'src')],
     out,
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   if (!hasModel(modelDir)) {
     if (modelDir !== defaultModel) throw new Error(`no model in ${modelDir}`);
     console.log(`Training the "${DEFAULT_PRESET}" preset on src/ for ${trainSeconds} s into ${modelDir} (once; reused later)...`);
-    const outcome = await new TrainingJob(trainJob(modelDir, trainSeconds, true), child('trainer', 'trainerProcess.js')).outcome;
+    const outcome = await new TrainerClient(trainingRequest(modelDir, trainSeconds, true), child('trainer', 'trainerProcess.js')).outcome;
     if (outcome.kind !== 'finished') throw new Error(`training failed: ${JSON.stringify(outcome)}`);
     console.log(`  trained ${outcome.step} steps, validation loss ${outcome.bestValLoss?.toFixed(3)}`);
   }
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   const started = new Promise<void>((r) => {
     firstStep = r;
   });
-  const training = new TrainingJob(trainJob(path.join(scratch, 'model'), 3600, true), child('trainer', 'trainerProcess.js'), {
+  const training = new TrainerClient(trainingRequest(path.join(scratch, 'model'), 3600, true), child('trainer', 'trainerProcess.js'), {
     onStep: () => {
       trainingSteps++;
       firstStep();

@@ -14,8 +14,8 @@ import { PRESETS, PresetName } from '../src/model/config';
 import { setTwoThreadLstmEnabled } from '../src/model/lstmTwoThreads';
 import { TextGenerator } from '../src/model/sampler';
 import { CharDataset } from '../src/training/dataset';
-import { Trainer } from '../src/training/trainer';
-import { DEFAULT_TRAIN_OPTIONS } from '../src/training/trainOptions';
+import { TrainingLoop } from '../src/training/trainingLoop';
+import { DEFAULT_HYPERPARAMETERS } from '../src/training/hyperparameters';
 import { Vocabulary } from '../src/training/vocabulary';
 
 function arg(name: string, fallback: string): string {
@@ -41,8 +41,8 @@ async function main(): Promise<void> {
   const vocab = Vocabulary.build(text);
   const model = CharModel.create({ cell: 'lstm', vocabSize: vocab.size, embedding: preset.embedding, units: preset.units, layers: preset.layers });
   const dataset = new CharDataset(vocab.encode(text), { seqLength, batchSize, valFraction: 0.01, seed: 1 });
-  const trainer = new Trainer(model, dataset, {
-    ...DEFAULT_TRAIN_OPTIONS,
+  const trainer = new TrainingLoop(model, dataset, {
+    ...DEFAULT_HYPERPARAMETERS,
     seqLength,
     batchSize,
     learningRate: preset.learningRate,

@@ -10,7 +10,7 @@ import { buildCorpus, describeCorpus } from '../training/corpus';
 import { loadCheckpoint, verifyCheckpoint } from '../training/checkpoint';
 import { MAX_UNKNOWN_SHARE, percent } from '../training/session';
 import { sequentialBatches } from '../training/dataset';
-import { evaluateBatches, evaluationBatchSize } from '../training/trainer';
+import { evaluateBatches, evaluationBatchSize } from '../training/trainingLoop';
 
 export const BACKEND_FLAG: FlagSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] };
 

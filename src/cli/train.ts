@@ -2,8 +2,8 @@ import { FlagSpec, FlagValues, flagBool, flagNumber, flagString } from './args';
 import { CELL_NAMES, CellName } from '../model/cells';
 import { PRESETS, PresetName } from '../model/config';
 import { BackendChoice } from '../model/backend';
-import { SessionHooks, trainModel } from '../training/session';
-import { TrainOptions } from '../training/trainOptions';
+import { SessionHooks, runTrainingSession } from '../training/session';
+import { Hyperparameters } from '../training/hyperparameters';
 import { formatDuration } from '../util/format';
 import { Output } from './output';
 import { CharmError } from '../errors';
@@ -36,11 +36,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
 };
 
 export async function trainCommand(paths: string[], flags: FlagValues, out: Output, signal: AbortSignal): Promise<void> {
-  const options: Partial<TrainOptions> = {
+  const options: Partial<Hyperparameters> = {
     seqLength: flagNumber(flags, 'seq-length'),
     batchSize: flagNumber(flags, 'batch-size'),
     learningRate: flagNumber(flags, 'learning-rate'),
-    schedule: flagString(flags, 'schedule') as TrainOptions['schedule'] | undefined,
+    schedule: flagString(flags, 'schedule') as Hyperparameters['schedule'] | undefined,
     epochs: flagNumber(flags, 'epochs'),
     maxSteps: flagNumber(flags, 'max-steps'),
     maxSeconds: flagNumber(flags, 'max-seconds'),
@@ -121,7 +121,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
     onCheckpoint: (e) => out.event({ event: 'checkpoint', step: e.step, path: e.path, best: e.best }),
     onWarning: (message) => out.event({ event: 'warning', message }, () => `warning: ${message}`),
   };
-  const result = await trainModel(
+  const result = await runTrainingSession(
     {
       paths,
       // Node's performance clock starts with the process: --max-seconds is the command's wall clock.

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointMeta } from '../training/checkpoint';
-import type { TrainJob } from './protocol';
+import type { TrainingRequest } from './protocol';
 
 /** The model of a workspace lives in its storage; with no folder open, in the global storage. */
 export function modelRoot(storagePath: string | undefined, globalStoragePath: string): string {
@@ -32,7 +32,7 @@ export function hasModel(root: string): boolean {
  */
 export interface MemorySpec {
   paths: string[];
-  corpus: TrainJob['corpus'];
+  corpus: TrainingRequest['corpus'];
 }
 
 const MEMORY_SPEC = 'memory.json';

@@ -9,8 +9,8 @@ import { messageGuard, Shape } from '../util/messageGuard';
 
 // ------------------------------------------------------------------------- training process
 
-/** What the trainer needs; everything the host decides (paths, budgets, rules) is resolved here. */
-export interface TrainJob {
+/** The host's one request to the trainer process (the 'train' message); everything the host decides (paths, budgets, rules) is resolved here. */
+export interface TrainingRequest {
   paths: string[];
   out: string;
   /** Continue the model in `out` (resume or fine-tune); else start a new one. */
@@ -36,7 +36,7 @@ export interface TrainJob {
 }
 
 export type HostToTrainer =
-  | { type: 'train'; job: TrainJob }
+  | { type: 'train'; job: TrainingRequest }
   /** Stop after saving a checkpoint. */
   | { type: 'stop' };
 

@@ -1,13 +1,13 @@
 /**
  * Entry of the training process (forked by the extension host for one training run, built to
- * dist/trainerProcess.js): runs the engine's trainModel and reports over Node IPC (protocol.ts).
+ * dist/trainerProcess.js): runs the engine's runTrainingSession and reports over Node IPC (protocol.ts).
  * "stop" aborts the run, which saves a checkpoint before it ends. If the host disappears, the
  * run is stopped the same way, so a closed window never leaves a training process behind.
  */
 import * as os from 'node:os';
 import { CharmError } from '../errors';
-import { trainModel } from '../training/session';
-import { HostToTrainer, isHostToTrainer, TrainerToHost, TrainJob } from './protocol';
+import { runTrainingSession } from '../training/session';
+import { HostToTrainer, isHostToTrainer, TrainerToHost, TrainingRequest } from './protocol';
 
 // Lowest priority first, before tfjs starts any worker thread: on Linux the nice value belongs to
 // each thread and new threads inherit their creator's, so setting it later from the host would
@@ -33,22 +33,22 @@ function sendLast(message: TrainerToHost): Promise<void> {
   });
 }
 
-async function train(job: TrainJob): Promise<void> {
-  const result = await trainModel(
+async function train(request: TrainingRequest): Promise<void> {
+  const result = await runTrainingSession(
     {
-      paths: job.paths,
-      out: job.out,
-      preset: job.preset,
-      resume: job.resume,
-      overwrite: job.overwrite,
-      fineTune: job.fineTune ?? false,
+      paths: request.paths,
+      out: request.out,
+      preset: request.preset,
+      resume: request.resume,
+      overwrite: request.overwrite,
+      fineTune: request.fineTune ?? false,
       writer: 'the Charm extension (VS Code)',
-      backend: job.backend,
-      options: { maxSeconds: job.maxSeconds, maxSteps: job.maxSteps, evalEvery: job.evalEvery },
+      backend: request.backend,
+      options: { maxSeconds: request.maxSeconds, maxSteps: request.maxSteps, evalEvery: request.evalEvery },
       corpus: {
-        exclude: job.corpus.exclude,
-        secretPatterns: job.corpus.secretPatterns,
-        maxFileBytes: job.corpus.maxFileBytes,
+        exclude: request.corpus.exclude,
+        secretPatterns: request.corpus.secretPatterns,
+        maxFileBytes: request.corpus.maxFileBytes,
       },
       signal: controller.signal,
     },

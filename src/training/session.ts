@@ -1,5 +1,5 @@
 /**
- * One training job from paths to checkpoints: corpus -> vocabulary -> dataset -> model -> trainer
+ * One training session from paths to checkpoints: corpus -> vocabulary -> dataset -> model -> training loop
  * -> checkpoints. The CLI and the extension's training process are thin front ends over it.
  */
 import * as crypto from 'node:crypto';
@@ -26,11 +26,12 @@ import { CheckpointIo } from './checkpointIo';
 import { lockCheckpointFolder } from './checkpointLock';
 import { ensureWritableFolder, errnoCode, removeIfEmpty, saveFailure } from './outputFolder';
 import { CharDataset } from './dataset';
-import { EvalEvent, StepEvent, Trainer, TrainResult } from './trainer';
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from './trainOptions';
+import { EvalEvent, StepEvent, TrainingLoop, TrainingLoopResult, TrainingLoopStart } from './trainingLoop';
+import { DEFAULT_HYPERPARAMETERS, Hyperparameters, validateHyperparameters } from './hyperparameters';
 import { Vocabulary } from './vocabulary';
 
-export interface TrainRequest {
+/** What to train on, into which folder, with what model and hyperparameters (all but `paths` and `out` optional). */
+export interface SessionRequest {
   paths: string[];
   out: string;
   preset?: PresetName;
@@ -39,7 +40,7 @@ export interface TrainRequest {
   units?: number;
   embedding?: number;
   /** Any option left out comes from the preset (shape) or the defaults. */
-  options?: Partial<TrainOptions>;
+  options?: Partial<Hyperparameters>;
   /** Continue the model in `out` (same corpus: resume; another corpus: fine-tune). */
   resume?: boolean;
   /** Replace a model already in `out` instead of refusing. */
@@ -68,7 +69,7 @@ export interface StartInfo {
   backend: BackendInfo;
   model: ModelConfig;
   parameters: number;
-  options: TrainOptions;
+  options: Hyperparameters;
   corpus: CorpusStats;
   corpusSummary: string;
   resumed: boolean;
@@ -87,7 +88,7 @@ export interface SessionHooks {
   onWarning?: (message: string) => void;
 }
 
-export interface SessionResult extends TrainResult {
+export interface SessionResult extends TrainingLoopResult {
   out: string;
   backend: BackendInfo;
 }
@@ -112,7 +113,7 @@ function hasCheckpoint(out: string): boolean {
   }
 }
 
-async function collectCorpus(request: TrainRequest): Promise<Corpus> {
+async function collectCorpus(request: SessionRequest): Promise<Corpus> {
   if (request.paths.length === 0) throw new CharmError('No input: name at least one file or folder to train on');
   const corpus = await buildCorpus(request.paths, { ...request.corpus, signal: request.signal });
   if (corpus.text.length === 0) {
@@ -121,7 +122,7 @@ async function collectCorpus(request: TrainRequest): Promise<Corpus> {
   return corpus;
 }
 
-export async function trainModel(request: TrainRequest, hooks: SessionHooks = {}): Promise<SessionResult> {
+export async function runTrainingSession(request: SessionRequest, hooks: SessionHooks = {}): Promise<SessionResult> {
   // --max-seconds covers reading the corpus and building the model too.
   const budgetStartedAt = request.budgetStartedAt ?? performance.now() / 1000;
   const out = path.resolve(request.out);
@@ -146,7 +147,7 @@ function defaultWriter(): string {
   return [path.basename(process.argv[1] ?? 'node'), ...process.argv.slice(2)].join(' ');
 }
 
-async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: number, hooks: SessionHooks, onSaved: () => void): Promise<SessionResult> {
+async function trainLocked(request: SessionRequest, out: string, budgetStartedAt: number, hooks: SessionHooks, onSaved: () => void): Promise<SessionResult> {
   const existing = hasCheckpoint(out);
   if (request.resume && !existing) throw new CharmError(`Cannot resume: no checkpoint in ${out}`);
   if (!request.resume && existing && !request.overwrite) {
@@ -158,8 +159,8 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
 
   let model: CharModel;
   let vocab: Vocabulary;
-  let options: TrainOptions;
-  let start: ConstructorParameters<typeof Trainer>[3] = {};
+  let options: Hyperparameters;
+  let start: TrainingLoopStart = {};
   let fineTuning = false;
   let previousTraining: Record<string, unknown> = {};
 
@@ -188,8 +189,8 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
     vocab = loaded.vocab;
     previousTraining = loaded.meta.training;
     fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
-    const saved = loaded.meta.training as Partial<TrainOptions>;
-    options = resolveOptions(
+    const saved = loaded.meta.training as Partial<Hyperparameters>;
+    options = resolveHyperparameters(
       { seqLength: saved.seqLength, batchSize: saved.batchSize, learningRate: saved.learningRate, ...stripUndefined(request.options ?? {}) },
       request.preset,
     );
@@ -209,7 +210,7 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
   } else {
     const preset = presetByName(request.preset ?? DEFAULT_PRESET);
     vocab = Vocabulary.build(corpus.text, request.maxVocabulary);
-    options = resolveOptions(stripUndefined(request.options ?? {}), request.preset);
+    options = resolveHyperparameters(stripUndefined(request.options ?? {}), request.preset);
     const config: ModelConfig = {
       cell: request.cell ?? DEFAULT_CELL,
       vocabSize: vocab.size,
@@ -247,7 +248,7 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
     // Replacing a model: its checkpoints go now, so best/ and latest/ never mix two models.
     await removeCheckpoints(out);
   }
-  const trainer = new Trainer(model, dataset, options, { ...start, budgetStartedAt });
+  const loop = new TrainingLoop(model, dataset, options, { ...start, budgetStartedAt });
   // The optimizer copied its state; the loaded tensors are ours to free.
   start.optimizer?.m.forEach((t) => t.dispose());
   start.optimizer?.v.forEach((t) => t.dispose());
@@ -269,7 +270,7 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
 
   const training = { ...previousTraining, ...options, corpusHash };
   try {
-    const result = await trainer.run(
+    const result = await loop.run(
       {
         onStep: hooks.onStep,
         onEval: hooks.onEval,
@@ -299,7 +300,7 @@ async function trainLocked(request: TrainRequest, out: string, budgetStartedAt: 
     );
     return { ...result, out, backend };
   } finally {
-    trainer.dispose();
+    loop.dispose();
     model.dispose();
   }
 }
@@ -339,15 +340,15 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function resolveOptions(given: Partial<TrainOptions>, presetName?: PresetName): TrainOptions {
+function resolveHyperparameters(given: Partial<Hyperparameters>, presetName?: PresetName): Hyperparameters {
   const preset = presetByName(presetName ?? DEFAULT_PRESET);
-  const options: TrainOptions = {
-    ...DEFAULT_TRAIN_OPTIONS,
+  const options: Hyperparameters = {
+    ...DEFAULT_HYPERPARAMETERS,
     seqLength: preset.seqLength,
     batchSize: preset.batchSize,
     learningRate: preset.learningRate,
     ...stripUndefined(given),
   };
-  validateTrainOptions(options);
+  validateHyperparameters(options);
   return options;
 }

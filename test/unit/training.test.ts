@@ -6,10 +6,10 @@ import { initBackend } from '../../src/model/backend';
 import { CharModel } from '../../src/model/charModel';
 import { TextGenerator } from '../../src/model/sampler';
 import { loadCheckpoint } from '../../src/training/checkpoint';
-import { trainModel, SessionHooks } from '../../src/training/session';
+import { runTrainingSession, SessionHooks } from '../../src/training/session';
 import { CharDataset } from '../../src/training/dataset';
-import { DEFAULT_TRAIN_OPTIONS } from '../../src/training/trainOptions';
-import { EvalEvent, StepEvent, Trainer } from '../../src/training/trainer';
+import { DEFAULT_HYPERPARAMETERS } from '../../src/training/hyperparameters';
+import { EvalEvent, StepEvent, TrainingLoop } from '../../src/training/trainingLoop';
 import { repetitiveText, tempDir, writeFiles } from './helpers';
 
 const TINY = { units: 32, embedding: 16 } as const;
@@ -39,7 +39,7 @@ describe('training, checkpoints and resume', function () {
   it('loss falls on a small repetitive corpus, and best/ and latest/ are written', async () => {
     const out = path.join(tmp.dir, 'model-a');
     const r = recorder();
-    const result = await trainModel({ paths: [path.join(tmp.dir, 'corpus')], out, ...TINY, options: { ...FAST, maxSteps: 120 } }, r.hooks);
+    const result = await runTrainingSession({ paths: [path.join(tmp.dir, 'corpus')], out, ...TINY, options: { ...FAST, maxSteps: 120 } }, r.hooks);
     assert.equal(result.stepsThisRun, 120);
     const first = r.steps.slice(0, 5).reduce((a, s) => a + s.loss, 0) / 5;
     const last = r.steps.slice(-5).reduce((a, s) => a + s.loss, 0) / 5;
@@ -76,7 +76,7 @@ describe('training, checkpoints and resume', function () {
     assert.equal(before.optimizer?.step, 120);
     before.model.dispose();
     const r = recorder();
-    const result = await trainModel({ paths: [path.join(tmp.dir, 'corpus')], out, resume: true, options: { maxSteps: 15 } }, r.hooks);
+    const result = await runTrainingSession({ paths: [path.join(tmp.dir, 'corpus')], out, resume: true, options: { maxSteps: 15 } }, r.hooks);
     assert.equal(r.steps[0].step, 121);
     assert.equal(result.progress.step, 135);
     const after = await loadCheckpoint(out, { prefer: 'latest', withOptimizer: true });
@@ -95,7 +95,7 @@ describe('training, checkpoints and resume', function () {
     const out = path.join(tmp.dir, 'model-a');
     writeFiles(tmp.dir, { 'other/new.txt': repetitiveText(3000).toUpperCase() + ' ✨ 漢字 ' });
     const warnings: string[] = [];
-    const result = await trainModel(
+    const result = await runTrainingSession(
       { paths: [path.join(tmp.dir, 'other')], out, resume: true, fineTune: true, options: { maxSteps: 5 } },
       { onWarning: (m) => warnings.push(m) },
     );
@@ -113,7 +113,7 @@ describe('training, checkpoints and resume', function () {
   it('tensor count stays flat across training steps', async () => {
     const out = path.join(tmp.dir, 'model-leak');
     const counts: number[] = [];
-    await trainModel(
+    await runTrainingSession(
       { paths: [path.join(tmp.dir, 'corpus')], out, ...TINY, options: { ...FAST, maxSteps: 25 } },
       {
         onStep: () => counts.push(tf.memory().numTensors),
@@ -134,7 +134,7 @@ describe('time budget', () => {
   async function budgetedRun(maxSeconds: number, evalEvery: number, measuredStepSeconds = 0): Promise<{ steps: number; evalAt: number[]; endsAt: number }> {
     let clock = 0;
     const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
-    const options = { ...DEFAULT_TRAIN_OPTIONS, seqLength: 16, batchSize: 4, learningRate: 1e-2, maxSeconds, evalEvery, patience: 0 };
+    const options = { ...DEFAULT_HYPERPARAMETERS, seqLength: 16, batchSize: 4, learningRate: 1e-2, maxSeconds, evalEvery, patience: 0 };
     const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
     const dataset = new CharDataset(ids, { ...options, valFraction: 0.1 });
     const trainBatch = dataset.trainBatch.bind(dataset);
@@ -142,7 +142,7 @@ describe('time budget', () => {
       clock += measuredStepSeconds;
       return trainBatch(...args);
     };
-    const trainer = new Trainer(model, dataset, options, {}, () => clock);
+    const trainer = new TrainingLoop(model, dataset, options, {}, () => clock);
     const evalAt: number[] = [];
     try {
       const result = await trainer.run({
@@ -190,7 +190,7 @@ describe('sampling', () => {
   before(async () => {
     await initBackend('auto');
     writeFiles(tmp.dir, { 'c.txt': repetitiveText(4000) });
-    await trainModel({ paths: [path.join(tmp.dir, 'c.txt')], out: path.join(tmp.dir, 'm'), ...TINY, options: { ...FAST, maxSteps: 40 } });
+    await runTrainingSession({ paths: [path.join(tmp.dir, 'c.txt')], out: path.join(tmp.dir, 'm'), ...TINY, options: { ...FAST, maxSteps: 40 } });
     const loaded = await loadCheckpoint(path.join(tmp.dir, 'm'));
     model = loaded.model;
     codec = loaded.vocab;

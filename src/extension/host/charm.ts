@@ -17,8 +17,8 @@ import { deleteModelCommand, showModel, statusMenu, toggleInlineCompletions } fr
 import { ModelView } from './modelView';
 import type { CharmServices } from './services';
 import { StatusBar } from './statusBar';
-import { stopTraining, trainOnCorpus, trainOnWorkspace } from './trainCommands';
-import { TrainingController } from './trainingController';
+import { stopTraining, trainOnCorpus, trainOnWorkspace } from './trainingCommands';
+import { TrainingSupervisor } from './trainingSupervisor';
 
 /** What activate() returns to other extensions and tests. */
 export interface CharmApi {
@@ -32,7 +32,7 @@ export class Charm implements CharmServices, vscode.Disposable {
   readonly api: CharmApi = { status: () => this.status.kind, modelRoot: () => this.modelRoot() };
   readonly log: Logger;
   readonly inference: InferenceClient;
-  readonly training: TrainingController;
+  readonly training: TrainingSupervisor;
   readonly modelView: ModelView;
   private readonly completions: CompletionService;
   private readonly status: StatusBar;
@@ -50,7 +50,7 @@ export class Charm implements CharmServices, vscode.Disposable {
     });
     const inference = new InferenceClient(child('inference', 'inferenceProcess.js'));
     this.inference = inference;
-    this.training = new TrainingController(
+    this.training = new TrainingSupervisor(
       child('trainer', 'trainerProcess.js'),
       {
         onBestCheckpoint: () => this.loadModel(),

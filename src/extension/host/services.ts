@@ -2,13 +2,13 @@
 import type { InferenceClient } from '../ipc/inferenceClient';
 import type { CharmSettings } from '../settings';
 import type { ModelView } from './modelView';
-import type { TrainingController } from './trainingController';
+import type { TrainingSupervisor } from './trainingSupervisor';
 import type { Logger } from './logger';
 
 export interface CharmServices {
   readonly log: Logger;
   readonly inference: InferenceClient;
-  readonly training: TrainingController;
+  readonly training: TrainingSupervisor;
   readonly modelView: ModelView;
   settings(): CharmSettings;
   /** The checkpoint folder of this window's model. */

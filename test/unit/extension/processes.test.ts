@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { CancelSource, NEVER_CANCELLED } from '../../../src/extension/completion/cancellation';
 import { ChildOptions } from '../../../src/extension/ipc/childProcess';
 import { InferenceClient, ModelState } from '../../../src/extension/ipc/inferenceClient';
-import { TrainingJob, TrainingOutcome } from '../../../src/extension/ipc/trainingJob';
+import { TrainerClient, TrainingOutcome } from '../../../src/extension/ipc/trainerClient';
 import { writeMemorySpec } from '../../../src/extension/modelStore';
-import { TrainJob } from '../../../src/extension/protocol';
+import { TrainingRequest } from '../../../src/extension/protocol';
 import { lockCheckpointFolder } from '../../../src/training/checkpointLock';
 import { tempDir, writeFiles } from '../helpers';
 
@@ -25,7 +25,7 @@ const child = (name: string, file: string): ChildOptions => ({
 
 const TEXT = 'the quick brown fox jumps over the lazy dog.\n'.repeat(400);
 
-function job(dir: string, more: Partial<TrainJob> = {}): TrainJob {
+function job(dir: string, more: Partial<TrainingRequest> = {}): TrainingRequest {
   return {
     paths: [path.join(dir, 'corpus')],
     out: path.join(dir, 'model'),
@@ -65,7 +65,7 @@ describe('child processes (forked)', function () {
     it('trains, reporting start, steps, evaluations and checkpoints', async () => {
       const events: string[] = [];
       let lastProgress = 0;
-      const run = new TrainingJob(job(dir), child('trainer', 'trainerProcess.ts'), {
+      const run = new TrainerClient(job(dir), child('trainer', 'trainerProcess.ts'), {
         onStarted: (info) => events.push(`started ${info.files} ${info.model.units}`),
         onStep: (e) => {
           lastProgress = e.progress;
@@ -84,7 +84,7 @@ describe('child processes (forked)', function () {
     });
 
     it('reports a user error (a model already there, no resume) as failed, not crashed', async () => {
-      const outcome = await new TrainingJob(job(dir), child('trainer', 'trainerProcess.ts')).outcome;
+      const outcome = await new TrainerClient(job(dir), child('trainer', 'trainerProcess.ts')).outcome;
       assert.equal(outcome.kind, 'failed');
       assert.ok(outcome.kind === 'failed' && outcome.userError && /already holds a model/.test(outcome.message));
     });
@@ -94,7 +94,7 @@ describe('child processes (forked)', function () {
       fs.mkdirSync(out, { recursive: true });
       const lock = await lockCheckpointFolder(out, 'charm train notes/');
       try {
-        const outcome = await new TrainingJob(job(dir, { out }), child('trainer', 'trainerProcess.ts')).outcome;
+        const outcome = await new TrainerClient(job(dir, { out }), child('trainer', 'trainerProcess.ts')).outcome;
         assert.equal(outcome.kind, 'failed');
         assert.ok(outcome.kind === 'failed' && outcome.userError, 'a user error');
         assert.match(
@@ -109,7 +109,7 @@ describe('child processes (forked)', function () {
     it('stops on request after saving a checkpoint, and resumes from it', async () => {
       let stepsSeen = 0;
       let stopping: Promise<TrainingOutcome> | undefined;
-      const run = new TrainingJob(job(dir, { resume: true, maxSteps: 100_000, maxSeconds: 600 }), child('trainer', 'trainerProcess.ts'), {
+      const run = new TrainerClient(job(dir, { resume: true, maxSteps: 100_000, maxSeconds: 600 }), child('trainer', 'trainerProcess.ts'), {
         onStep: () => {
           if (++stepsSeen === 3) stopping = run.stop();
         },
@@ -124,7 +124,7 @@ describe('child processes (forked)', function () {
 
     it('says what happened when the process dies, and the last checkpoint stays', async () => {
       const before = fs.readFileSync(path.join(dir, 'model', 'latest', 'weights.bin'));
-      const run = new TrainingJob(job(dir, { resume: true, maxSteps: 100_000, maxSeconds: 600 }), child('trainer', 'trainerProcess.ts'), {
+      const run = new TrainerClient(job(dir, { resume: true, maxSteps: 100_000, maxSeconds: 600 }), child('trainer', 'trainerProcess.ts'), {
         onStep: () => run.kill(),
       });
       const outcome = await run.outcome;
@@ -261,7 +261,7 @@ describe('child processes (forked)', function () {
 
     it('reloads a newer checkpoint while serving', async () => {
       const before = client.state.kind === 'ready' ? client.state.info.step : -1;
-      const outcome = await new TrainingJob(job(dir, { resume: true, maxSteps: 4 }), child('trainer', 'trainerProcess.ts')).outcome;
+      const outcome = await new TrainerClient(job(dir, { resume: true, maxSteps: 4 }), child('trainer', 'trainerProcess.ts')).outcome;
       assert.equal(outcome.kind, 'finished');
       const states: ModelState[] = [];
       client.onState((s) => states.push(s));

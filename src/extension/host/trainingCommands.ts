@@ -1,7 +1,7 @@
 /** "Train on Workspace", "Train on Corpus…" and "Stop Training". */
 import * as vscode from 'vscode';
 import { hasModel, writeMemorySpec } from '../modelStore';
-import { makeTrainJob, TrainMode } from '../training/trainJob';
+import { trainingRequestFromSettings, TrainMode } from '../training/trainingRequest';
 import { filesExcludeOf } from './config';
 import type { CharmServices } from './services';
 
@@ -83,13 +83,13 @@ async function train(s: CharmServices, paths: string[], title: string, scopes: v
     if (!pick) return;
     mode = pick.mode;
   }
-  const job = makeTrainJob({ paths, out: root, mode, settings: s.settings(), filesExclude: filesExcludeOf(scopes) });
+  const request = trainingRequestFromSettings({ paths, out: root, mode, settings: s.settings(), filesExclude: filesExcludeOf(scopes) });
   // Completions from the workspace memory start now, long before the first checkpoint.
   try {
-    writeMemorySpec(root, { paths: job.paths, corpus: job.corpus });
+    writeMemorySpec(root, { paths: request.paths, corpus: request.corpus });
     s.loadModel();
   } catch (e) {
     s.log.error(`could not record the workspace memory's files: ${e instanceof Error ? e.message : String(e)}`);
   }
-  void s.training.start(job, title);
+  void s.training.start(request, title);
 }

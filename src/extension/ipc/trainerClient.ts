@@ -1,13 +1,14 @@
 /**
- * One training run in its own process: start it, follow its events, stop it (it saves a
- * checkpoint first; a kill timer is the last resort), and learn how it ended, crash included.
+ * The host's side of the trainer process, which runs one training: start it, follow its events,
+ * stop it (it saves a checkpoint first; a kill timer is the last resort), and learn how it ended,
+ * crash included.
  */
 import { ChildChannel, ChildOptions, describeExit } from './childProcess';
-import { HostToTrainer, isTrainerToHost, TrainerToHost, TrainJob, TrainStartInfo } from '../protocol';
+import { HostToTrainer, isTrainerToHost, TrainerToHost, TrainingRequest, TrainStartInfo } from '../protocol';
 
 type Msg<T extends TrainerToHost['type']> = Extract<TrainerToHost, { type: T }>;
 
-export interface TrainingEvents {
+export interface TrainerClientEvents {
   onStarted?(info: TrainStartInfo): void;
   onStep?(e: Msg<'step'>): void;
   onEval?(e: Msg<'eval'>): void;
@@ -21,12 +22,12 @@ export type TrainingOutcome =
   /** The process died without saying why (crash, out of memory, killed). */
   | { kind: 'crashed'; reason: string };
 
-export class TrainingJob {
+export class TrainerClient {
   readonly outcome: Promise<TrainingOutcome>;
   private readonly channel: ChildChannel<HostToTrainer, TrainerToHost>;
   private stopRequested = false;
 
-  constructor(job: TrainJob, child: ChildOptions, events: TrainingEvents = {}) {
+  constructor(request: TrainingRequest, child: ChildOptions, events: TrainerClientEvents = {}) {
     this.channel = new ChildChannel<HostToTrainer, TrainerToHost>(child, isTrainerToHost);
     let reported: TrainingOutcome | undefined;
     this.channel.onMessage((m) => {
@@ -57,7 +58,7 @@ export class TrainingJob {
       return { kind: 'crashed', reason: describeExit(exit) };
     });
     // If the process could not start, send() returns false and the exit handler reports it.
-    this.channel.send({ type: 'train', job });
+    this.channel.send({ type: 'train', job: request });
   }
 
   get pid(): number | undefined {

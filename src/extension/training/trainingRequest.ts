@@ -1,5 +1,5 @@
 /**
- * The training job the host hands to the trainer process, from the settings and what the user
+ * The training request the host sends the trainer process, from the settings and what the user
  * chose. Pure, so the corpus rules are unit-tested.
  *
  * Exclusions: `charm.training.exclude` (gitignore syntax; by default the engine's secret-file
@@ -9,13 +9,13 @@
  * never read either. In a multi-root workspace the files.exclude patterns of all folders apply to
  * every folder.
  */
-import type { TrainJob } from '../protocol';
+import type { TrainingRequest } from '../protocol';
 import type { CharmSettings } from '../settings';
 import { filesExcludeToGitignore } from './filesExclude';
 
 export type TrainMode = 'new' | 'continue' | 'replace';
 
-export interface TrainJobInput {
+export interface TrainingRequestInput {
   paths: string[];
   out: string;
   mode: TrainMode;
@@ -29,7 +29,7 @@ export function isBaseNamePattern(pattern: string): boolean {
   return !pattern.replace(/\/$/, '').includes('/');
 }
 
-export function corpusRules(settings: CharmSettings, filesExclude?: unknown): TrainJob['corpus'] {
+export function corpusRules(settings: CharmSettings, filesExclude?: unknown): TrainingRequest['corpus'] {
   const own = settings.training.exclude;
   const secret = own.filter((p) => isBaseNamePattern(p) && !p.endsWith('/'));
   const paths = own.filter((p) => !secret.includes(p));
@@ -50,7 +50,7 @@ export function evalEveryFor(maxMinutes: number): number {
   return 200;
 }
 
-export function makeTrainJob(input: TrainJobInput): TrainJob {
+export function trainingRequestFromSettings(input: TrainingRequestInput): TrainingRequest {
   const { settings } = input;
   return {
     paths: input.paths,

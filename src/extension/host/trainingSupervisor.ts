@@ -6,13 +6,13 @@
 import * as vscode from 'vscode';
 import { formatDuration, formatLoss } from '../../util/format';
 import type { ChildOptions } from '../ipc/childProcess';
-import { TrainingJob, TrainingOutcome } from '../ipc/trainingJob';
+import { TrainerClient, TrainingOutcome } from '../ipc/trainerClient';
 import { readModelSummary } from '../modelStore';
-import type { TrainJob } from '../protocol';
+import type { TrainingRequest } from '../protocol';
 import type { TrainingStatus } from '../status';
 import type { Logger } from './logger';
 
-export interface TrainingHooks {
+export interface TrainingSupervisorHooks {
   /** Training wrote a new best checkpoint (reload the completion model). */
   onBestCheckpoint(): void;
   /** Progress changed or training ended (refresh the status bar and the model view). */
@@ -28,18 +28,18 @@ const REASONS: Record<string, string> = {
   diverged: 'the loss kept diverging',
 };
 
-export class TrainingController implements vscode.Disposable {
-  private job: TrainingJob | undefined;
+export class TrainingSupervisor implements vscode.Disposable {
+  private client: TrainerClient | undefined;
   private statusValue: TrainingStatus | undefined;
 
   constructor(
     private readonly child: ChildOptions,
-    private readonly hooks: TrainingHooks,
+    private readonly hooks: TrainingSupervisorHooks,
     private readonly log: Logger,
   ) {}
 
   get running(): boolean {
-    return this.job !== undefined;
+    return this.client !== undefined;
   }
 
   get status(): TrainingStatus | undefined {
@@ -47,15 +47,15 @@ export class TrainingController implements vscode.Disposable {
   }
 
   /** Starts a run (there must be none running) and shows its progress; resolves when it ends. */
-  start(job: TrainJob, title: string): Promise<TrainingOutcome> {
-    if (this.job) throw new Error('A training is already running');
+  start(request: TrainingRequest, title: string): Promise<TrainingOutcome> {
+    if (this.client) throw new Error('A training is already running');
     this.statusValue = { progress: 0, step: 0, loss: null, etaSeconds: null, stopping: false };
     this.log.info(
-      `training: ${title}; ${JSON.stringify({ ...job, corpus: { ...job.corpus, secretPatterns: `${job.corpus.secretPatterns.length} patterns` } })}`,
+      `training: ${title}; ${JSON.stringify({ ...request, corpus: { ...request.corpus, secretPatterns: `${request.corpus.secretPatterns.length} patterns` } })}`,
     );
     let report: ((message: string, percent: number) => void) | undefined;
     let lastUiUpdate = 0;
-    const job_ = new TrainingJob(job, this.child, {
+    const client = new TrainerClient(request, this.child, {
       onStarted: (info) => {
         const what = info.resumed ? (info.fineTuning ? `fine-tuning from step ${info.startStep}` : `resuming from step ${info.startStep}`) : 'a new model';
         this.log.info(
@@ -81,8 +81,8 @@ export class TrainingController implements vscode.Disposable {
       },
       onWarning: (message) => this.log.warn(`training: ${message}`),
     });
-    this.job = job_;
-    this.log.info(`training process ${job_.pid ?? '?'} started`);
+    this.client = client;
+    this.log.info(`training process ${client.pid ?? '?'} started`);
 
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Charm: ${title}`, cancellable: true }, (progress, token) => {
       let shown = 0;
@@ -93,15 +93,15 @@ export class TrainingController implements vscode.Disposable {
       };
       report('reading files…', 0);
       token.onCancellationRequested(() => void this.stop());
-      return job_.outcome;
+      return client.outcome;
     });
     this.hooks.onChange();
 
-    return job_.outcome.then((outcome) => {
-      this.job = undefined;
+    return client.outcome.then((outcome) => {
+      this.client = undefined;
       this.statusValue = undefined;
       this.log.info(`training ended: ${JSON.stringify(outcome)}`);
-      this.announce(outcome, job.out);
+      this.announce(outcome, request.out);
       this.hooks.onEnded(outcome);
       this.hooks.onChange();
       return outcome;
@@ -110,11 +110,11 @@ export class TrainingController implements vscode.Disposable {
 
   /** Asks the run to stop after saving a checkpoint (killed after a timeout as a last resort). */
   async stop(killAfterMs = 60_000): Promise<void> {
-    const job = this.job;
-    if (!job) return;
+    const client = this.client;
+    if (!client) return;
     if (this.statusValue) this.statusValue.stopping = true;
     this.hooks.onChange();
-    await job.stop(killAfterMs);
+    await client.stop(killAfterMs);
   }
 
   private announce(outcome: TrainingOutcome, root: string): void {
@@ -144,10 +144,10 @@ export class TrainingController implements vscode.Disposable {
 
   /** On shutdown: ask the run to save and stop. It also stops by itself when the window goes. */
   async dispose(): Promise<void> {
-    const job = this.job;
-    if (!job) return;
-    job.stop(60_000).catch(() => undefined);
+    const client = this.client;
+    if (!client) return;
+    client.stop(60_000).catch(() => undefined);
     // VS Code gives deactivate a few seconds; the process finishes saving on its own.
-    await Promise.race([job.outcome, new Promise((r) => setTimeout(r, 4000))]);
+    await Promise.race([client.outcome, new Promise((r) => setTimeout(r, 4000))]);
   }
 }

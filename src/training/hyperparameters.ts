@@ -1,7 +1,7 @@
 import { CharmError } from '../errors';
 
-/** Options of one training run. Budgets (epochs, maxSteps, maxSeconds) count from the run's start, resumed or not. */
-export interface TrainOptions {
+/** The hyperparameters of one training run (the CLI's flags). Budgets (epochs, maxSteps, maxSeconds) count from the run's start, resumed or not. */
+export interface Hyperparameters {
   seqLength: number;
   batchSize: number;
   learningRate: number;
@@ -20,7 +20,7 @@ export interface TrainOptions {
   seed: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'seqLength' | 'batchSize' | 'learningRate'> = {
+export const DEFAULT_HYPERPARAMETERS: Omit<Hyperparameters, 'seqLength' | 'batchSize' | 'learningRate'> = {
   schedule: 'cosine',
   clipNorm: 5,
   valFraction: 0.1,
@@ -33,7 +33,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'seqLength' | 'batchSize'
 /** With no budget at all, a run stops after this many epochs. */
 export const DEFAULT_EPOCHS = 10;
 
-export function validateTrainOptions(o: TrainOptions): void {
+export function validateHyperparameters(o: Hyperparameters): void {
   const check = (ok: boolean, message: string) => {
     if (!ok) throw new CharmError(message);
   };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { buildCorpus } from '../../../src/training/corpus';
 import { DEFAULT_SECRET_PATTERNS } from '../../../src/training/corpusRules';
 import { expandBraces, filesExcludeToGitignore, globToGitignore } from '../../../src/extension/training/filesExclude';
-import { corpusRules, evalEveryFor, isBaseNamePattern, makeTrainJob } from '../../../src/extension/training/trainJob';
+import { corpusRules, evalEveryFor, isBaseNamePattern, trainingRequestFromSettings } from '../../../src/extension/training/trainingRequest';
 import { DEFAULT_SETTINGS, readSettings } from '../../../src/extension/settings';
 import { tempDir, writeFiles } from '../helpers';
 
@@ -80,7 +80,7 @@ describe('corpus collection rules (settings -> engine)', () => {
         'two/node_modules/dep/index.js': 'dependency\n',
       });
       const settings = readSettings((k) => (k === 'training.maxFileSizeKB' ? 2 : undefined));
-      const job = makeTrainJob({
+      const job = trainingRequestFromSettings({
         paths: [path.join(dir, 'one'), path.join(dir, 'two')],
         out: path.join(dir, 'model'),
         mode: 'new',
@@ -109,12 +109,15 @@ describe('corpus collection rules (settings -> engine)', () => {
 
   it('continuing a model keeps its shape (no preset); new and replace use the preset', () => {
     const base = { paths: ['/w'], out: '/m', settings: DEFAULT_SETTINGS };
-    assert.equal(makeTrainJob({ ...base, mode: 'continue' }).preset, undefined);
-    assert.equal(makeTrainJob({ ...base, mode: 'continue' }).resume, true);
-    assert.equal(makeTrainJob({ ...base, mode: 'continue' }).fineTune, true, "continuing is the user's choice to fine-tune");
-    assert.equal(makeTrainJob({ ...base, mode: 'new' }).fineTune, false);
-    assert.deepEqual([makeTrainJob({ ...base, mode: 'replace' }).overwrite, makeTrainJob({ ...base, mode: 'replace' }).preset], [true, 'small']);
-    assert.equal(makeTrainJob({ ...base, mode: 'new' }).maxSeconds, 600);
+    assert.equal(trainingRequestFromSettings({ ...base, mode: 'continue' }).preset, undefined);
+    assert.equal(trainingRequestFromSettings({ ...base, mode: 'continue' }).resume, true);
+    assert.equal(trainingRequestFromSettings({ ...base, mode: 'continue' }).fineTune, true, "continuing is the user's choice to fine-tune");
+    assert.equal(trainingRequestFromSettings({ ...base, mode: 'new' }).fineTune, false);
+    assert.deepEqual(
+      [trainingRequestFromSettings({ ...base, mode: 'replace' }).overwrite, trainingRequestFromSettings({ ...base, mode: 'replace' }).preset],
+      [true, 'small'],
+    );
+    assert.equal(trainingRequestFromSettings({ ...base, mode: 'new' }).maxSeconds, 600);
     assert.ok(evalEveryFor(0.5) < evalEveryFor(60));
   });
 });

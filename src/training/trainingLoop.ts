@@ -9,7 +9,8 @@ import { CharModel } from '../model/charModel';
 import { Adam, AdamState, clipByGlobalNorm } from './adam';
 import { CheckpointKind, LossHistory, TrainingProgress } from './checkpoint';
 import { CharDataset } from './dataset';
-import { DEFAULT_EPOCHS, TrainOptions } from './trainOptions';
+import { DEFAULT_EPOCHS, Hyperparameters } from './hyperparameters';
+import { TimeBudget } from './timeBudget';
 
 export interface StepEvent {
   step: number;
@@ -34,23 +35,23 @@ export interface EvalEvent {
 
 export type StopReason = 'budget' | 'early-stopping' | 'interrupted' | 'diverged';
 
-export interface TrainResult {
+export interface TrainingLoopResult {
   stopReason: StopReason;
   stepsThisRun: number;
   progress: TrainingProgress;
   history: LossHistory;
 }
 
-export interface TrainerHooks {
+export interface TrainingLoopHooks {
   onStep?(event: StepEvent): void;
   onEval?(event: EvalEvent): void;
   onWarning?(message: string): void;
-  /** Persists the model; the trainer passes the optimizer state for `latest`. */
+  /** Persists the model; the loop passes the optimizer state for `latest`. */
   save(kind: CheckpointKind, state: { progress: TrainingProgress; history: LossHistory; optimizer?: AdamState }): Promise<void>;
 }
 
-export interface TrainerStart {
-  /** When the time budget began, on the trainer's clock (default: when run() starts). */
+export interface TrainingLoopStart {
+  /** When the time budget began, on the loop's clock (default: when run() starts). */
   budgetStartedAt?: number;
   progress?: TrainingProgress;
   history?: LossHistory;
@@ -73,7 +74,7 @@ function freshProgress(): TrainingProgress {
   };
 }
 
-export class Trainer {
+export class TrainingLoop {
   private readonly optimizer: Adam;
   private readonly progress: TrainingProgress;
   private readonly history: LossHistory;
@@ -83,8 +84,8 @@ export class Trainer {
   constructor(
     private readonly model: CharModel,
     private readonly dataset: CharDataset,
-    private readonly options: TrainOptions,
-    start: TrainerStart = {},
+    private readonly options: Hyperparameters,
+    start: TrainingLoopStart = {},
     /** Seconds on a monotonic clock; tests pass their own. */
     private readonly now: () => number = () => performance.now() / 1000,
   ) {
@@ -96,29 +97,20 @@ export class Trainer {
   }
 
   /** Runs until a budget is spent, patience runs out, the loss diverges or `signal` aborts. */
-  async run(hooks: TrainerHooks, signal?: AbortSignal): Promise<TrainResult> {
+  async run(hooks: TrainingLoopHooks, signal?: AbortSignal): Promise<TrainingLoopResult> {
     const { options, dataset, progress } = this;
     const batches = dataset.batchesPerEpoch;
     const charsPerStep = options.batchSize * options.seqLength;
-    const noBudget = options.epochs === undefined && options.maxSteps === undefined && options.maxSeconds === undefined;
-    const epochs = noBudget ? DEFAULT_EPOCHS : options.epochs;
-    const stepBudget = Math.min(options.maxSteps ?? Infinity, epochs !== undefined ? Math.max(1, Math.round(epochs * batches)) : Infinity);
-    const started = this.budgetStartedAt ?? this.now();
+    const stepBudget = stepBudgetOf(options, batches);
+    const budget = new TimeBudget({
+      startedAt: this.budgetStartedAt ?? this.now(),
+      maxSeconds: options.maxSeconds,
+      now: () => this.now(),
+      charsPerStep,
+      evaluationChars: this.evaluationChars(),
+    });
     const elapsedBefore = progress.elapsedSeconds;
-    const runSeconds = () => this.now() - started;
-    // Seconds kept for the final evaluation and save: measured once one has run, estimated before.
-    let closingSeconds: number | null = null;
-    let lastStepSeconds = 0;
-    // The last step's time, for deciding whether another fits; not the first step's, which
-    // includes warming up (compiling, starting threads).
-    let recentStepSeconds = 0;
-    const reserve = () => closingSeconds ?? estimateEvaluationSeconds(lastStepSeconds, charsPerStep, this.evaluationChars());
-    const trainingSeconds = () => (options.maxSeconds === undefined ? Infinity : Math.max(0, options.maxSeconds - reserve()));
-    const fractionDone = (steps: number) =>
-      Math.min(
-        1,
-        Math.max(Number.isFinite(stepBudget) ? steps / stepBudget : 0, options.maxSeconds !== undefined ? runSeconds() / Math.max(trainingSeconds(), 1e-9) : 0),
-      );
+    const fractionDone = (steps: number) => Math.min(1, Math.max(Number.isFinite(stepBudget) ? steps / stepBudget : 0, budget.fractionUsed()));
 
     let stepsThisRun = 0;
     let recoveries = 0;
@@ -126,6 +118,8 @@ export class Trainer {
     let firstLoss: number | null = null;
     let stopReason: StopReason = 'budget';
     let evaluatedAtStep = -1;
+    // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
+    const isHealthy = (l: number, n: number) => Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
     this.takeSnapshot();
 
     while (true) {
@@ -134,19 +128,18 @@ export class Trainer {
         break;
       }
       // The first step always runs, so even a tiny budget leaves a trained (and measured) model;
-      // a later one only if it should end within the budget (as long as the last one took).
-      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && runSeconds() + recentStepSeconds >= trainingSeconds())) break;
+      // a later one only if it should end within the budget.
+      if (stepsThisRun >= stepBudget || (stepsThisRun > 0 && !budget.fitsAnotherStep())) break;
 
       const fraction = fractionDone(stepsThisRun);
       const learningRate = this.learningRate(fraction);
       const stepStart = this.now();
       const batch = dataset.trainBatch(progress.epoch, progress.batchInEpoch);
-      // char-rnn's rule: a loss above 3x the first one has exploded, as has a NaN.
-      const isHealthy = (l: number, n: number) => Number.isFinite(l) && Number.isFinite(n) && !(firstLoss !== null && stepsThisRun > 10 && l > 3 * firstLoss);
       const [loss, norm] = this.trainStep(batch.inputs, batch.targets, learningRate, isHealthy);
       const stepSeconds = this.now() - stepStart;
-      lastStepSeconds = stepSeconds;
-      if (!isHealthy(loss, norm)) {
+      const healthy = isHealthy(loss, norm);
+      budget.stepTook(stepSeconds, healthy && stepsThisRun > 0);
+      if (!healthy) {
         recoveries++;
         this.restoreSnapshot();
         progress.learningRateScale /= 2;
@@ -164,7 +157,6 @@ export class Trainer {
         continue;
       }
       if (firstLoss === null) firstLoss = loss;
-      if (stepsThisRun > 0) recentStepSeconds = stepSeconds;
       recoveries = 0;
       stepsThisRun++;
       progress.step++;
@@ -172,7 +164,7 @@ export class Trainer {
       this.advancePosition(batches);
       lossSinceEval.push(loss);
       this.history.train.push([progress.step, loss]);
-      progress.elapsedSeconds = elapsedBefore + runSeconds();
+      progress.elapsedSeconds = elapsedBefore + budget.secondsUsed();
       const done = fractionDone(stepsThisRun);
       hooks.onStep?.({
         step: progress.step,
@@ -182,14 +174,13 @@ export class Trainer {
         learningRate,
         elapsedSeconds: progress.elapsedSeconds,
         progress: done,
-        etaSeconds: done > 0 ? (runSeconds() * (1 - done)) / done : 0,
+        etaSeconds: done > 0 ? (budget.secondsUsed() * (1 - done)) / done : 0,
       });
 
       if (progress.step % options.evalEvery === 0) {
         const evalStart = this.now();
         const stop = await this.evaluateAndSave(hooks, lossSinceEval);
-        // With a margin: the next evaluation may run slower on a busy machine.
-        closingSeconds = 1.2 * (this.now() - evalStart);
+        budget.reserveForFinalEvaluation(this.now() - evalStart);
         lossSinceEval = [];
         evaluatedAtStep = progress.step;
         if (stop) {
@@ -200,7 +191,7 @@ export class Trainer {
       await yieldToEventLoop();
     }
 
-    progress.elapsedSeconds = elapsedBefore + runSeconds();
+    progress.elapsedSeconds = elapsedBefore + budget.secondsUsed();
     // An interrupted run saves at once (the user is waiting); a finished one evaluates first.
     const evaluate =
       stopReason !== 'interrupted' && stopReason !== 'diverged' && evaluatedAtStep !== progress.step && (stepsThisRun > 0 || progress.bestValLoss === null);
@@ -249,7 +240,7 @@ export class Trainer {
   }
 
   /** Evaluates, records history, writes best/ (if improved) and latest/; returns true to stop early. */
-  private async evaluateAndSave(hooks: TrainerHooks, recentLosses: number[]): Promise<boolean> {
+  private async evaluateAndSave(hooks: TrainingLoopHooks, recentLosses: number[]): Promise<boolean> {
     const { progress, options } = this;
     const recent = recentLosses.length ? recentLosses.reduce((a, b) => a + b, 0) / recentLosses.length : NaN;
     let valLoss: number | null = null;
@@ -279,7 +270,7 @@ export class Trainer {
     return options.patience > 0 && progress.evalsWithoutImprovement >= options.patience;
   }
 
-  private async saveLatest(hooks: TrainerHooks): Promise<void> {
+  private async saveLatest(hooks: TrainingLoopHooks): Promise<void> {
     const state = this.checkpointState(true);
     try {
       await hooks.save('latest', state);
@@ -322,12 +313,11 @@ export class Trainer {
   }
 }
 
-/**
- * An evaluation's duration before one was measured: a forward pass costs about a third of a
- * training step per character (the backward pass and the update are the rest); a second for the save.
- */
-function estimateEvaluationSeconds(stepSeconds: number, charsPerStep: number, evalChars: number): number {
-  return (stepSeconds * evalChars) / Math.max(1, charsPerStep) / 3 + 1;
+/** Steps this run may take: --max-steps, or --epochs (DEFAULT_EPOCHS when no budget is given at all). */
+function stepBudgetOf(options: Hyperparameters, batchesPerEpoch: number): number {
+  const noBudget = options.epochs === undefined && options.maxSteps === undefined && options.maxSeconds === undefined;
+  const epochs = noBudget ? DEFAULT_EPOCHS : options.epochs;
+  return Math.min(options.maxSteps ?? Infinity, epochs !== undefined ? Math.max(1, Math.round(epochs * batchesPerEpoch)) : Infinity);
 }
 
 /** Sequences per evaluation batch: as many as keep one batch's gate activations near 64 MB. */
