@@ -30,7 +30,7 @@ import { TrainingJob } from '../src/extension/ipc/trainingJob';
 import { hasModel } from '../src/extension/modelStore';
 import type { TrainJob } from '../src/extension/protocol';
 import { DEFAULT_SETTINGS } from '../src/extension/settings';
-import type { BackendChoice } from '../src/model/backend';
+import type { BackendChoice } from '../src/accel';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
