@@ -1,5 +1,5 @@
 /**
- * The speed-up code's one entry: everything outside src/accel imports it from here (eslint's
+ * The speed-up code's one entry: the product code outside src/accel imports it only from here (eslint's
  * no-restricted-imports keeps it so). Behind it: the tfjs backend set-up (with the threaded-SIMD
  * build of tfjs-backend-wasm and fixes to its kernels), the fused LSTM sequence and cell kernels,
  * row lookups, and the vector x matrix products of single-sequence stepping. See README, "What
