@@ -1,6 +1,7 @@
 // Lint rules, run by `npm run lint` (and `npm test`). @eslint/js and typescript-eslint's
 // type-aware recommended sets, plus the layering rules the README states: only src/extension.ts and
-// src/extension/host/** talk to VS Code, and the VS Code side never loads tfjs.
+// src/extension/host/** talk to VS Code, the VS Code side never loads tfjs, and src/accel is reached
+// only through its index.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -14,6 +15,12 @@ const nodeGlobals = Object.fromEntries(
 const vscodeOnlyInHost = {
   name: 'vscode',
   message: 'Only src/extension.ts and src/extension/host/** may import vscode: the rest must run without VS Code (CLI, child processes, tests).',
+};
+// The speed-up code (src/accel) is fenced behind its index: tests and benchmarks, which test and
+// measure its parts, may reach inside; the product code may not.
+const accelOnlyByIndex = {
+  group: ['**/accel/*', '!**/accel/index'],
+  message: 'Import src/accel through its index (src/accel/index.ts), the one entry to the speed-up code.',
 };
 const noTfjs = {
   group: ['@tensorflow/*'],
@@ -58,12 +65,17 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**'],
+    ignores: ['src/accel/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost], patterns: [accelOnlyByIndex] }] },
+  },
+  {
     files: ['src/extension.ts', 'src/extension/host/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noTfjs] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [noTfjs, accelOnlyByIndex] }] },
   },
   {
     files: ['src/extension/completion/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost], patterns: [noTfjs] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost], patterns: [noTfjs, accelOnlyByIndex] }] },
   },
   {
     // Code that runs inside VS Code in the e2e tests: the electron suite and a fixture extension.

@@ -30,7 +30,7 @@ import { TrainerClient } from '../src/extension/ipc/trainerClient';
 import { hasModel } from '../src/extension/modelStore';
 import type { TrainingRequest } from '../src/extension/protocol';
 import { DEFAULT_SETTINGS } from '../src/extension/settings';
-import type { BackendChoice } from '../src/model/backend';
+import type { BackendChoice } from '../src/accel';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);

@@ -4,14 +4,13 @@
  *
  *   npx tsx bench/presetBench.ts --preset small --steps 20 --text FILE [--backend wasm] [--one-thread-lstm]
  *
- * --one-thread-lstm runs the LSTM's time loop on one thread (see src/model/lstmTwoThreads.ts), to
+ * --one-thread-lstm runs the LSTM's time loop on one thread (see src/accel/lstm/twoThreadSequence.ts), to
  * compare the two.
  */
 import * as fs from 'node:fs';
-import { initBackend, BackendChoice } from '../src/model/backend';
+import { initBackend, BackendChoice } from '../src/accel';
 import { CharModel } from '../src/model/charModel';
 import { PRESETS, PresetName } from '../src/model/config';
-import { setTwoThreadLstmEnabled } from '../src/model/lstmTwoThreads';
 import { TextGenerator } from '../src/model/sampler';
 import { CharDataset } from '../src/training/dataset';
 import { TrainingLoop } from '../src/training/trainingLoop';
@@ -35,8 +34,7 @@ async function main(): Promise<void> {
   const warmup = Math.min(3, Math.floor(steps / 3));
   const batchSize = Number(arg('batch-size', String(preset.batchSize)));
   const seqLength = Number(arg('seq-length', String(preset.seqLength)));
-  const backend = await initBackend(arg('backend', 'auto') as BackendChoice);
-  if (process.argv.includes('--one-thread-lstm')) setTwoThreadLstmEnabled(false);
+  const backend = await initBackend(arg('backend', 'auto') as BackendChoice, { twoThreadLstm: !process.argv.includes('--one-thread-lstm') });
   const text = fs.readFileSync(arg('text', ''), 'utf8').replace(/\r\n?/g, '\n');
   const vocab = Vocabulary.build(text);
   const model = CharModel.create({ cell: 'lstm', vocabSize: vocab.size, embedding: preset.embedding, units: preset.units, layers: preset.layers });

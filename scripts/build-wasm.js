@@ -12,7 +12,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const dir = path.join(__dirname, '..', 'src', 'model', 'kernels');
+const dir = path.join(__dirname, '..', 'src', 'accel', 'simd');
 
 const PRIVATE_MEMORY = '(import "env" "memory" (memory 1))';
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared))';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../../src/errors';
 import { hasModel } from '../../src/extension/modelStore';
-import type { BackendChoice } from '../../src/model/backend';
+import type { BackendChoice } from '../../src/accel';
 import { buildCorpus } from '../../src/training/corpus';
 
 export interface TrainRequest {

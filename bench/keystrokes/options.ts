@@ -1,7 +1,7 @@
 /** The keystroke benchmark's command line (parsed by the CLI's own strict parser). */
 import { flagBool, flagNumber, flagString, FlagSpec, parseArgs } from '../../src/cli/args';
 import { CharmError } from '../../src/errors';
-import type { BackendChoice } from '../../src/model/backend';
+import type { BackendChoice } from '../../src/accel';
 import { CharmVariant, parseVariants } from './variants';
 
 export const USAGE = `npm run bench:keystrokes -- [options]

@@ -11,7 +11,7 @@ import { parseRequestLine } from './completeRequest';
 import { MAX_LINE_BYTES, serveJsonLines } from './jsonLinesServer';
 import type { SplitLine } from './lineSplitter';
 import { CharmError } from '../errors';
-import type { BackendChoice } from '../model/backend';
+import type { BackendChoice } from '../accel';
 import { NEVER_CANCELLED } from '../extension/completion/cancellation';
 import { CompletionService } from '../extension/completion/completionService';
 import { BEFORE_CHARS, completionInputFrom } from '../extension/completion/input';

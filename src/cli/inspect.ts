@@ -3,7 +3,7 @@ import { FlagSpec, FlagValues, flagNumber, flagString, flagStrings } from './arg
 import { plural } from '../util/format';
 import { Output } from './output';
 import { CharmError } from '../errors';
-import { BackendChoice, initBackend } from '../model/backend';
+import { BackendChoice, initBackend } from '../accel';
 import { parameterCount } from '../model/config';
 import { TextGenerator } from '../model/sampler';
 import { buildCorpus, describeCorpus } from '../training/corpus';

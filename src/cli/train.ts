@@ -1,7 +1,7 @@
 import { FlagSpec, FlagValues, flagBool, flagNumber, flagString } from './args';
 import { CELL_NAMES, CellName } from '../model/cells';
 import { PRESETS, PresetName } from '../model/config';
-import { BackendChoice } from '../model/backend';
+import { BackendChoice } from '../accel';
 import { SessionHooks, runTrainingSession } from '../training/session';
 import { Hyperparameters } from '../training/hyperparameters';
 import { formatDuration } from '../util/format';

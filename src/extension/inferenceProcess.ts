@@ -5,7 +5,7 @@
  * document. The host asks it to load again when training writes a new best checkpoint.
  */
 import { CharmError } from '../errors';
-import type { BackendChoice } from '../model/backend';
+import type { BackendChoice } from '../accel';
 import { hasModel, readMemorySpec } from './modelStore';
 import { buildWorkspaceMemory, WorkspaceMemory } from './inference/workspaceMemory';
 import { InferenceEngine } from './inference/inferenceEngine';

@@ -3,7 +3,7 @@
  * so both sides compile against the same shapes; each side checks what it receives with the guards
  * at the bottom (a message from an older or broken child must not crash the host).
  */
-import type { BackendChoice } from '../model/backend';
+import type { BackendChoice } from '../accel';
 import type { PresetName } from '../model/config';
 import { messageGuard, Shape } from '../util/messageGuard';
 

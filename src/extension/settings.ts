@@ -4,7 +4,7 @@
  * a wrong type or an out-of-range number falls back to the default (clamped when only out of range),
  * so a typo in settings.json degrades one setting instead of breaking completions.
  */
-import type { BackendChoice } from '../model/backend';
+import type { BackendChoice } from '../accel';
 import { DEFAULT_PRESET, isPresetName, PresetName } from '../model/config';
 import { DEFAULT_SECRET_PATTERNS } from '../training/corpusRules';
 import type { LanguageMap } from './completion/languages';

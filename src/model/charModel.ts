@@ -7,7 +7,7 @@ import { ModelConfig, validateModelConfig } from './config';
 import { biasRows, biasShape, CellSpec, cellSpec, gateWidth, initialBiasValues, layerName } from './cells';
 import type { CellGraph, LayerState, LayerWeights, SequenceInput } from './cells/graph';
 import { CELL_GRAPHS } from './cells/graphs';
-import { gatherRows } from './kernels/rows';
+import { gatherRows } from '../accel';
 import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
 import { CharmError } from '../errors';
 

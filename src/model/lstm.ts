@@ -5,14 +5,12 @@
  * The caller computes the input projection x W + b for every time step at once; each step then
  * does one recurrent matmul and one cell update. The backward pass is written out by hand
  * (tf.customGrad): one cell-gradient and one matmul per step, and the recurrent kernel's gradient
- * as one large matmul over all steps. On cpu and wasm the cell update is a single kernel
- * (kernels/lstmCellKernels.ts); elsewhere it is composed of tfjs ops. On the threaded wasm build
- * the whole time loop, forward and backward, runs on two threads instead (lstmTwoThreads.ts).
+ * as one large matmul over all steps. On cpu and wasm the cell update is a single kernel and the
+ * sequence is src/accel's fused one (on the threaded wasm build its whole time loop, forward and
+ * backward, runs on two threads); elsewhere (tfjs-node) the cell is composed of tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hasLstmCellKernels, runCellBackward, runCellForward } from './kernels/lstmCellKernels';
-import { gatherRows } from './kernels/rows';
-import { FusedSequence, twoThreadSequence } from './lstmTwoThreads';
+import { FusedLstmOptions, fusedSequence, gatherRows, hasLstmCellKernels, runCellForward } from '../accel';
 
 // A type alias so tf.tidy accepts it as a TensorContainer.
 export type LstmState = {
@@ -94,8 +92,14 @@ export type SequenceInput = { kind: 'rows'; x: tf.Tensor3D } | { kind: 'table'; 
  *   time-major ids [T * B] (then the [T * B, 4U] projections are never materialised)
  * @returns hidden states, time-major and flattened: [T * B, U]
  */
-export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): tf.Tensor2D {
-  if (!hasLstmCellKernels()) {
+export function lstmSequence(
+  input: SequenceInput,
+  recurrentKernel: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  options: FusedLstmOptions = {},
+): tf.Tensor2D {
+  if (options.fusedCell === false || !hasLstmCellKernels()) {
     const x =
       input.kind === 'rows' ? input.x : (tf.reshape(gatherRows(input.table, input.ids), [input.steps, input.batch, input.table.shape[1]]) as tf.Tensor3D);
     return lstmSequenceOps(x, recurrentKernel, h0, c0);
@@ -105,7 +109,7 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
     const fused = tf.customGrad((...args: unknown[]) => {
       const [x, r, hInit, cInit] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const rows = tf.reshape(x, [steps * batch, width]) as tf.Tensor2D;
-      const { value, backward } = fusedSequence(rows, null, r, hInit, cInit, steps, args[4] as tf.GradSaveFunc);
+      const { value, backward } = fusedSequence(rows, null, r, hInit, cInit, steps, args[4] as tf.GradSaveFunc, options);
       return {
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -119,7 +123,7 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
   const { steps } = input;
   const fused = tf.customGrad((...args: unknown[]) => {
     const [table, ids, r, hInit, cInit] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const { value, backward } = fusedSequence(table, ids, r, hInit, cInit, steps, args[5] as tf.GradSaveFunc);
+    const { value, backward } = fusedSequence(table, ids, r, hInit, cInit, steps, args[5] as tf.GradSaveFunc, options);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -129,134 +133,6 @@ export function lstmSequence(input: SequenceInput, recurrentKernel: tf.Tensor2D,
     };
   });
   return fused(input.table, input.ids, recurrentKernel, h0, c0) as tf.Tensor2D;
-}
-
-/** Rows of dz gathered before each partial dR matmul, when dz is not kept whole. */
-let chunkRows = 1536;
-
-/** Tests set small chunks to exercise the chunked gradient. */
-export function setGradientChunkRows(rows: number): void {
-  chunkRows = rows;
-}
-
-/** The fused sequence on two threads where it can run (lstmTwoThreads.ts), else on this one. */
-function fusedSequence(
-  x: tf.Tensor2D,
-  ids: tf.Tensor1D | null,
-  r: tf.Tensor2D,
-  h0: tf.Tensor2D,
-  c0: tf.Tensor2D,
-  steps: number,
-  save: tf.GradSaveFunc,
-): FusedSequence {
-  return twoThreadSequence(x, ids, r, h0, c0, steps, save, chunkRows) ?? oneThreadSequence(x, ids, r, h0, c0, steps, save);
-}
-
-/**
- * The forward pass with the fused cell kernels, and its backward pass. Outputs and gradients are
- * written in place into preallocated buffers and each step's temporaries are freed as soon as they
- * are used. With a table input, dz is never kept whole: it is added into the table's gradient as it
- * is made, and the recurrent kernel's gradient is accumulated over chunks of steps; the seed
- * model's peak memory is dominated by such [T * B, 4U] buffers and the copies matmuls make of them.
- */
-function oneThreadSequence(
-  x: tf.Tensor2D,
-  ids: tf.Tensor1D | null,
-  r: tf.Tensor2D,
-  h0: tf.Tensor2D,
-  c0: tf.Tensor2D,
-  steps: number,
-  save: tf.GradSaveFunc,
-): FusedSequence {
-  const [batch, units] = h0.shape;
-  const width = 4 * units;
-  // tf.fill, not tf.zeros: zeros builds the array in JS and copies it into the wasm heap.
-  const hAll = tf.fill([steps * batch, units], 0) as tf.Tensor2D;
-  let h = h0;
-  let c = c0;
-  const kept: tf.Tensor[] = [c0];
-  for (let t = 0; t < steps; t++) {
-    const hr = tf.matMul(h, r) as tf.Tensor2D;
-    const [hNew, cNew, gates] = runCellForward({ x, ids: ids ?? undefined, step: t, hr, c, hAll });
-    hr.dispose();
-    if (h !== h0) h.dispose();
-    h = hNew;
-    c = cNew;
-    kept.push(gates, cNew);
-  }
-  if (h !== h0) h.dispose();
-  // h_{t-1} for every step, stacked, for the recurrent kernel's gradient.
-  const hPrev = steps > 1 ? (tf.concat([h0, tf.slice(hAll, [0, 0], [(steps - 1) * batch, units])], 0) as tf.Tensor2D) : h0;
-  save([...kept, hPrev, r, ...(ids ? [ids] : [])]);
-  const tableRows = x.shape[0];
-  return {
-    value: hAll,
-    backward: (dy, saved) => {
-      const hPrevKept = saved[2 * steps + 1] as tf.Tensor2D;
-      const rT = tf.transpose(saved[2 * steps + 2] as tf.Tensor2D);
-      const idsKept = ids ? (saved[2 * steps + 3] as tf.Tensor1D) : null;
-      // Rows input: dz for every step (it is the input's gradient). Table input: a chunk at a time.
-      const chunkSteps = idsKept ? Math.max(1, Math.min(steps, Math.round(chunkRows / batch))) : steps;
-      // A fresh buffer per chunk: the wasm matmul caches packed operands by tensor id, so a buffer
-      // rewritten in place must never be multiplied twice.
-      let dzBuffer = tf.fill([chunkSteps * batch, width], 0) as tf.Tensor2D;
-      const dTable = idsKept ? (tf.fill([tableRows, width], 0) as tf.Tensor2D) : null;
-      let dR: tf.Tensor2D | null = null;
-      let dhNext: tf.Tensor2D | null = null;
-      let dcNext: tf.Tensor2D | null = null;
-      // The chunk of steps [chunkStart, chunkEnd) whose dz the buffer holds, walking backwards.
-      let chunkEnd = steps;
-      let chunkStart = Math.max(0, steps - chunkSteps);
-      for (let t = steps - 1; t >= 0; t--) {
-        // saved: c_{-1}, then (gates_t, c_t) for each step.
-        const [dz, dcPrev] = runCellBackward({
-          dy,
-          step: t,
-          gates: saved[1 + 2 * t] as tf.Tensor2D,
-          cPrev: saved[2 * t] as tf.Tensor2D,
-          c: saved[2 + 2 * t] as tf.Tensor2D,
-          dhNext,
-          dcNext,
-          dzCopy: { buffer: dzBuffer, row: t - chunkStart },
-          dTable: dTable && idsKept ? { table: dTable, ids: idsKept } : undefined,
-        });
-        const dh = tf.matMul(dz, rT) as tf.Tensor2D;
-        dz.dispose();
-        dhNext?.dispose();
-        dcNext?.dispose();
-        dhNext = dh;
-        dcNext = dcPrev;
-        if (idsKept && t === chunkStart) {
-          // dR += h_{t-1}^T dz over the chunk's steps.
-          const rows = (chunkEnd - chunkStart) * batch;
-          const part = tf.tidy(() =>
-            tf.matMul(
-              tf.slice(hPrevKept, [chunkStart * batch, 0], [rows, units]),
-              rows === chunkSteps * batch ? dzBuffer : tf.slice(dzBuffer, [0, 0], [rows, width]),
-              true,
-              false,
-            ),
-          ) as tf.Tensor2D;
-          if (dR) {
-            const sum = tf.add(dR, part) as tf.Tensor2D;
-            dR.dispose();
-            part.dispose();
-            dR = sum;
-          } else {
-            dR = part;
-          }
-          chunkEnd = chunkStart;
-          chunkStart = Math.max(0, chunkStart - chunkSteps);
-          dzBuffer.dispose();
-          dzBuffer = tf.fill([chunkSteps * batch, width], 0) as tf.Tensor2D;
-        }
-      }
-      rT.dispose();
-      if (!idsKept) dR = tf.matMul(hPrevKept, dzBuffer, true, false) as tf.Tensor2D;
-      else dzBuffer.dispose();
-      return { dInput: dTable ?? dzBuffer, dR: dR as tf.Tensor2D, dh0: dhNext as tf.Tensor2D, dc0: dcNext as tf.Tensor2D };
-    },
-  };
 }
 
 /** The op-by-op path, for backends without the fused kernels (tfjs-node). */
@@ -313,9 +189,14 @@ function lstmSequenceOps(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, h0: t
 }
 
 /** Forward only, also returning the final state: priming the sampler and stateful evaluation. */
-export function lstmSequenceWithState(xProj: tf.Tensor3D, recurrentKernel: tf.Tensor2D, state: LstmState): { outputs: tf.Tensor2D; state: LstmState } {
+export function lstmSequenceWithState(
+  xProj: tf.Tensor3D,
+  recurrentKernel: tf.Tensor2D,
+  state: LstmState,
+  options: Pick<FusedLstmOptions, 'fusedCell'> = {},
+): { outputs: tf.Tensor2D; state: LstmState } {
   return tf.tidy(() => {
-    const fusedCell = hasLstmCellKernels();
+    const fusedCell = options.fusedCell !== false && hasLstmCellKernels();
     const [steps, batch, width] = xProj.shape;
     const xAll = tf.reshape(xProj, [steps * batch, width]) as tf.Tensor2D;
     let h = state.h;

@@ -5,8 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CharModel } from './charModel';
-import { matVecFor } from './kernels/matVecChoice';
-import type { MatVecFactory } from './kernels/wasmMatVec';
+import { matVecFor, type MatVecFactory } from '../accel';
 import { StepModel, StepState } from './stepModel';
 import { chooseNext, ChoiceOptions } from './sampling';
 import { SeededRandom } from '../util/random';

@@ -12,7 +12,7 @@
  */
 import type { ModelConfig } from './config';
 import { biasRows, CellSpec, cellSpec, CellStep, gateWidth, layerName } from './cells';
-import type { MatVec, MatVecFactory } from './kernels/wasmMatVec';
+import type { MatVec, MatVecFactory } from '../accel';
 
 /** The carried state of one sequence. Plain arrays: copying it is a few microseconds. */
 export interface StepState {

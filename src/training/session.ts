@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../errors';
-import { BackendChoice, BackendInfo, initBackend } from '../model/backend';
+import { BackendChoice, BackendInfo, initBackend } from '../accel';
 import { CharModel } from '../model/charModel';
 import { CellName, DEFAULT_CELL } from '../model/cells';
 import { DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { BackendInfo, currentBackend, initBackend } from '../../src/model/backend';
+import { BackendInfo, currentBackend, initBackend } from '../../src/accel';
 import { CharmError } from '../../src/errors';
-import { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from '../../src/model/wasm';
+import { clearTransposeCache, transposeCacheBytes, withStockMatMuls } from '../../src/accel/tfjsKernels/wasmFixes';
 import { runChild } from './helpers';
 
 /** Runs fn with `name` as the tfjs backend and returns the values it produced. */
@@ -52,7 +52,6 @@ describe('backend', function () {
   });
 
   after(async function () {
-    setTransposedMatMulFix(true);
     await tf.setBackend('wasm');
   });
 
@@ -210,15 +209,10 @@ describe('backend', function () {
   });
 
   it('stock kernels (fix switched off) still give correct plain matmuls', async function () {
-    setTransposedMatMulFix(false);
-    try {
-      for (const [ta, tb] of combos) {
-        const wasm = await on('wasm', matMuls(ta, tb, false));
-        const cpu = await on('cpu', matMuls(ta, tb, false));
-        for (let i = 0; i < wasm.length; i++) assertClose(wasm[i], cpu[i], 1e-4, `stock ${names[i]} tA=${ta} tB=${tb}`);
-      }
-    } finally {
-      setTransposedMatMulFix(true);
+    for (const [ta, tb] of combos) {
+      const wasm = await on('wasm', () => withStockMatMuls(matMuls(ta, tb, false)));
+      const cpu = await on('cpu', matMuls(ta, tb, false));
+      for (let i = 0; i < wasm.length; i++) assertClose(wasm[i], cpu[i], 1e-4, `stock ${names[i]} tA=${ta} tB=${tb}`);
     }
   });
 
@@ -306,7 +300,7 @@ describe('backend', function () {
   it('keeps stdout clean, leaves no process listeners and lets the process exit by itself (threaded build)', function () {
     const code = `
       const tf = require('@tensorflow/tfjs');
-      const { initBackend } = require('./src/model/backend');
+      const { initBackend } = require('./src/accel');
       initBackend('auto').then((info) => {
         const a = tf.randomNormal([256, 256]);
         tf.matMul(a, a, true, false).dataSync();
@@ -329,7 +323,7 @@ describe('backend', function () {
 
   it('uses the single-thread build with CHARM_WASM_THREADS=1', function () {
     const code = `
-      require('./src/model/backend').initBackend('wasm').then((info) => process.stderr.write('INFO ' + JSON.stringify(info) + '\\n'));`;
+      require('./src/accel').initBackend('wasm').then((info) => process.stderr.write('INFO ' + JSON.stringify(info) + '\\n'));`;
     const r = runChild(code, { CHARM_WASM_THREADS: '1' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '');

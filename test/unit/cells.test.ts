@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from '../../src/cli/args';
 import { TRAIN_FLAGS } from '../../src/cli/train';
 import { CharmError } from '../../src/errors';
-import { initBackend } from '../../src/model/backend';
+import { initBackend } from '../../src/accel';
 import { CELL_NAMES, CELLS, cellSpec } from '../../src/model/cells';
 import { CharModel, disposeState, weightSpecs } from '../../src/model/charModel';
 import { ModelConfig, parameterCount, validateModelConfig } from '../../src/model/config';

@@ -8,7 +8,7 @@ import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend } from '../../src/model/backend';
+import { initBackend } from '../../src/accel';
 import { loadCheckpoint, readCheckpointMeta } from '../../src/training/checkpoint';
 import { CheckpointIo, fileSystemIo } from '../../src/training/checkpointIo';
 import { LOCK_NAME, LOCK_OWNER_NAME, lockCheckpointFolder } from '../../src/training/checkpointLock';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../../src/model/backend';
+import { initBackend } from '../../src/accel';
 import { CharModel } from '../../src/model/charModel';
 import { CHECKPOINT_FORMAT, CheckpointMeta, saveCheckpoint } from '../../src/training/checkpoint';
 import { Corpus, buildCorpus, describeCorpus } from '../../src/training/corpus';

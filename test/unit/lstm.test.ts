@@ -1,13 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/model/backend';
-import { lstmSequence, lstmSequenceWithState, setGradientChunkRows } from '../../src/model/lstm';
-import { setLstmCellKernelsEnabled } from '../../src/model/kernels/lstmCellKernels';
-import { CONTROL } from '../../src/model/kernels/lstmHalves';
-import { createLstmThreads, LstmThreads, setLstmThreads, WORKER_SOURCE } from '../../src/model/kernels/lstmThreads';
-import { activeWasmHeap } from '../../src/model/kernels/memory';
-import { setTwoThreadLstmEnabled, twoThreadLstmThreads } from '../../src/model/lstmTwoThreads';
+import { FusedLstmOptions, initBackend } from '../../src/accel';
+import { lstmSequence, lstmSequenceWithState } from '../../src/model/lstm';
+import { CONTROL } from '../../src/accel/simd/lstmHalves';
+import { createLstmThreads, LstmThreads, WORKER_SOURCE } from '../../src/accel/simd/lstmThreads';
+import { activeWasmHeap } from '../../src/accel/tfjsKernels/memory';
+import { twoThreadLstmThreads } from '../../src/accel/lstm/twoThreadSequence';
 import { runChild } from './helpers';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -39,12 +38,10 @@ const VARIANTS: [string, 'cpu' | 'wasm', boolean][] = [
 ];
 
 describe('fused LSTM', () => {
-  after(() => setLstmCellKernelsEnabled(true));
-
   for (const [label, backend, fused] of VARIANTS) {
     it(`custom gradient matches autodiff of a reference LSTM (${label})`, async () => {
       await initBackend(backend);
-      setLstmCellKernelsEnabled(fused);
+      const options: FusedLstmOptions = { fusedCell: fused };
       const [T, B, U] = [5, 3, 6];
       const x = tf.randomNormal([T, B, 4 * U], 0, 1, 'float32', 1) as tf.Tensor3D;
       const r = tf.randomNormal([U, 4 * U], 0, 0.5, 'float32', 2) as tf.Tensor2D;
@@ -52,7 +49,7 @@ describe('fused LSTM', () => {
       const c0 = tf.randomNormal([B, U], 0, 0.5, 'float32', 4) as tf.Tensor2D;
       const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 5);
       const ours = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
-        tf.sum(tf.mul(lstmSequence({ kind: 'rows', x: xi as tf.Tensor3D }, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)),
+        tf.sum(tf.mul(lstmSequence({ kind: 'rows', x: xi as tf.Tensor3D }, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D, options), probe)),
       );
       const reference = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) =>
         tf.sum(tf.mul(referenceLstm(xi as tf.Tensor3D, ri as tf.Tensor2D, hi as tf.Tensor2D, ci as tf.Tensor2D), probe)),
@@ -68,9 +65,9 @@ describe('fused LSTM', () => {
         assert.ok(diff < 1e-4 * Math.max(1, scale), `gradient ${k} differs by ${diff}`);
       }
       // Forward values agree too, with and without the state-carrying variant.
-      const value = lstmSequence({ kind: 'rows', x }, r, h0, c0);
+      const value = lstmSequence({ kind: 'rows', x }, r, h0, c0, options);
       assert.ok(maxAbsDiff(value, referenceLstm(x, r, h0, c0)) < 1e-5);
-      assert.ok(maxAbsDiff(value, lstmSequenceWithState(x, r, { h: h0, c: c0 }).outputs) < 1e-6);
+      assert.ok(maxAbsDiff(value, lstmSequenceWithState(x, r, { h: h0, c: c0 }, options).outputs) < 1e-6);
       tf.dispose([x, r, h0, c0, probe, value, ...a, ...b]);
     });
   }
@@ -78,35 +75,40 @@ describe('fused LSTM', () => {
   for (const [label, backend, fused] of VARIANTS) {
     it(`a table of projections and ids trains like the gathered rows (${label})`, async () => {
       await initBackend(backend);
-      setLstmCellKernelsEnabled(fused);
       const [T, B, U, V] = [4, 3, 5, 7];
       const table = tf.randomNormal([V, 4 * U], 0, 1, 'float32', 21) as tf.Tensor2D;
       const ids = tf.tensor1d([0, 3, 6, 6, 1, 2, 3, 3, 3, 5, 4, 0], 'int32');
       const r = tf.randomNormal([U, 4 * U], 0, 0.5, 'float32', 22) as tf.Tensor2D;
       const zeros = tf.zeros([B, U]) as tf.Tensor2D;
       const probe = tf.randomNormal([T * B, U], 0, 1, 'float32', 23);
-      const viaTable = tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
-        tf.sum(tf.mul(lstmSequence({ kind: 'table', table: t as tf.Tensor2D, ids, steps: T, batch: B }, ri as tf.Tensor2D, zeros, zeros), probe)),
-      );
+      const viaTable = (chunkRows: number) =>
+        tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              lstmSequence({ kind: 'table', table: t as tf.Tensor2D, ids, steps: T, batch: B }, ri as tf.Tensor2D, zeros, zeros, {
+                fusedCell: fused,
+                chunkRows,
+              }),
+              probe,
+            ),
+          ),
+        );
       const viaRows = tf.grads((t: tf.Tensor, ri: tf.Tensor) =>
         tf.sum(tf.mul(referenceLstm(tf.reshape(tf.gather(t, ids), [T, B, 4 * U]) as tf.Tensor3D, ri as tf.Tensor2D, zeros, zeros), probe)),
       );
       const b = viaRows([table, r]);
       // Chunks of 1 step, 3 steps (a partial last chunk) and the whole sequence.
       for (const rows of [B, 3 * B, 1536]) {
-        setGradientChunkRows(rows);
-        const a = viaTable([table, r]);
+        const a = viaTable(rows)([table, r]);
         for (let k = 0; k < 2; k++) assert.ok(maxAbsDiff(a[k], b[k]) < 1e-4, `chunk ${rows}: gradient ${k} differs by ${maxAbsDiff(a[k], b[k])}`);
         tf.dispose(a);
       }
-      setGradientChunkRows(1536);
       tf.dispose([table, ids, r, zeros, probe, ...b]);
     });
   }
 
   it('forward pass equals tf.layers.lstm given the same weights', async () => {
     await initBackend('cpu');
-    setLstmCellKernelsEnabled(true);
     const [T, B, I, U] = [7, 2, 5, 8];
     // Keras 2 (TF2) uses a true sigmoid; tfjs-layers defaults to the hard sigmoid of old Keras.
     const layer = tf.layers.lstm({ units: U, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [T, I] });
@@ -128,7 +130,7 @@ describe('fused LSTM', () => {
 });
 
 /** The gradients of sum(probe * lstm) w.r.t. x (or the table), R, h0 and c0, and the forward value. */
-function lstmGradients(input: 'rows' | 'table', T: number, B: number, U: number, seed: number): tf.Tensor[] {
+function lstmGradients(input: 'rows' | 'table', T: number, B: number, U: number, seed: number, options: FusedLstmOptions = {}): tf.Tensor[] {
   return tf.tidy(() => {
     const V = 7;
     const x = tf.randomNormal(input === 'rows' ? [T, B, 4 * U] : [V, 4 * U], 0, 1, 'float32', seed);
@@ -146,6 +148,7 @@ function lstmGradients(input: 'rows' | 'table', T: number, B: number, U: number,
         ri as tf.Tensor2D,
         hi as tf.Tensor2D,
         ci as tf.Tensor2D,
+        options,
       );
     const grads = tf.grads((xi: tf.Tensor, ri: tf.Tensor, hi: tf.Tensor, ci: tf.Tensor) => tf.sum(tf.mul(run(xi, ri, hi, ci), probe)));
     return [...grads([x, r, h0, c0]), run(x, r, h0, c0)];
@@ -166,22 +169,11 @@ function assertClose(a: tf.Tensor[], b: tf.Tensor[], label: string): void {
 describe('LSTM time loop on two threads (wasm)', () => {
   before(async () => {
     await initBackend('wasm');
-    setLstmCellKernelsEnabled(true);
-  });
-  after(() => {
-    setTwoThreadLstmEnabled(true);
-    setGradientChunkRows(1536);
-    setLstmThreads(null);
   });
 
   /** The same gradients computed by the one-thread fused path (already checked against autodiff above). */
-  function oneThread(input: 'rows' | 'table', T: number, B: number, U: number, seed: number): tf.Tensor[] {
-    setTwoThreadLstmEnabled(false);
-    try {
-      return lstmGradients(input, T, B, U, seed);
-    } finally {
-      setTwoThreadLstmEnabled(true);
-    }
+  function oneThread(input: 'rows' | 'table', T: number, B: number, U: number, seed: number, chunkRows?: number): tf.Tensor[] {
+    return lstmGradients(input, T, B, U, seed, { threads: false, chunkRows });
   }
 
   it('runs on the threaded build, with a worker when there are two cores', () => {
@@ -199,15 +191,13 @@ describe('LSTM time loop on two threads (wasm)', () => {
     it(`matches the one-thread path: ${input} input, T ${T}, B ${B}, U ${U}`, () => {
       // Chunks of 2 steps (a partial last one with T odd) in the backward pass, and the whole sequence.
       for (const chunkRows of [2 * B, 1536]) {
-        setGradientChunkRows(chunkRows);
-        const expected = oneThread(input, T, B, U, 40 + T);
+        const expected = oneThread(input, T, B, U, 40 + T, chunkRows);
         const before = tf.memory().numTensors;
-        const actual = lstmGradients(input, T, B, U, 40 + T);
+        const actual = lstmGradients(input, T, B, U, 40 + T, { chunkRows });
         assert.equal(tf.memory().numTensors, before + actual.length, 'no tensors leak');
         assertClose(actual, expected, `chunks of ${chunkRows} rows`);
         tf.dispose([...expected, ...actual]);
       }
-      setGradientChunkRows(1536);
     });
   }
 
@@ -224,20 +214,19 @@ describe('LSTM time loop on two threads (wasm)', () => {
     const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 200, workerSource: silent }) as LstmThreads;
     assert.equal(threads.threads, 2, 'the worker started');
     const expected = oneThread('table', 4, 4, 32, 7);
-    setLstmThreads(threads);
-    const actual = lstmGradients('table', 4, 4, 32, 7);
+    const actual = lstmGradients('table', 4, 4, 32, 7, { threads });
     assert.equal(threads.threads, 1, 'the silent worker is dropped');
     assertClose(actual, expected, 'after a lost worker');
     tf.dispose([...expected, ...actual]);
-    setLstmThreads(null);
+    threads.dispose();
   });
 
   it("lets the process exit by itself after training on two threads (the worker is unref'd)", function () {
     const code = `
       const tf = require('@tensorflow/tfjs');
-      const { initBackend } = require('./src/model/backend');
+      const { initBackend } = require('./src/accel');
       const { lstmSequence } = require('./src/model/lstm');
-      const { twoThreadLstmThreads } = require('./src/model/lstmTwoThreads');
+      const { twoThreadLstmThreads } = require('./src/accel/lstm/twoThreadSequence');
       initBackend('wasm').then(() => {
         const x = tf.randomNormal([3, 2, 64]);
         const r = tf.randomNormal([16, 64]);
@@ -255,24 +244,21 @@ describe('LSTM time loop on two threads (wasm)', () => {
     const heap = activeWasmHeap();
     assert.ok(heap);
     // The real worker, asleep for 400 ms at the start of each job: late, but alive.
-    const late = WORKER_SOURCE.replace(
-      'const outcome = halves.runSteps(',
-      'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);\n  const outcome = halves.runSteps(',
-    );
+    // (The source is the loader's or bundler's printing of workerMain: match it loosely.)
+    const late = WORKER_SOURCE.replace(/const outcome\s*=\s*halves\.runSteps\(/, 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);\n$&');
     assert.notEqual(late, WORKER_SOURCE);
     const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 100, workerSource: late }) as LstmThreads;
     assert.equal(threads.threads, 2);
     const expected = oneThread('table', 6, 4, 32, 11);
-    setLstmThreads(threads);
-    const actual = lstmGradients('table', 6, 4, 32, 11);
+    const actual = lstmGradients('table', 6, 4, 32, 11, { threads });
     assert.equal(threads.threads, 1, 'the late worker is dropped');
     // Let it wake up and write what it still would while this thread carries on.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    const again = lstmGradients('table', 6, 4, 32, 11);
+    const again = lstmGradients('table', 6, 4, 32, 11, { threads });
     assertClose(actual, expected, 'with a late worker');
     assertClose(again, expected, 'after the late worker woke up');
     tf.dispose([...expected, ...actual, ...again]);
-    setLstmThreads(null);
+    threads.dispose();
   });
 
   it('runs both parts on this thread when the worker never starts', () => {
@@ -280,11 +266,10 @@ describe('LSTM time loop on two threads (wasm)', () => {
     assert.ok(heap);
     const threads = createLstmThreads(heap.memory, { useWorker: true, peerTimeoutMs: 200, workerSource: 'setTimeout(() => {}, 60000);' }) as LstmThreads;
     assert.equal(threads.threads, 1);
-    setLstmThreads(threads);
     const expected = oneThread('rows', 3, 2, 16, 9);
-    const actual = lstmGradients('rows', 3, 2, 16, 9);
+    const actual = lstmGradients('rows', 3, 2, 16, 9, { threads });
     assertClose(actual, expected, 'without a worker');
     tf.dispose([...expected, ...actual]);
-    setLstmThreads(null);
+    threads.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { Gemm, packRecurrentKernel, packRecurrentKernelTransposed } from '../../src/model/kernels/lstmHalves';
-import { lstmKernelsModule } from '../../src/model/kernels/lstmThreads';
+import { Gemm, packRecurrentKernel, packRecurrentKernelTransposed } from '../../src/accel/simd/lstmHalves';
+import { lstmKernelsModule } from '../../src/accel/simd/lstmThreads';
 import { SeededRandom } from '../../src/util/random';
 
 const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });

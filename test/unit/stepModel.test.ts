@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/model/backend';
+import { initBackend } from '../../src/accel';
 import { CharModel, disposeState, RecurrentState } from '../../src/model/charModel';
 import { ModelConfig } from '../../src/model/config';
-import { jsMatVec } from '../../src/model/kernels/jsMatVec';
-import { tfjsMatVec } from '../../src/model/kernels/tfjsMatVec';
-import { MatVecFactory, wasmMatVec } from '../../src/model/kernels/wasmMatVec';
+import { jsMatVec } from '../../src/accel/matVec/jsMatVec';
+import { tfjsMatVec } from '../../src/accel/matVec/tfjsMatVec';
+import type { MatVecFactory } from '../../src/accel';
+import { wasmMatVec } from '../../src/accel/simd/wasmMatVec';
 import { copyState, StepModel } from '../../src/model/stepModel';
 
 const codec = {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/model/backend';
+import { initBackend } from '../../src/accel';
 import { CharModel } from '../../src/model/charModel';
 import { TextGenerator } from '../../src/model/sampler';
 import { loadCheckpoint } from '../../src/training/checkpoint';

@@ -2,9 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { matVecFor, PARALLEL_MIN_VALUES } from '../../src/model/kernels/matVecChoice';
-import { ParallelMatVec, parallelMatVec, parallelMatVecAvailable } from '../../src/model/kernels/parallelMatVec';
-import { MatVec, wasmMatVec, wasmSimdAvailable } from '../../src/model/kernels/wasmMatVec';
+import type { MatVec } from '../../src/accel';
+import { matVecFor, PARALLEL_MIN_VALUES } from '../../src/accel/matVec/choice';
+import { ParallelMatVec, parallelMatVec, parallelMatVecAvailable } from '../../src/accel/simd/parallelMatVec';
+import { wasmMatVec, wasmSimdAvailable } from '../../src/accel/simd/wasmMatVec';
 
 // scripts/build-wasm.js is plain JS, shared with the build, so it is required rather than imported.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above

@@ -3,7 +3,7 @@
  * inference client has: `charm complete` and the keystroke benchmark drive CompletionService with
  * it, so they give exactly what the extension would show, without a child process.
  */
-import type { BackendChoice } from '../../model/backend';
+import type { BackendChoice } from '../../accel';
 import type { CancelToken } from '../completion/cancellation';
 import type { CompletionModel } from '../completion/completionService';
 import type { CompletionReply } from '../ipc/inferenceClient';

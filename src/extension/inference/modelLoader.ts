@@ -1,14 +1,13 @@
 /**
  * Loads a checkpoint for inference: the engine's loader (format checks, checksums) on tfjs's cpu
  * backend, then the weights copied out into a StepModel whose vector x matrix products run on the
- * chosen backend (src/model/kernels/matVecChoice.ts):
+ * chosen backend (src/accel/matVec/choice.ts):
  *   wasm / auto  the engine's own WebAssembly SIMD kernel (no tfjs op overhead per call),
  *   cpu          plain JavaScript,
  *   tensorflow   a tfjs matMul on @tensorflow/tfjs-node.
  */
-import { BackendChoice, initBackend } from '../../model/backend';
+import { BackendChoice, initBackend, matVecFor } from '../../accel';
 import { parameterCount } from '../../model/config';
-import { matVecFor } from '../../model/kernels/matVecChoice';
 import { StepModel } from '../../model/stepModel';
 import { CheckpointKind, CheckpointMeta, loadCheckpoint } from '../../training/checkpoint';
 import { Vocabulary } from '../../training/vocabulary';

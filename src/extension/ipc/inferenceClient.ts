@@ -3,7 +3,7 @@
  * turns requests into promises (cancelled by a token), and restarts it after a crash, with a
  * limit, so a model that crashes the process every time does not loop forever.
  */
-import type { BackendChoice } from '../../model/backend';
+import type { BackendChoice } from '../../accel';
 import type { CancelToken } from '../completion/cancellation';
 import { CompleteRequest, HostToInference, InferenceToHost, isInferenceToHost, LoadedInfo, StateReuse } from '../protocol';
 import { ChildChannel, ChildOptions, describeExit } from './childProcess';

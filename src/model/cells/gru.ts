@@ -3,7 +3,7 @@
  * kernel [U, 3U], bias [2, 3U] (input bias, recurrent bias), gates z, r, h. Its tfjs graph
  * (gruGraph.ts) trains through plain autodiff: it is the option, the LSTM is the tuned path.
  */
-import { sigmoid, tanh } from '../kernels/activations';
+import { sigmoid, tanh } from '../activations';
 import type { CellSpec } from './spec';
 
 export const GRU_SPEC: CellSpec = {

@@ -3,7 +3,7 @@
  * It is the option, the LSTM is the tuned path.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gatherRows } from '../kernels/rows';
+import { gatherRows } from '../../accel';
 import type { CellGraph } from './graph';
 
 function cell(xProj: tf.Tensor2D, h: tf.Tensor2D, recurrentKernel: tf.Tensor2D, recurrentBias: tf.Tensor1D): tf.Tensor2D {

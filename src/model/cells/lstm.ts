@@ -3,7 +3,7 @@
  * Its tfjs graph is the fused, tuned sequence of ../lstm.ts (see lstmGraph.ts).
  */
 // Table sigmoid/tanh, as in training: at U = 1024, Math.exp/Math.tanh took a fifth of a step.
-import { sigmoid, tanh } from '../kernels/activations';
+import { sigmoid, tanh } from '../activations';
 import type { CellSpec } from './spec';
 
 export const LSTM_SPEC: CellSpec = {

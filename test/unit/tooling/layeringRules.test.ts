@@ -1,4 +1,5 @@
-// The layering rules of eslint.config.mjs (vscode only at the edge, no tfjs on the VS Code side)
+// The layering rules of eslint.config.mjs (vscode only at the edge, no tfjs on the VS Code side,
+// src/accel only through its index)
 // really reject a bad import: linting a few lines as if they were a file at each place.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -14,11 +15,11 @@ const SOURCE = [
 ].join('\n');
 
 /** The modules whose import `file` may not have, according to the project's eslint config. */
-async function restrictedAt(file: string): Promise<string[]> {
+async function restrictedAt(file: string, source = SOURCE): Promise<string[]> {
   // Type information is not needed for import rules, and the probe file does not exist.
   const { configs } = (await import('typescript-eslint')).default;
   const eslint = new ESLint({ cwd: root, overrideConfig: [configs.disableTypeChecked] });
-  const [result] = await eslint.lintText(SOURCE, { filePath: path.join(root, file) });
+  const [result] = await eslint.lintText(source, { filePath: path.join(root, file) });
   assert.ok(
     result.messages.every((m) => !m.fatal),
     JSON.stringify(result.messages),
@@ -51,5 +52,29 @@ describe('lint: layering rules', function () {
     assert.deepEqual(await restrictedAt('src/extension/host/probe.ts'), TFJS);
     assert.deepEqual(await restrictedAt('src/extension/completion/probe.ts'), ALL);
     assert.deepEqual(await restrictedAt('src/extension/inference/probe.ts'), ['vscode']);
+  });
+
+  it('code outside src/accel reaches it only through its index (tests and benchmarks may reach inside)', async () => {
+    // From src/<folder>/probe.ts: the index, then two files inside.
+    const imports = (prefix: string) =>
+      [
+        `import { initBackend } from '${prefix}accel';`,
+        `import { initWasm } from '${prefix}accel/tfjsWasm/load';`,
+        `import { parallelMatVec } from '${prefix}accel/simd/parallelMatVec';`,
+        'export const used = [initBackend, initWasm, parallelMatVec];',
+        '',
+      ].join('\n');
+    const inside = ['../accel/tfjsWasm/load', '../accel/simd/parallelMatVec'];
+    for (const file of ['src/model/probe.ts', 'src/training/probe.ts', 'src/cli/probe.ts']) {
+      assert.deepEqual(await restrictedAt(file, imports('../')), inside, file);
+    }
+    assert.deepEqual(await restrictedAt('src/extension/host/probe.ts', imports('../../')), ['../../accel/tfjsWasm/load', '../../accel/simd/parallelMatVec']);
+    assert.deepEqual(await restrictedAt('src/extension/completion/probe.ts', imports('../../')), [
+      '../../accel/tfjsWasm/load',
+      '../../accel/simd/parallelMatVec',
+    ]);
+    assert.deepEqual(await restrictedAt('src/accel/lstm/probe.ts', imports('../../')), []);
+    assert.deepEqual(await restrictedAt('test/unit/probe.ts', imports('../../src/')), []);
+    assert.deepEqual(await restrictedAt('bench/probe.ts', imports('../src/')), []);
   });
 });

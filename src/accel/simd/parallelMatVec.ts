@@ -7,9 +7,11 @@
  * so it never keeps the process alive. If it ever fails to answer, this thread computes the
  * worker's half itself from then on: a product is never lost and never hangs.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MATVEC_SHARED_WASM_BASE64 } from './matvecWasm';
-import { lazyModule, MatVec, MatVecExports, roundUp4 } from './wasmMatVec';
+import type { MatVec } from '../matVec/matVec';
+import { lazyModule, MatVecExports, roundUp4 } from './wasmMatVec';
+import { functionSource, startWorker } from './worker';
 
 /** How long a product waits for the worker before doing its half here. */
 const WORKER_TIMEOUT_MS = 2000;
@@ -19,23 +21,34 @@ const REQUEST = 0;
 const ANSWERED = 1;
 const CONTROL_BYTES = 16;
 
-// Runs in the worker: multiply its half for every new request number; a negative one ends it.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, args } = workerData;
-const { matvec } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const control = new Int32Array(memory.buffer, 0, 4);
-let seen = 0;
-for (;;) {
-  Atomics.wait(control, ${REQUEST}, seen);
-  const request = Atomics.load(control, ${REQUEST});
-  if (request < 0) break;
-  seen = request;
-  matvec(...args);
-  Atomics.store(control, ${ANSWERED}, request);
-  Atomics.notify(control, ${ANSWERED});
+interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  args: readonly [number, number, number, number, number];
+  /** The control words' indices. */
+  request: number;
+  answered: number;
 }
-`;
+
+/** Runs in the worker (see functionSource): multiply its half for every new request number; a negative one ends it. */
+function workerMain(data: WorkerData): void {
+  const { module, memory, args, request: requestAt, answered: answeredAt } = data;
+  const { matvec } = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as MatVecExports;
+  const control = new Int32Array(memory.buffer, 0, 4);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, requestAt, seen);
+    const request = Atomics.load(control, requestAt);
+    if (request < 0) break;
+    seen = request;
+    matvec(...args);
+    Atomics.store(control, answeredAt, request);
+    Atomics.notify(control, answeredAt);
+  }
+}
+
+/** The worker's code. */
+const WORKER_SOURCE = functionSource(workerMain);
 
 // Needs SIMD and threads (shared memory); callers fall back to the one-thread product.
 const sharedModule = lazyModule(MATVEC_SHARED_WASM_BASE64);
@@ -77,8 +90,8 @@ export function parallelMatVec(matrix: Float32Array, rows: number, cols: number)
   const { matvec } = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as MatVecExports;
   const leftArgs = [vOffset * 4, leftOffset * 4, outOffset * 4, n, leftCols] as const;
   const rightArgs = [vOffset * 4, rightOffset * 4, (outOffset + leftCols) * 4, n, mRight] as const;
-  let worker: Worker | null = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: mod, memory, args: rightArgs } });
-  worker.unref();
+  const data: WorkerData = { module: mod, memory, args: rightArgs, request: REQUEST, answered: ANSWERED };
+  let worker: Worker | null = startWorker(WORKER_SOURCE, data);
   worker.on('error', () => {
     worker = null;
   });

@@ -27,11 +27,24 @@ const TFJS_NODE_INSTALL =
   `run "npm install ${TFJS_NODE}@${tf.version_core}" (it downloads libtensorflow, so it needs internet access), ` +
   `or choose the 'wasm' backend`;
 
+export interface BackendOptions {
+  /** wasm only: see initBackend. */
+  threads?: number;
+  /** false keeps the LSTM's time loop on one thread (benchmarks compare the two). Default true. */
+  twoThreadLstm?: boolean;
+}
+
 let current: BackendInfo | undefined;
+let twoThreadLstm = true;
 /** Per backend name, what its first successful initialisation reported. */
 const initialised = new Map<BackendInfo['name'], BackendInfo>();
 /** initBackend calls run one after another. */
 let queue: Promise<unknown> = Promise.resolve();
+
+/** Whether the last initBackend call lets the LSTM's time loop use two threads where it can. */
+export function twoThreadLstmAllowed(): boolean {
+  return twoThreadLstm;
+}
 
 /** The backend the last successful initBackend call activated. */
 export function currentBackend(): BackendInfo | undefined {
@@ -44,17 +57,18 @@ export function currentBackend(): BackendInfo | undefined {
  * 1 selects the single-thread wasm build. Calling it again with the same choice is cheap.
  * Throws CharmError for an explicit 'tensorflow' without tfjs-node, or for a bad choice/thread count.
  */
-export function initBackend(choice: BackendChoice, options: { threads?: number } = {}): Promise<BackendInfo> {
+export function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   const run = queue.then(() => initBackendNow(choice, options));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function initBackendNow(choice: BackendChoice, options: { threads?: number }): Promise<BackendInfo> {
+async function initBackendNow(choice: BackendChoice, options: BackendOptions): Promise<BackendInfo> {
   if (!CHOICES.includes(choice)) {
     throw new CharmError(`Unknown backend '${String(choice)}': use one of ${CHOICES.join(', ')}`);
   }
   const threads = resolveThreads(options.threads);
+  twoThreadLstm = options.twoThreadLstm ?? true;
   if (current != null && (choice === current.name || (choice === 'auto' && autoResolvedTo === current.name)) && tf.getBackend() === current.name) {
     return current;
   }
@@ -165,7 +179,7 @@ async function initCpu(): Promise<BackendInfo> {
 async function initWasmBackend(threads: number): Promise<BackendInfo> {
   // Loaded on demand (plain require: tsx leaves import() native, which cannot load a folder).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-  const { initWasm } = require('./wasm') as typeof import('./wasm');
+  const { initWasm } = require('./tfjsWasm/load') as typeof import('./tfjsWasm/load');
   const w = await initWasm(threads);
   const info: BackendInfo = { name: 'wasm', threads: w.threads, simd: w.simd, detail: w.detail };
   initialised.set('wasm', info);

@@ -2,18 +2,8 @@
  * Vector x matrix products for single-sequence stepping, in a small WebAssembly SIMD module of our
  * own (matvec.wat): no tfjs op overhead per call, the matrix copied once into the module's memory.
  */
+import type { MatVecFactory } from '../matVec/matVec';
 import { MATVEC_WASM_BASE64 } from './matvecWasm';
-
-/** out = v x M for a fixed matrix M [rows, cols]. */
-export interface MatVec {
-  readonly rows: number;
-  readonly cols: number;
-  /** `v` has `rows` values; the result has `cols` values and is valid until the next call. */
-  multiply(v: Float32Array): Float32Array;
-  dispose(): void;
-}
-
-export type MatVecFactory = (matrix: Float32Array, rows: number, cols: number) => MatVec;
 
 /** What an instance of matvec.wat exports (both its variants). */
 export interface MatVecExports {

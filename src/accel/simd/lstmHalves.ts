@@ -10,7 +10,7 @@
  * byte offsets into it, written by lstmThreads.ts into a small shared control array.
  *
  * `createLstmHalves` must stay self-contained (no imports, no names from outside its body): the
- * worker thread runs its source text, obtained with Function.prototype.toString.
+ * worker thread runs its source text (see worker.ts).
  */
 
 /** Slots of the control array (Int32Array over its own SharedArrayBuffer). */

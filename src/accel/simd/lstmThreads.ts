@@ -6,10 +6,11 @@
  */
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { LSTM_KERNELS_FMA_WASM_BASE64, LSTM_KERNELS_WASM_BASE64 } from './lstmKernelsWasm';
 import { CONTROL, createLstmHalves, JOB_KIND, LstmHalves, LstmKernels, PARAM } from './lstmHalves';
 import { lazyModule } from './wasmMatVec';
+import { functionSource, startWorker } from './worker';
 
 /** How long this thread waits for the worker (to start, or at a barrier) before going on alone. */
 const PEER_TIMEOUT_MS = 5000;
@@ -34,33 +35,40 @@ export function lstmKernelsModule(options: { fused: boolean } = { fused: true })
   return fusedKernels() ?? plainKernels();
 }
 
-// The worker runs createLstmHalves from its source text. tsx (the tests' loader) compiles with
-// esbuild's keepNames, which wraps inner functions in calls to a module-level __name helper.
-export const WORKER_SOURCE = `
-const __name = (f) => f;
-const { workerData } = require('node:worker_threads');
-const { memory, module, control, params, slots } = workerData;
-const createLstmHalves = ${createLstmHalves.toString()};
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(control);
-const halves = createLstmHalves(memory, kernels, ctl, params, slots);
-Atomics.store(ctl, slots.READY, 1);
-Atomics.notify(ctl, slots.READY);
-let seen = 0;
-for (;;) {
-  Atomics.wait(ctl, slots.JOB, seen);
-  const job = Atomics.load(ctl, slots.JOB);
-  if (job < 0) break;
-  if (job === seen) continue;
-  seen = job;
-  const outcome = halves.runSteps(1, (barrier) => halves.waitFor(0, barrier, Infinity));
-  // Cancelled, or the main thread took over the finishing work: this worker is done for good.
-  if (outcome === 'cancelled' || Atomics.compareExchange(ctl, slots.FINISH, job - 1, job) !== job - 1) break;
-  halves.finish(1);
-  Atomics.store(ctl, slots.DONE, job);
-  Atomics.notify(ctl, slots.DONE);
+interface WorkerData {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  control: SharedArrayBuffer;
+  params: typeof PARAM;
+  slots: typeof CONTROL;
 }
-`;
+
+/** The worker's loop: runs part 1 of every job posted in the control array (see functionSource). */
+function workerMain(data: WorkerData, create: typeof createLstmHalves): void {
+  const { memory, module, control, params, slots } = data;
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LstmKernels;
+  const ctl = new Int32Array(control);
+  const halves = create(memory, kernels, ctl, params, slots);
+  Atomics.store(ctl, slots.READY, 1);
+  Atomics.notify(ctl, slots.READY);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(ctl, slots.JOB, seen);
+    const job = Atomics.load(ctl, slots.JOB);
+    if (job < 0) break;
+    if (job === seen) continue;
+    seen = job;
+    const outcome = halves.runSteps(1, (barrier) => halves.waitFor(0, barrier, Infinity));
+    // Cancelled, or the main thread took over the finishing work: this worker is done for good.
+    if (outcome === 'cancelled' || Atomics.compareExchange(ctl, slots.FINISH, job - 1, job) !== job - 1) break;
+    halves.finish(1);
+    Atomics.store(ctl, slots.DONE, job);
+    Atomics.notify(ctl, slots.DONE);
+  }
+}
+
+/** The worker's code: workerMain, given createLstmHalves. */
+export const WORKER_SOURCE = functionSource(workerMain, createLstmHalves);
 
 export type JobParams = Partial<Record<keyof typeof PARAM, number>>;
 
@@ -153,11 +161,8 @@ export class LstmThreads {
   }
 
   private startWorker(module: WebAssembly.Module, source: string): void {
-    const worker = new Worker(source, {
-      eval: true,
-      workerData: { memory: this.memory, module, control: this.control.buffer, params: PARAM, slots: CONTROL },
-    });
-    worker.unref();
+    const data: WorkerData = { memory: this.memory, module, control: this.control.buffer, params: PARAM, slots: CONTROL };
+    const worker = startWorker(source, data);
     worker.on('error', () => {
       if (this.worker === worker) this.worker = null;
     });
@@ -199,10 +204,4 @@ export function lstmThreadsFor(memory: WebAssembly.Memory): LstmThreads | null {
   shared?.dispose();
   shared = created;
   return shared;
-}
-
-/** Tests install a runner built with their own options (null: build the default one on next use). */
-export function setLstmThreads(threads: LstmThreads | null): void {
-  if (shared !== threads) shared?.dispose();
-  shared = threads;
 }

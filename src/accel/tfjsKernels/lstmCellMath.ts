@@ -3,7 +3,7 @@
  * Run as one tfjs kernel per time step, it replaces ~15 ops forward and ~30 backward, whose
  * per-op overhead dominated training on the wasm and cpu backends. Gate order i, f, c (g), o.
  */
-import { sigmoid, tanh } from './activations';
+import { sigmoid, tanh } from '../../model/activations';
 
 /** Where a step's input projections come from. */
 export interface StepInput {

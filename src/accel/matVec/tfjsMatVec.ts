@@ -3,7 +3,7 @@
  * Per call it costs a small copy in and out of the backend, which is what single steps need.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MatVec, MatVecFactory } from './wasmMatVec';
+import type { MatVec, MatVecFactory } from './matVec';
 
 export const tfjsMatVec: MatVecFactory = (matrix, rows, cols): MatVec => {
   const m = tf.tensor2d(matrix, [rows, cols], 'float32');

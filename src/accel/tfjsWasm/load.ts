@@ -3,10 +3,8 @@
  * (falling back to the stock single-thread SIMD build if it fails), plus the kernel fixes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createThreadedWasmBackend, MAX_WASM_THREADS } from './threaded';
-import { registerWasmKernelFixes } from './kernels';
-
-export { clearTransposeCache, setTransposedMatMulFix, transposeCacheBytes } from './kernels';
+import { createThreadedWasmBackend, MAX_WASM_THREADS } from './threadedBuild';
+import { registerWasmKernelFixes } from '../tfjsKernels/wasmFixes';
 
 export interface WasmInfo {
   threads: number;

@@ -6,9 +6,10 @@
  */
 import * as os from 'node:os';
 import { jsMatVec } from './jsMatVec';
-import { parallelMatVec, parallelMatVecAvailable } from './parallelMatVec';
+import { parallelMatVec, parallelMatVecAvailable } from '../simd/parallelMatVec';
 import { tfjsMatVec } from './tfjsMatVec';
-import { MatVecFactory, wasmMatVec, wasmSimdAvailable } from './wasmMatVec';
+import type { MatVecFactory } from './matVec';
+import { wasmMatVec, wasmSimdAvailable } from '../simd/wasmMatVec';
 
 export interface MatVecChoice {
   factory: MatVecFactory;

@@ -1,7 +1,7 @@
 /**
  * Registers the LSTM cell (forward and backward of one time step) as tfjs kernels for the
  * backends whose tensors live in JS-visible memory: 'cpu' (JS arrays) and 'wasm' (the wasm heap).
- * Other backends (tfjs-node) use the op-by-op cell in lstm.ts, where per-op overhead is small.
+ * Other backends (tfjs-node) use the op-by-op cell in src/model/lstm.ts, where per-op overhead is small.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lstmCellBackward, lstmCellForward } from './lstmCellMath';
@@ -78,16 +78,9 @@ function cellBackward(access: MemoryAccess, inputs: tf.NamedTensorInfoMap, attrs
 registerForJsBackends(LSTM_CELL, cellForward);
 registerForJsBackends(LSTM_CELL_GRAD, cellBackward);
 
-let kernelsEnabled = true;
-
-/** Switches the fused cell off, so tests and benchmarks can compare it with the op-by-op cell. */
-export function setLstmCellKernelsEnabled(enabled: boolean): void {
-  kernelsEnabled = enabled;
-}
-
 /** True when the active backend runs the fused cell kernels. */
 export function hasLstmCellKernels(): boolean {
-  return kernelsEnabled && tf.getKernel(LSTM_CELL, tf.getBackend()) !== undefined;
+  return tf.getKernel(LSTM_CELL, tf.getBackend()) !== undefined;
 }
 
 export interface CellForwardArgs {

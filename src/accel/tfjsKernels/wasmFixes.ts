@@ -33,7 +33,8 @@ type NamedAttrMap = tf.NamedAttrMap;
 const WASM = 'wasm';
 
 let registered = false;
-let transposeFixEnabled = true;
+/** Above 0 while withStockMatMuls runs. */
+let stockMatMulCalls = 0;
 /** Stock wasm kernel functions, captured before re-registering. */
 let stockBatchMatMul: KernelFunc | undefined;
 let stockFusedMatMul: KernelFunc | undefined;
@@ -41,11 +42,16 @@ let stockTranspose: KernelFunc | undefined;
 let stockSlice: KernelFunc | undefined;
 
 /**
- * Turns the transposed-matmul fix on or off at run time (for benchmarks and tests that compare
- * against the stock kernels). It is on by default once the fixes are registered.
+ * Runs `fn` (synchronously) with the stock matmul kernels instead of the transposed-matmul fix,
+ * for benchmarks and tests that compare the two; the fix is back on when it returns or throws.
  */
-export function setTransposedMatMulFix(enabled: boolean): void {
-  transposeFixEnabled = enabled;
+export function withStockMatMuls<T>(fn: () => T): T {
+  stockMatMulCalls++;
+  try {
+    return fn();
+  } finally {
+    stockMatMulCalls--;
+  }
 }
 
 /** Registers UnsortedSegmentSum and the transposed-matmul fix for 'wasm'. Safe to call twice. */
@@ -289,7 +295,7 @@ function withExplicitTransposes(stock: KernelFunc, args: KernelArgs): TensorInfo
   const transposeA = Boolean(attrs.transposeA);
   const transposeB = Boolean(attrs.transposeB);
   const xnnPath = batchSize(a) === 1 && batchSize(b) === 1 && a.dtype === 'float32' && b.dtype === 'float32';
-  if (!transposeFixEnabled || !xnnPath) {
+  if (stockMatMulCalls > 0 || !xnnPath) {
     return stock(args) as TensorInfo;
   }
   const temps: TensorInfo[] = [];
@@ -327,7 +333,7 @@ function patchedBatchMatMul(args: KernelArgs): TensorInfo {
  */
 function patchedFusedMatMul(args: KernelArgs): TensorInfo {
   const stock = stockFusedMatMul as KernelFunc;
-  if (!transposeFixEnabled) return stock(args) as TensorInfo;
+  if (stockMatMulCalls > 0) return stock(args) as TensorInfo;
   const { inputs, backend } = args;
   const attrs = args.attrs ?? {};
   const a = inputs.a as TensorInfo;

@@ -1,53 +1,39 @@
 /**
- * The fused LSTM sequence (see lstm.ts) with its time loop run on two threads by
- * kernels/lstmThreads.ts: one job for the forward pass, one per chunk of steps for the backward
+ * The fused LSTM sequence (see fusedSequence.ts) with its time loop run on two threads by
+ * simd/lstmThreads.ts: one job for the forward pass, one per chunk of steps for the backward
  * pass, which also accumulates the recurrent kernel's gradient over the chunk. Our gemm does that
  * product from layouts the cell writes directly (h transposed, dz in panels); tfjs's matmul had to
  * transpose one operand and repack the other, at 16 GFLOP/s.
  */
 import * as tf from '@tensorflow/tfjs';
-import { JOB_KIND, packedPartFloats, packRecurrentKernel, packRecurrentKernelTransposed } from './kernels/lstmHalves';
-import { LstmThreads, lstmThreadsFor } from './kernels/lstmThreads';
-import { activeWasmHeap, WasmHeap } from './kernels/memory';
+import { JOB_KIND, packedPartFloats, packRecurrentKernel, packRecurrentKernelTransposed } from '../simd/lstmHalves';
+import { LstmThreads, lstmThreadsFor } from '../simd/lstmThreads';
+import { activeWasmHeap, WasmHeap } from '../tfjsKernels/memory';
+import { twoThreadLstmAllowed } from '../backend';
+import type { FusedSequence } from './types';
 
-let enabled = true;
-
-/** Switches the two-thread loop off, so tests and benchmarks can compare it with the one-thread path. */
-export function setTwoThreadLstmEnabled(on: boolean): void {
-  enabled = on;
-}
-
-/** The heap and runner when the two-thread loop can run this layer, else null. */
-function runnerFor(units: number): { heap: WasmHeap; threads: LstmThreads } | null {
+/**
+ * The heap and runner when the two-thread loop can run this layer, else null.
+ * @param runner the caller's runner, false for none, or undefined for the heap's shared one
+ */
+function runnerFor(units: number, runner: LstmThreads | false | undefined): { heap: WasmHeap; threads: LstmThreads } | null {
   // Each part's gemm panels are 8 columns of its U/2 units.
-  if (!enabled || units % 16 !== 0) return null;
+  if (runner === false || (runner === undefined && !twoThreadLstmAllowed()) || units % 16 !== 0) return null;
   const heap = activeWasmHeap();
-  const threads = heap ? lstmThreadsFor(heap.memory) : null;
+  const threads = heap ? (runner ?? lstmThreadsFor(heap.memory)) : null;
   return heap && threads ? { heap, threads } : null;
 }
 
 /** How many threads the loop uses now (0 when it cannot run), for tests and benchmarks. */
 export function twoThreadLstmThreads(units: number): number {
-  return runnerFor(units)?.threads.threads ?? 0;
-}
-
-export interface SequenceGradients {
-  /** Gradient w.r.t. the step rows [T * B, 4U] (rows input), or w.r.t. the table [V, 4U] (table input). */
-  dInput: tf.Tensor2D;
-  dR: tf.Tensor2D;
-  dh0: tf.Tensor2D;
-  dc0: tf.Tensor2D;
-}
-
-export interface FusedSequence {
-  value: tf.Tensor2D;
-  backward: (dy: tf.Tensor2D, saved: tf.Tensor[]) => SequenceGradients;
+  return runnerFor(units, undefined)?.threads.threads ?? 0;
 }
 
 /**
- * Same contract as lstm.ts' fusedSequence; null (and nothing done) where the two-thread loop
- * cannot run this layer.
+ * Same contract as fusedSequence.ts' fusedSequence; null (and nothing done) where the two-thread
+ * loop cannot run this layer.
  * @param chunkRows rows of dz kept (as gemm panels) at a time for the recurrent kernel's gradient
+ * @param runner see FusedLstmOptions.threads
  */
 export function twoThreadSequence(
   x: tf.Tensor2D,
@@ -58,10 +44,11 @@ export function twoThreadSequence(
   steps: number,
   save: tf.GradSaveFunc,
   chunkRows: number,
+  runner?: LstmThreads | false,
 ): FusedSequence | null {
-  const runner = runnerFor(r.shape[0]);
-  if (!runner) return null;
-  const { heap, threads } = runner;
+  const found = runnerFor(r.shape[0], runner);
+  if (!found) return null;
+  const { heap, threads } = found;
   const [batch, units] = h0.shape;
   const width = 4 * units;
   const floats = (): Float32Array => new Float32Array(heap.memory.buffer);

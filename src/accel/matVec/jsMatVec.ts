@@ -1,7 +1,7 @@
 /**
  * Vector x matrix products in plain JavaScript: the fallback where WebAssembly SIMD is missing.
  */
-import type { MatVecFactory } from './wasmMatVec';
+import type { MatVecFactory } from './matVec';
 
 /**
  * Plain JavaScript: the matrix is stored transposed so each output is one contiguous dot product
