@@ -5,22 +5,14 @@
  */
 import type { BackendChoice } from '../../accel';
 import type { CancelToken } from '../completion/cancellation';
-import { CompleteRequest, HostToInference, InferenceToHost, isInferenceToHost, LoadedInfo, StateReuse } from '../protocol';
+import { CompleteRequest, HostToInference, InferenceToHost, isInferenceToHost, LoadedInfo } from '../protocol';
 import { ChildChannel, ChildOptions, describeExit } from './childProcess';
 
 export type ModelState =
   { kind: 'stopped' } | { kind: 'loading' } | { kind: 'ready'; info: LoadedInfo } | { kind: 'none'; message: string } | { kind: 'failed'; message: string };
 
-export interface CompletionReply {
-  text: string;
-  logProbs: number[];
-  /** The most likely character after `text` ('' when unknown): whether `text` ends a token. */
-  next: string;
-  reuse: StateReuse;
-  ms: number;
-  /** 'unsure': the model stopped where its confidence fell below the threshold. */
-  stoppedBy: 'length' | 'newline' | 'unsure';
-}
+/** The completion process's answer, as the pipeline sees it (the protocol's message without its envelope). */
+export type CompletionReply = Omit<Extract<InferenceToHost, { type: 'completion' }>, 'type' | 'id'>;
 
 type Reply = Extract<InferenceToHost, { id: number }>;
 
