@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { baseNameMatcher, DEFAULT_SECRET_PATTERNS } from '../../src/training/corpusRules';
 import { CodeServerSession, waitFor } from './codeServer';
 import { ARTIFACTS, useCodeServer } from './session';
 
@@ -72,8 +73,13 @@ function copyTree(from: string, to: string, keep: (name: string) => boolean): vo
   }
 }
 
+/** Files named like secrets (`secrets.ts` matches `secrets.*`) are never read: the default charm.training.exclude. */
+const looksLikeSecretFile = baseNameMatcher(DEFAULT_SECRET_PATTERNS, 'secret patterns');
+
 function countFiles(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? countFiles(path.join(dir, e.name)) : 1), 0);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .reduce((n, e) => n + (e.isDirectory() ? countFiles(path.join(dir, e.name)) : looksLikeSecretFile(e.name) ? 0 : 1), 0);
 }
 
 /** The workspace: the fixture, the project's TypeScript as real code, and files that must stay out. */
@@ -226,7 +232,7 @@ describe('Charm extension (code-server + chromium, installed from the .vsix)', f
     assert.ok(fs.existsSync(path.join(storage, 'model', 'latest', 'optimizer.bin')), 'latest/ can be resumed');
     const latest = readCheckpoint(storage, 'latest');
     assert.ok(latest.progress.step > 0);
-    assert.equal(latest.corpus.files, expectedFiles, 'every workspace file but .env and the git-ignored folder');
+    assert.equal(latest.corpus.files, expectedFiles, 'every workspace file but those named like secrets (.env, secrets.ts) and the git-ignored folder');
     assert.ok(latest.corpus.chars > 200_000, `a few hundred KB of text (${latest.corpus.chars} chars)`);
   });
 
