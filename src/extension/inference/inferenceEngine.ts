@@ -72,20 +72,17 @@ export class InferenceEngine {
     this.documents = new DocumentMemory({ order: o.order, maxDocuments: o.maxDocuments, maxChars: 1 << 20 });
   }
 
-  /** The loaded checkpoint, if any. */
-  get loaded(): LoadedModel | undefined {
-    return this.models.lstm;
-  }
-
   /** Undefined when cancelled. */
   async complete(req: CompleteRequest, isCancelled: () => boolean): Promise<CompletionResult | undefined> {
     const o = this.options;
     const window = req.window;
     let reuse: StateReuse = 'hit';
     let state: StepState | null = null;
-    if (this.next.lstm) {
+    // The LSTM takes part unless the mixture leaves it out (the benchmark's ablation).
+    const neural = this.next.lstm ? this.models.lstm : undefined;
+    if (neural) {
       const context = window.length > req.contextChars ? window.slice(-req.contextChars) : window;
-      const { model, vocab } = this.next.lstm as { model: LoadedModel['model']; vocab: LoadedModel['vocab'] };
+      const { model, vocab } = neural;
       const found = this.states.find(req.doc, context, req.offset, Math.min(o.maxAdvance, Math.floor(context.length / 2)));
       if (found) {
         state = found.state;

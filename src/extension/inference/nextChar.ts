@@ -102,10 +102,6 @@ export class NextCharModel {
     this.lstmProbs = new Float64Array(lstm ? lstm.vocab.size : 0);
   }
 
-  get ready(): boolean {
-    return this.lstm !== null || this.corpus !== null;
-  }
-
   /** The code point of a slot (-1 for the LSTM's unknown symbol). */
   codePointOf(slot: number): number {
     return this.cpOfSlot[slot];
