@@ -7,24 +7,13 @@
  * than what users get.
  */
 import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import * as path from 'node:path';
+import { bundleForNode } from './bundle';
 
 const root = path.resolve(__dirname, '..');
 
 const cli = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
 if (cli.status !== 0) process.exit(cli.status ?? 1);
-const outfile = path.join(root, 'dist', 'bench', 'keystrokes.js');
-buildSync({
-  entryPoints: [path.join(root, 'bench', 'keystrokes', 'main.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: ['@tensorflow/*'],
-  sourcemap: true,
-  logLevel: 'warning',
-});
+const outfile = bundleForNode('bench/keystrokes/main.ts', 'keystrokes');
 const run = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -9,7 +9,7 @@
  * --backend auto|wasm|cpu|tensorflow, --no-torch, --json FILE (also write the raw results).
  */
 import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
+import { bundleForNode } from './bundle';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,25 +58,6 @@ function defaultText(): string {
   return file;
 }
 
-/**
- * The preset bench bundled as the CLI and the extension are: under tsx every call across modules
- * goes through a getter, which made single-character sampling look 50 % slower than it is.
- */
-function bundledPresetBench(): string {
-  const outfile = path.join(root, 'dist', 'bench', 'presetBench.js');
-  buildSync({
-    entryPoints: [path.join(root, 'bench', 'presetBench.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['@tensorflow/*'],
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 function torchAvailable(): boolean {
   if (has('--no-torch')) return false;
   const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
@@ -121,7 +102,7 @@ function main(): void {
   const text = value('--text', defaultText());
   const backend = value('--backend', 'auto');
   const torch = torchAvailable();
-  const presetBench = bundledPresetBench();
+  const presetBench = bundleForNode('bench/presetBench.ts', 'presetBench');
   process.stderr.write(
     `text: ${text}\nrounds: ${rounds}, presets: ${presets.join(', ')}, PyTorch: ${torch ? 'yes' : 'not importable (apt-get install python3-torch)'}\n`,
   );

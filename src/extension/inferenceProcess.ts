@@ -26,8 +26,6 @@ let engineInfo: LoadedInfo | undefined;
 const retired: InferenceEngine[] = [];
 let loading: Promise<void> = Promise.resolve();
 const queue = new RequestQueue<Work>();
-/** The memory reads at most this much of the workspace (its n-gram stays within its node budget). */
-const MEMORY_MAX_CHARS = 8_000_000;
 let pumping = false;
 
 function errorMessage(e: unknown): string {
@@ -53,7 +51,7 @@ async function loadMemory(root: string): Promise<WorkspaceMemory | undefined> {
   if (!spec) return undefined;
   const key = JSON.stringify(spec);
   if (memory?.spec !== key) {
-    const built = await buildWorkspaceMemory(spec.paths, { ...spec.corpus, maxTotalChars: MEMORY_MAX_CHARS });
+    const built = await buildWorkspaceMemory(spec.paths, spec.corpus);
     memory = { spec: key, built };
     process.stderr.write(`workspace memory: ${built.files} files, ${built.chars} characters, ${built.ngram.total} counted in ${Math.round(built.ms)} ms\n`);
   }

@@ -8,10 +8,10 @@
  * pseudo-observations. The threshold and the probability shown then mean what they say in any
  * workspace: of suggestions shown at p, about p turn out right.
  */
-import { normalizeEol } from '../text';
+import { CursorMark, markAt, normalizeEol, typedSince } from '../text';
 
 interface Pending {
-  offset: number;
+  mark: CursorMark;
   text: string;
   logP: number;
 }
@@ -45,23 +45,22 @@ export class Calibration {
     return this.resolved;
   }
 
-  /** A model suggestion of joint log-probability `logP` was shown at `offset`. */
-  shown(doc: string, offset: number, text: string, logP: number): void {
-    this.pending.set(doc, { offset, text: normalizeEol(text), logP });
+  /** A model suggestion of joint log-probability `logP` was shown at `offset` (`window` before it). */
+  shown(doc: string, offset: number, window: string, text: string, logP: number): void {
+    this.pending.set(doc, { mark: markAt(offset, window), text: normalizeEol(text), logP });
   }
 
   /** The text before the cursor now: decides the document's pending suggestion once it can. */
   observe(doc: string, offset: number, window: string): void {
     const p = this.pending.get(doc);
     if (!p) return;
-    const k = offset - p.offset;
-    if (k === 0) return;
-    if (k < 0 || k > window.length) {
+    const typed = typedSince(p.mark, offset, window);
+    if (typed === '') return;
+    if (typed === undefined) {
       // Moved back or jumped away: the suggestion's fate is unknown.
       this.pending.delete(doc);
       return;
     }
-    const typed = normalizeEol(window.slice(window.length - k));
     if (typed.length >= p.text.length) this.record(doc, p, typed.startsWith(p.text));
     else if (!p.text.startsWith(typed)) this.record(doc, p, false);
   }

@@ -141,7 +141,7 @@ export class CompletionService {
       const outcome: Outcome = { kind: 'suggestion', text: this.withEol(shown.text, input.eol), source: 'model', confidence: shown.probability, reply };
       this.cache.set(key, outcome);
       this.typeThrough.remember(input.doc, input.offset, input.window, shown.text);
-      this.calibration.shown(input.doc, input.offset, shown.text, shown.logP);
+      this.calibration.shown(input.doc, input.offset, input.window, shown.text, shown.logP);
       return outcome;
     } finally {
       this.latest.end(input.doc, ticket);

@@ -5,14 +5,12 @@
  * bounded, so a cache never grows past what a window and the typing since hold.
  */
 import { CharNgram } from '../../model/ngram';
-import { normalizeEol } from '../text';
+import { CursorMark, markAt, normalizeEol, typedSince } from '../text';
 
 interface Entry {
   ngram: CharNgram;
-  /** Offset up to which the document's text has been learned. */
-  end: number;
-  /** The learned text's last characters, to recognise typing that continues it. */
-  tail: string;
+  /** Where the document's text has been learned up to. */
+  mark: CursorMark;
   /** Characters learned since the last relearn. */
   learned: number;
 }
@@ -24,8 +22,6 @@ export interface DocumentMemoryOptions {
   maxChars: number;
 }
 
-const TAIL = 32;
-
 export class DocumentMemory {
   private readonly docs = new Map<string, Entry>();
 
@@ -33,21 +29,20 @@ export class DocumentMemory {
 
   /** The document's cache, brought up to `offset` (`window` is the text before it). */
   update(doc: string, window: string, offset: number): CharNgram {
-    const text = normalizeEol(window);
     let e = this.docs.get(doc);
-    const typed = e ? offset - e.end : -1;
-    if (e && typed === 0 && text.endsWith(e.tail)) {
-      // Same place (another request at the cursor).
-    } else if (e && typed > 0 && typed <= text.length && e.learned < this.options.maxChars && text.slice(0, text.length - typed).endsWith(e.tail)) {
-      const added = text.slice(text.length - typed);
-      e.ngram.add(added, text.slice(Math.max(0, text.length - typed - this.options.order), text.length - typed));
-      e.learned += added.length;
+    const typed = e ? typedSince(e.mark, offset, window) : undefined;
+    if (e && typed !== undefined && e.learned < this.options.maxChars) {
+      if (typed !== '') {
+        const before = normalizeEol(window.slice(0, window.length - (offset - e.mark.offset)));
+        e.ngram.add(typed, before.slice(-this.options.order));
+        e.learned += typed.length;
+      }
     } else {
-      e = { ngram: new CharNgram({ order: this.options.order }), end: offset, tail: '', learned: text.length };
+      const text = normalizeEol(window);
+      e = { ngram: new CharNgram({ order: this.options.order }), mark: markAt(offset, window), learned: text.length };
       e.ngram.add(text);
     }
-    e.end = offset;
-    e.tail = text.slice(-TAIL);
+    e.mark = markAt(offset, window);
     this.docs.delete(doc);
     this.docs.set(doc, e);
     while (this.docs.size > this.options.maxDocuments) this.docs.delete(this.docs.keys().next().value as string);

@@ -6,6 +6,9 @@
 import { CharNgram, DEFAULT_NGRAM_OPTIONS } from '../../model/ngram';
 import { buildCorpus, CorpusOptions } from '../../training/corpus';
 
+/** The memory reads at most this much of the workspace (its n-gram stays within its node budget). */
+const MAX_CHARS = 8_000_000;
+
 export interface WorkspaceMemory {
   ngram: CharNgram;
   files: number;
@@ -15,7 +18,7 @@ export interface WorkspaceMemory {
 
 export async function buildWorkspaceMemory(paths: readonly string[], rules: CorpusOptions = {}, order = DEFAULT_NGRAM_OPTIONS.order): Promise<WorkspaceMemory> {
   const started = performance.now();
-  const corpus = await buildCorpus(paths, rules);
+  const corpus = await buildCorpus(paths, { maxTotalChars: MAX_CHARS, ...rules });
   const ngram = new CharNgram({ order });
   ngram.add(corpus.text);
   return { ngram, files: corpus.files.length, chars: corpus.text.length, ms: performance.now() - started };
