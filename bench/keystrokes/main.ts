@@ -67,9 +67,9 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
   if (o.suggesters.includes('charm') && modelDir) {
     for (const v of [DEFAULT_VARIANT, ...o.variants]) {
       out.push(async () => {
-        const { decision, minConfidence, calibration, ...engine } = v.engine;
+        const { decision, minConfidence, calibration, learnSaved, ...engine } = v.engine;
         const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
-        return { suggester: new CharmSuggester(v.name, model, { decision, minConfidence, calibration }), dispose: () => model.dispose() };
+        return { suggester: new CharmSuggester(v.name, model, trainDir, { decision, minConfidence, calibration, learnSaved }), dispose: () => model.dispose() };
       });
     }
   }
@@ -142,9 +142,13 @@ async function main(): Promise<void> {
       await warmUp(suggester, split);
       for (const user of USERS) {
         const row: Row = { suggester: suggester.name, user, total: emptyTally(), perFile: [] };
+        suggester.startSession();
         for (const f of files) {
           const t0 = performance.now();
-          const tally = await typeFile(suggester, user, { ...f, doc: `file:///bench/${user}/${f.rel}` });
+          const doc = `file:///bench/${user}/${f.rel}`;
+          const tally = await typeFile(suggester, user, { ...f, doc });
+          // The user saves each file written: what comes next may learn it (as the extension does).
+          await suggester.saved({ doc, rel: f.rel, text: f.text });
           addTally(row.total, tally);
           row.perFile.push({ rel: f.rel, tally });
           process.stderr.write(

@@ -40,6 +40,10 @@ export interface Suggester {
   entered(doc: string, before: string, text: string): void;
   /** The document is closed: forget it. */
   close(doc: string): void;
+  /** The user saved a file written in this session (`rel` in the workspace), which every suggester may learn. */
+  saved(file: { doc: string; rel: string; text: string }): Promise<void> | void;
+  /** A new simulated user starts: forget the files saved so far. */
+  startSession(): void;
 }
 
 export type UserKind = 'tab' | 'word';

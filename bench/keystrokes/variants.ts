@@ -7,11 +7,12 @@ import { CharmError } from '../../src/errors';
 import type { DecisionRule } from '../../src/extension/completion/decision';
 import type { EngineOptions } from '../../src/extension/inference/inferenceEngine';
 
-/** Engine options, plus the two service-side levers: the decision rule and the threshold. */
+/** Engine options, plus the service-side levers (decision rule, threshold, calibration) and whether saved files are learned. */
 export interface VariantOptions extends Partial<EngineOptions> {
   decision?: DecisionRule;
   minConfidence?: number;
   calibration?: number;
+  learnSaved?: boolean;
 }
 
 export interface CharmVariant {
@@ -28,6 +29,7 @@ const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
   mix: { mixture: 'mix' },
   greedy: { beam: 1 },
   'no-cache': { documentCache: false },
+  'no-saved': { learnSaved: false },
   longest: { decision: 'longest' },
   expected: { decision: 'expected' },
   'expected-token': { decision: 'expected-token' },
@@ -44,7 +46,7 @@ const CHOICES: Record<string, readonly string[]> = {
   decision: ['expected', 'expected-token', 'longest', 'longest-token'],
 };
 const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
-const BOOLEANS = ['documentCache'];
+const BOOLEANS = ['documentCache', 'learnSaved'];
 const PROBABILITIES = ['minConfidence', 'calibration'];
 
 /** Undefined or '': no extra rows. */
@@ -84,11 +86,17 @@ function engineFromJson(name: string, json: string): VariantOptions {
       if (!Number.isInteger(v) || (v as number) < 1) throw new CharmError(`--variants: ${name}.${key} must be an integer >= 1`);
     } else if (BOOLEANS.includes(key)) {
       if (typeof v !== 'boolean') throw new CharmError(`--variants: ${name}.${key} must be true or false`);
+    } else if (key === 'weights') {
+      // The mixture's weights per bucket, as bench/fitMixture.ts prints them ({"byMatch": [[lstm, corpus, document], ...]}).
+      const rows = typeof v === 'object' && v !== null && 'byMatch' in v ? (v as { byMatch: unknown }).byMatch : undefined;
+      const ok =
+        Array.isArray(rows) && rows.length === 9 && rows.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => typeof x === 'number' && x >= 0));
+      if (!ok) throw new CharmError(`--variants: ${name}.weights must be {"byMatch": [9 rows of 3 non-negative numbers]}`);
     } else if (PROBABILITIES.includes(key)) {
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new CharmError(`--variants: ${name}.${key} must be a number from 0 to 1`);
     } else {
       throw new CharmError(
-        `--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES].join(', ')})`,
+        `--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES, 'weights'].join(', ')})`,
       );
     }
     engine[key] = v;

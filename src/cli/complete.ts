@@ -36,6 +36,7 @@ export const COMPLETE_FLAGS: Record<string, FlagSpec> = {
   'context-chars': { kind: 'int' },
   'debounce-ms': { kind: 'int' },
   languages: { kind: 'string' },
+  'no-learn-saved': { kind: 'boolean' },
 };
 
 /** The inline settings the flags give: the extension's defaults, the same ranges. */
@@ -57,6 +58,7 @@ export function completeSettings(flags: FlagValues): InlineSettings {
     minConfidence: ranged('min-confidence', 'inlineCompletions.minConfidence', d.minConfidence),
     temperature: ranged('temperature', 'inlineCompletions.temperature', d.temperature),
     contextChars: ranged('context-chars', 'inlineCompletions.contextChars', d.contextChars),
+    learnFromSavedFiles: !flagBool(flags, 'no-learn-saved') && d.learnFromSavedFiles,
   };
 }
 
@@ -88,13 +90,13 @@ export async function completeCommand(flags: FlagValues, signal: AbortSignal): P
   try {
     const service = new CompletionService(model, () => settings);
     if (process.stdin.isTTY) process.stderr.write('charm complete: ready; one JSON request per line (see charm --help), Ctrl-D ends\n');
-    await serveJsonLines(process.stdin, process.stdout, (line) => answer(service, model, line), signal);
+    await serveJsonLines(process.stdin, process.stdout, (line) => answer(service, model, settings, line), signal);
   } finally {
     model.dispose();
   }
 }
 
-async function answer(service: CompletionService, model: LocalCompletionModel, line: SplitLine): Promise<Record<string, unknown>> {
+async function answer(service: CompletionService, model: LocalCompletionModel, settings: InlineSettings, line: SplitLine): Promise<Record<string, unknown>> {
   if (line.kind === 'tooLong') {
     return { id: null, error: `line too long: ${line.bytes} bytes, at most ${MAX_LINE_BYTES} (the last ${BEFORE_CHARS} characters before the cursor suffice)` };
   }
@@ -107,6 +109,18 @@ async function answer(service: CompletionService, model: LocalCompletionModel, l
       service.forget(request.doc);
       model.forget(request.doc);
       return { id: request.id, ok: true };
+    case 'saved': {
+      // As the extension does on save: the workspace memory reads the file with its corpus rules.
+      if (!settings.learnFromSavedFiles) return { id: request.id, ok: true, learned: 'off' };
+      let bytes: Buffer;
+      try {
+        bytes = await fs.promises.readFile(request.file);
+      } catch (error) {
+        return { id: request.id, error: `cannot read ${request.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+      }
+      const outcome = await model.learnSavedFile(request.file, bytes);
+      return { id: request.id, ok: true, learned: outcome ?? 'no workspace memory (give --corpus)' };
+    }
     case 'complete': {
       const started = performance.now();
       try {

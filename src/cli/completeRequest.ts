@@ -4,7 +4,9 @@
  *
  *   {"id":1,"doc":"file:///a.ts","offset":1234,"before":"…","after":"…","nextLine":"…","languageId":"typescript"}
  *   {"id":2,"forget":"file:///a.ts"}
+ *   {"id":3,"saved":"/work/src/b.ts"}   (or a file:// URI: the file was saved, the workspace memory learns it)
  */
+import { fileURLToPath } from 'node:url';
 import type { CursorText } from '../extension/completion/input';
 import { hash32 } from '../extension/text';
 
@@ -14,6 +16,7 @@ export type RequestId = number | string;
 export type CompleteLine =
   | { kind: 'complete'; id: RequestId; cursor: CursorText }
   | { kind: 'forget'; id: RequestId; doc: string }
+  | { kind: 'saved'; id: RequestId; file: string }
   /** `id` is null when the line has no usable id. */
   | { kind: 'error'; id: RequestId | null; message: string };
 
@@ -38,6 +41,15 @@ export function parseRequestLine(line: string): CompleteLine {
   if ('forget' in r) {
     if (typeof r.forget !== 'string' || r.forget === '') return fail(`"forget" must be a document's URI (a non-empty string), got ${describe(r.forget)}`);
     return { kind: 'forget', id, doc: r.forget };
+  }
+  if ('saved' in r) {
+    if (typeof r.saved !== 'string' || r.saved === '') return fail(`"saved" must be the saved file's path or file:// URI, got ${describe(r.saved)}`);
+    if (!r.saved.startsWith('file:')) return { kind: 'saved', id, file: r.saved };
+    try {
+      return { kind: 'saved', id, file: fileURLToPath(r.saved) };
+    } catch (error) {
+      return fail(`"saved": ${(error as Error).message}`);
+    }
   }
 
   if (typeof r.doc !== 'string' || r.doc === '') return fail(`"doc" must be the document's URI (a non-empty string), got ${describe(r.doc)}`);

@@ -26,7 +26,7 @@ Usage:
   charm eval --model DIR <file|folder>... [--backend B] [--json]
   charm info --model DIR [--json]
   charm complete --model DIR [--corpus PATH]... [--max-length N] [--multiline] [--min-confidence P]
-        [--temperature T] [--context-chars N] [--debounce-ms N] [--languages JSON] [--backend B]
+        [--temperature T] [--context-chars N] [--debounce-ms N] [--languages JSON] [--no-learn-saved] [--backend B]
 
 train   Builds a corpus from the files and folders (honouring .gitignore; skipping binary, large
         and secret files and Charm checkpoints; secrets inside files become <secret> unless
@@ -47,7 +47,9 @@ complete
         on stdin: {"id":1,"doc":"file:///a.ts","offset":1234,"before":"<text before the cursor>",
         "after":"<rest of its line>","nextLine":"<optional>","languageId":"<optional>"}; one reply
         per line on stdout, in order: {"id":1,"text":"<suggestion, empty for none>","ms":0.8}.
-        {"id":2,"forget":"file:///a.ts"} drops a closed document's state. A bad line gets
+        {"id":2,"forget":"file:///a.ts"} drops a closed document's state; {"id":3,"saved":"<path or
+        file:// URI>"} says a file was saved: the workspace memory learns it from disk, with the
+        corpus rules (--no-learn-saved: off). A bad line gets
         {"id":...,"error":"..."} and serving goes on; end of input ends it. --corpus (repeatable):
         files and folders the workspace memory learns (those the model was trained on).
         The other flags are the charm.inlineCompletions.* settings, with their ranges and defaults:

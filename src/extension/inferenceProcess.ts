@@ -4,10 +4,11 @@
  * completion, generation and sample requests over Node IPC (protocol.ts), newest first per
  * document. The host asks it to load again when training writes a new best checkpoint.
  */
+import * as fsp from 'node:fs/promises';
 import { CharmError } from '../errors';
 import type { BackendChoice } from '../accel';
 import { hasModel, readMemorySpec } from './modelStore';
-import { buildWorkspaceMemory, WorkspaceMemory } from './inference/workspaceMemory';
+import { buildWorkspaceMemory, learnSavedFile, WorkspaceMemory } from './inference/workspaceMemory';
 import { InferenceEngine } from './inference/inferenceEngine';
 import { loadForInference } from './inference/modelLoader';
 import { RequestQueue } from './inference/requestQueue';
@@ -113,6 +114,18 @@ function load(root: string, backend: BackendChoice): void {
   void pump();
 }
 
+async function learnFile(file: string): Promise<void> {
+  const built = memory?.built;
+  if (!built) return;
+  try {
+    const outcome = await learnSavedFile(built, file, await fsp.readFile(file));
+    const { files, chars } = built.saved.size;
+    process.stderr.write(`saved file ${outcome === 'learned' ? 'learned' : `not learned (${outcome})`}: ${file}; ${files} saved files, ${chars} characters\n`);
+  } catch (e) {
+    process.stderr.write(`could not learn the saved file ${file}: ${errorMessage(e)}\n`);
+  }
+}
+
 /** The engine the running request uses; it must outlive the request. */
 let busy: InferenceEngine | undefined;
 
@@ -203,6 +216,10 @@ function handle(message: HostToInference): void {
     }
     case 'forget':
       engine?.forget(message.doc);
+      return;
+    case 'learnFile':
+      // After any load in progress: the memory it builds is the one to teach.
+      loading = loading.then(() => learnFile(message.path));
       return;
     default: {
       for (const stale of queue.push(message)) send({ type: 'dropped', id: stale.id, reason: 'stale' });

@@ -108,7 +108,9 @@ export type HostToInference =
   | GenerateRequest
   | SamplesRequest
   | { type: 'cancel'; id: number }
-  | { type: 'forget'; doc: string };
+  | { type: 'forget'; doc: string }
+  /** The user saved this file: the workspace memory learns its content from disk. */
+  | { type: 'learnFile'; path: string };
 
 export interface LoadedInfo {
   /** False: no checkpoint yet, the workspace memory completes alone (the fields below are empty). */
@@ -195,6 +197,7 @@ const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
   samples: { id: 'number', prime: 'string', temperatures: 'array', length: 'number' },
   cancel: { id: 'number' },
   forget: { doc: 'string' },
+  learnFile: { path: 'string' },
 };
 
 export const isTrainerToHost = messageGuard<TrainerToHost>(TRAINER_TO_HOST);

@@ -18,6 +18,8 @@ export interface InlineSettings {
   minConfidence: number;
   temperature: number;
   contextChars: number;
+  /** Files saved in the workspace teach the workspace memory at once. */
+  learnFromSavedFiles: boolean;
 }
 
 export interface TrainingSettings {
@@ -46,6 +48,7 @@ export const DEFAULT_SETTINGS: CharmSettings = {
     minConfidence: 0.5,
     temperature: 0,
     contextChars: 128,
+    learnFromSavedFiles: true,
   },
   generateLength: 200,
   preset: DEFAULT_PRESET,
@@ -97,6 +100,7 @@ export function readSettings(get: (key: string) => unknown): CharmSettings {
       minConfidence: num('inlineCompletions.minConfidence', d.inline.minConfidence),
       temperature: num('inlineCompletions.temperature', d.inline.temperature),
       contextChars: num('inlineCompletions.contextChars', d.inline.contextChars, true),
+      learnFromSavedFiles: bool('inlineCompletions.learnFromSavedFiles', d.inline.learnFromSavedFiles),
     },
     generateLength: num('generate.length', d.generateLength, true),
     preset: typeof preset === 'string' && isPresetName(preset) ? preset : d.preset,

@@ -135,7 +135,20 @@ export class CharNgram {
 
   /** Learns `text`; `before` (not counted) is the text that precedes it, its context. */
   add(text: string, before = ''): void {
+    this.tally(text, before, 1);
+  }
+
+  /**
+   * Unlearns `text` added earlier with the same `before` (a file saved again replaces its previous
+   * version). Counts never go below 0; the nodes stay (a count of 0 is never read as seen).
+   */
+  remove(text: string, before = ''): void {
+    this.tally(text, before, -1);
+  }
+
+  private tally(text: string, before: string, delta: 1 | -1): void {
     if (text.length === 0) return;
+    const learning = delta > 0;
     this.version++;
     const m = this.order - 1;
     const trie = this.trie;
@@ -147,9 +160,9 @@ export class CharNgram {
     // The context's nodes are created (count 0) so that what follows it is counted after it.
     const historyLength = this.lastCodePoints(before, this.history);
     for (let h = 0; h < historyLength; h++) {
-      const id = this.symbolId(this.history[h]);
+      const id = learning ? this.symbolId(this.history[h]) : this.idOf(this.history[h]);
       const levels = Math.min(depth, m);
-      for (let k = 0; k < levels; k++) next[k + 1] = ctx[k] < 0 ? -1 : trie.childOrCreate(ctx[k], id);
+      for (let k = 0; k < levels; k++) next[k + 1] = ctx[k] < 0 || id < 0 ? -1 : learning ? trie.childOrCreate(ctx[k], id) : trie.child(ctx[k], id);
       next[0] = NgramTrie.ROOT;
       depth = Math.min(depth + 1, this.order);
       const swap = ctx;
@@ -165,12 +178,16 @@ export class CharNgram {
           i++;
         }
       }
-      const id = this.countedSymbolId(cp);
+      const id = learning ? this.countedSymbolId(cp) : this.idOf(cp);
       // Shorter contexts first: under the node bound, every stored n-gram keeps its suffixes.
       for (let k = 0; k < depth; k++) {
         const parent = ctx[k];
-        const child = parent < 0 ? -1 : trie.childOrCreate(parent, id);
-        if (child >= 0) trie.nodes[child * NODE_STRIDE + COUNT]++;
+        const child = parent < 0 || id < 0 ? -1 : learning ? trie.childOrCreate(parent, id) : trie.child(parent, id);
+        if (child >= 0) {
+          const at = child * NODE_STRIDE + COUNT;
+          if (learning) trie.nodes[at]++;
+          else if (trie.nodes[at] > 0) trie.nodes[at]--;
+        }
         if (k < m) next[k + 1] = child;
       }
       next[0] = NgramTrie.ROOT;
@@ -178,7 +195,7 @@ export class CharNgram {
       const swap = ctx;
       ctx = next;
       next = swap;
-      this.counted++;
+      this.counted += delta;
     }
     this.ctx = ctx;
     this.nextCtx = next;

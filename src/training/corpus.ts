@@ -50,7 +50,7 @@ export interface Corpus {
   redacted: { path: string; count: number }[];
 }
 
-const DEFAULT_MAX_FILE_BYTES = 1_000_000;
+export const DEFAULT_MAX_FILE_BYTES = 1_000_000;
 const DEFAULT_MAX_TOTAL_CHARS = 50_000_000;
 /** Files read at once: enough to hide disk latency, few enough not to run out of handles. */
 const READ_AHEAD = 16;

@@ -101,6 +101,32 @@ describe('charm complete (stdio JSON lines)', function () {
     assert.equal(together.replies[1].text, alone.replies[0].text);
   });
 
+  it('takes "saved" lines: the file is learned from disk with the corpus rules, or not with --no-learn-saved', () => {
+    const work = path.join(tmp.dir, 'work');
+    writeFiles(work, { 'a.txt': repetitiveText(3000), 'new.txt': 'the zebra_quagga ran. '.repeat(30), '.env': 'TOKEN=abc\n' });
+    const lines = [
+      JSON.stringify({ id: 1, saved: `file://${path.join(work, 'new.txt')}` }),
+      JSON.stringify({ id: 2, saved: path.join(work, '.env') }),
+      JSON.stringify({ id: 3, saved: path.join(tmp.dir, 'outside.txt') }),
+      JSON.stringify({ id: 4, saved: 42 }),
+      request(5, 'the zebra_quag'),
+    ];
+    writeFiles(tmp.dir, { 'outside.txt': 'not in the workspace' });
+    const on = complete([...modelArgs, '--corpus', work], lines);
+    assert.equal(on.status, 0, on.stderr);
+    assert.deepEqual(on.replies.slice(0, 3), [
+      { id: 1, ok: true, learned: 'learned' },
+      { id: 2, ok: true, learned: 'secret' },
+      { id: 3, ok: true, learned: 'outside' },
+    ]);
+    assert.match(String(on.replies[3].error), /"saved" must be the saved file's path/);
+    assert.equal(typeof on.replies[4].text, 'string');
+    const off = complete([...modelArgs, '--corpus', work, '--no-learn-saved'], lines.slice(0, 1));
+    assert.deepEqual(off.replies, [{ id: 1, ok: true, learned: 'off' }]);
+    const missing = complete([...modelArgs, '--corpus', work], [JSON.stringify({ id: 9, saved: path.join(work, 'nope.txt') })]);
+    assert.match(String(missing.replies[0].error), /cannot read .*nope\.txt: ENOENT/);
+  });
+
   it('answers each bad line with an error and goes on serving', () => {
     const huge = request(9, 'x'.repeat((1 << 20) + 10));
     const s = complete(modelArgs, [

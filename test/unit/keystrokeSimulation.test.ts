@@ -32,6 +32,14 @@ class FakeSuggester implements Suggester {
   close(): void {
     this.closed++;
   }
+
+  saved(): void {
+    // Not part of typing one file.
+  }
+
+  startSession(): void {
+    // Not part of typing one file.
+  }
 }
 
 const file = (text: string) => ({ doc: 'file:///t.ts', languageId: 'typescript', text });
@@ -227,5 +235,27 @@ describe('anchors', () => {
     n.close();
     n.open();
     assert.equal(await learnt(''), false);
+  });
+
+  it('both anchors learn the files saved in a session, and forget them when a new one starts', async () => {
+    const w = new WordCompletionSuggester(['alpha beta gamma']);
+    const n = new NgramSuggester('the quick brown fox. '.repeat(20));
+    const ask = async () => {
+      w.open('d');
+      n.open();
+      return [(await w.suggest(at('d', 'x = zeb')))?.text, (await n.suggest(at('d', 'zebra_q')))?.text ?? ''] as const;
+    };
+    const unknown = async () => {
+      const [word, ngram] = await ask();
+      assert.equal(word, undefined);
+      assert.ok(!ngram.startsWith('uagga'), ngram);
+    };
+    await unknown();
+    for (const s of [w, n] as Suggester[]) void s.saved({ doc: 'file:///saved.ts', rel: 'saved.ts', text: 'zebra_quagga(); '.repeat(5) });
+    const [word, ngram] = await ask();
+    assert.equal(word, 'ra_quagga');
+    assert.ok(ngram.startsWith('uagga'), ngram);
+    for (const s of [w, n]) s.startSession();
+    await unknown();
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The character n-gram anchor in its best form: CharNgram (order 8) over the training files that
- * also learns the file as it is typed (a cache: every typed or accepted chunk is added). Greedy
+ * The character n-gram anchor in its best form: CharNgram (order 8) over the training files and the
+ * files saved since, that also learns the file as it is typed (a cache: every typed or accepted
+ * chunk is added). Greedy
  * decoding; shows the longest prefix whose joint probability stays >= minJoint, one line, at most
  * maxLength characters.
  *
- * Each file starts again from the training files alone: the model is rebuilt from the training
- * text when a document opens (CharNgram has no copy or removal, and one model that holds training
+ * Each file starts again from the training and saved files alone: the model is rebuilt from them
+ * when a document opens (CharNgram has no copy or removal, and one model that holds training
  * text plus the typed text is the faithful form of a cache n-gram; a second per-file model would
  * need a mixture, which is a different suggester).
  */
@@ -24,6 +25,7 @@ const NGRAM_ANCHOR: NgramSuggesterOptions = { order: 8, minJoint: 0.5 };
 export class NgramSuggester implements Suggester {
   readonly name: string;
   private model: CharNgram | undefined;
+  private readonly savedTexts: string[] = [];
   /** Milliseconds spent building models (not part of the per-keystroke latency). */
   buildMs = 0;
 
@@ -39,6 +41,7 @@ export class NgramSuggester implements Suggester {
     const started = performance.now();
     this.model = new CharNgram({ order: this.options.order });
     this.model.add(this.trainingText);
+    for (const text of this.savedTexts) this.model.add(text, '\n\n');
     this.buildMs += performance.now() - started;
   }
 
@@ -73,5 +76,13 @@ export class NgramSuggester implements Suggester {
 
   close(): void {
     this.model = undefined;
+  }
+
+  saved(file: { text: string }): void {
+    this.savedTexts.push(file.text);
+  }
+
+  startSession(): void {
+    this.savedTexts.length = 0;
   }
 }

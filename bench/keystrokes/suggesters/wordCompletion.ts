@@ -1,7 +1,8 @@
 /**
  * The word-completion anchor in its best form: the most frequent word starting with the word being
- * typed, counted over the training files plus the words already typed in this file, shown (its
- * rest) when it holds at least `minShare` of that prefix's uses. What an editor gives for free.
+ * typed, counted over the training files, the files saved since and the words already typed in this
+ * file, shown (its rest) when it holds at least `minShare` of that prefix's uses. What an editor
+ * gives for free.
  */
 import { fitGhostText } from '../limits';
 import type { Cursor, Suggester, Suggestion } from '../simulation';
@@ -44,16 +45,30 @@ interface DocumentWords {
 
 export class WordCompletionSuggester implements Suggester {
   readonly name: string;
-  private readonly training = new WordCounts();
+  /** The training files' words and those of the files saved in this session. */
+  private training = new WordCounts();
   private readonly docs = new Map<string, DocumentWords>();
 
   constructor(
-    trainingTexts: Iterable<string>,
+    private readonly trainingTexts: readonly string[],
     private readonly minShare = 0.25,
     name = 'word completion',
   ) {
     this.name = name;
-    for (const text of trainingTexts) for (const { word } of wordsOf(text)) this.training.add(word);
+    this.startSession();
+  }
+
+  startSession(): void {
+    this.training = new WordCounts();
+    for (const text of this.trainingTexts) this.count(text);
+  }
+
+  saved(file: { text: string }): void {
+    this.count(file.text);
+  }
+
+  private count(text: string): void {
+    for (const { word } of wordsOf(text)) this.training.add(word);
   }
 
   open(doc: string): void {

@@ -113,6 +113,11 @@ export class Charm implements CharmServices, vscode.Disposable {
         this.completions.forget(d.uri.toString());
         this.inference.forget(d.uri.toString());
       }),
+      // Continuous learning: the inference process reads the saved file with the memory's corpus rules.
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (this.settings().inline.learnFromSavedFiles && d.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(d.uri))
+          this.inference.learnFile(d.uri.fsPath);
+      }),
     );
     this.loadModel();
     this.refresh();

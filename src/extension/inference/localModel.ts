@@ -10,7 +10,7 @@ import type { CompletionReply } from '../ipc/inferenceClient';
 import type { CompleteRequest } from '../protocol';
 import { EngineOptions, InferenceEngine } from './inferenceEngine';
 import { loadForInference } from './modelLoader';
-import { buildWorkspaceMemory } from './workspaceMemory';
+import { buildWorkspaceMemory, learnSavedFile, SavedOutcome, WorkspaceMemory } from './workspaceMemory';
 
 export interface LocalModelOptions {
   /** A checkpoint root or folder; undefined: the n-gram memory alone. */
@@ -26,13 +26,16 @@ export interface LocalModelOptions {
 }
 
 export class LocalCompletionModel implements CompletionModel {
-  private constructor(readonly engine: InferenceEngine) {}
+  private constructor(
+    readonly engine: InferenceEngine,
+    private readonly memory: WorkspaceMemory | undefined,
+  ) {}
 
   static async open(options: LocalModelOptions): Promise<LocalCompletionModel> {
     if (!options.modelDir && !options.corpusPaths?.length) throw new Error('LocalCompletionModel: give a model folder, a corpus, or both');
     const lstm = options.modelDir ? await loadForInference(options.modelDir, options.backend ?? 'auto') : undefined;
-    const corpus = options.corpusPaths?.length ? (await buildWorkspaceMemory(options.corpusPaths)).ngram : undefined;
-    return new LocalCompletionModel(new InferenceEngine({ lstm, corpus }, options.engine));
+    const memory = options.corpusPaths?.length ? await buildWorkspaceMemory(options.corpusPaths) : undefined;
+    return new LocalCompletionModel(new InferenceEngine({ lstm, corpus: memory?.ngram }, options.engine), memory);
   }
 
   get ready(): boolean {
@@ -48,6 +51,16 @@ export class LocalCompletionModel implements CompletionModel {
 
   forget(doc: string): void {
     this.engine.forget(doc);
+  }
+
+  /** A saved file teaches the workspace memory, as in the extension (undefined: no memory, the LSTM alone). */
+  async learnSavedFile(file: string, bytes: Uint8Array): Promise<SavedOutcome | undefined> {
+    return this.memory ? learnSavedFile(this.memory, file, bytes) : undefined;
+  }
+
+  /** Unlearns every saved file. */
+  forgetSaved(): void {
+    this.memory?.saved.clear();
   }
 
   dispose(): void {

@@ -98,6 +98,11 @@ export class InferenceClient {
     this.channel?.send({ type: 'forget', doc });
   }
 
+  /** The user saved a file: the workspace memory learns it. */
+  learnFile(path: string): void {
+    this.channel?.send({ type: 'learnFile', path });
+  }
+
   dispose(): void {
     this.disposed = true;
     this.resolveAll();
