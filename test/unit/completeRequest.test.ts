@@ -151,6 +151,7 @@ describe('charm complete: settings from flags', () => {
       'context-chars': 64,
       'debounce-ms': 20,
       languages: '{"*":false,"ts":true}',
+      'no-learn-saved': true,
     });
     assert.deepEqual(s, {
       enabled: true,
@@ -161,6 +162,7 @@ describe('charm complete: settings from flags', () => {
       contextChars: 64,
       debounceMs: 20,
       languages: { '*': false, ts: true },
+      learnFromSavedFiles: false,
     });
   });
 
