@@ -1,8 +1,9 @@
-/** The `charm` command: train, sample, eval, info and complete over the engine. */
+/** The `charm` command: train, prepare, sample, eval, info and complete over the engine. */
 import { parseArgs } from './args';
 import { COMPLETE_DEBOUNCE_MS, COMPLETE_FLAGS, completeCommand } from './complete';
 import { Output } from './output';
 import { TRAIN_FLAGS, trainCommand } from './train';
+import { PREPARE_FLAGS, prepareCommand } from './prepare';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
 import { CharmError } from '../errors';
 import { abandonSavesInProgress } from '../training/checkpoint';
@@ -21,6 +22,8 @@ Usage:
         [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
         [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--fine-tune] [--overwrite]
         [--max-file-kb N] [--include-secrets] [--backend auto|tensorflow|wasm|cpu] [--json]
+  charm prepare <file|folder>... --out DIR [--val-fraction F] [--seed N] [--max-file-kb N]
+        [--include-secrets] [--vocab-size N] [--overwrite] [--json]
   charm sample --model DIR [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P]
         [--seed N] [--stop STR]... [--backend B] [--json]
   charm eval --model DIR <file|folder>... [--backend B] [--json]
@@ -39,6 +42,11 @@ train   Builds a corpus from the files and folders (honouring .gitignore; skippi
         fine-tunes, keeping the model's vocabulary; text with more than 5 % of characters outside
         that vocabulary is refused unless --fine-tune is given (it implies --resume).
         One training at a time writes to an --out folder (a lock; a crashed run's is taken over).
+prepare Encodes a corpus for the PyTorch trainer (python/charm_torch/train.py --data DIR): the
+        files, vocabulary and train/validation split charm train would use (no total size
+        limit), as little-endian ids (uint16; uint32 above 65,536 symbols) in DIR/train.bin and
+        DIR/val.bin, with vocab.json and manifest.json. Streams: memory does not grow with the
+        corpus. DIR is written whole or not at all; --overwrite replaces prepared data.
 sample  Continues --prime (temperature 0 = always the most likely character).
 eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
 info    What a checkpoint holds.
@@ -100,6 +108,12 @@ export async function main(argv: string[]): Promise<number> {
         await trainCommand(args.positional, args.flags, out, controller.signal);
         return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
+      case 'prepare': {
+        const args = parseArgs(rest, PREPARE_FLAGS);
+        if (args.positional.length === 0) throw new CharmError('prepare: name at least one file or folder to prepare');
+        await prepareCommand(args.positional, args.flags, out, controller.signal);
+        return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
+      }
       case 'sample': {
         const args = parseArgs(rest, SAMPLE_FLAGS);
         if (args.positional.length) throw new CharmError(`sample: unexpected argument "${args.positional[0]}" (did you mean --prime?)`);
@@ -124,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
         return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
       default:
-        throw new CharmError(`Unknown command "${command}": expected train, sample, eval, info or complete (see --help)`);
+        throw new CharmError(`Unknown command "${command}": expected train, prepare, sample, eval, info or complete (see --help)`);
     }
   } catch (error) {
     if (error instanceof CharmError) {

@@ -10,7 +10,7 @@ import { BackendChoice, BackendInfo, initBackend } from '../accel';
 import { CharModel } from '../model/charModel';
 import { CellName, DEFAULT_CELL } from '../model/cells';
 import { DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
-import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from './corpus';
+import { buildCorpus, Corpus, CorpusOptions, describeCorpus, emptyCorpusError, skippedByReason } from './corpus';
 import {
   CheckpointMeta,
   CorpusStats,
@@ -116,9 +116,7 @@ function hasCheckpoint(out: string): boolean {
 async function collectCorpus(request: SessionRequest): Promise<Corpus> {
   if (request.paths.length === 0) throw new CharmError('No input: name at least one file or folder to train on');
   const corpus = await buildCorpus(request.paths, { ...request.corpus, signal: request.signal });
-  if (corpus.text.length === 0) {
-    throw new CharmError(`The corpus is empty: no readable text files in ${request.paths.join(', ')} (${describeCorpus(corpus)})`);
-  }
+  if (corpus.text.length === 0) throw emptyCorpusError(request.paths, corpus);
   return corpus;
 }
 
@@ -227,12 +225,6 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
   }
   const ids = vocab.encode(corpus.text);
   const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
-  // In SKIP_REASONS order, as describeCorpus lists them.
-  const skippedByReason: Record<string, number> = {};
-  for (const reason of SKIP_REASONS) {
-    const n = corpus.skipped.filter((s) => s.reason === reason).length;
-    if (n) skippedByReason[reason] = n;
-  }
   const stats: CorpusStats = {
     sources: request.paths.map((p) => path.resolve(p)),
     files: corpus.files.length,
@@ -240,7 +232,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     trainChars: dataset.train.length,
     valChars: dataset.val.length,
     unknownChars,
-    skipped: skippedByReason,
+    skipped: skippedByReason(corpus.skipped),
     filesRead: corpus.files.map((f) => f.path),
     redacted: corpus.redacted,
   };
