@@ -17,7 +17,7 @@ const range = (key: keyof typeof RANGES) => `${RANGES[key][0]}-${RANGES[key][1]}
 const HELP = `charm: train a character-level LSTM on your own text, then sample it.
 
 Usage:
-  charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell ${CELL_NAMES.join('|')}]
+  charm train <file|folder>... | --data DIR [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell ${CELL_NAMES.join('|')}]
         [--layers N] [--units N] [--embedding N] [--seq-length N] [--batch-size N]
         [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
         [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--fine-tune] [--overwrite]
@@ -42,6 +42,7 @@ train   Builds a corpus from the files and folders (honouring .gitignore; skippi
         fine-tunes, keeping the model's vocabulary; text with more than 5 % of characters outside
         that vocabulary is refused unless --fine-tune is given (it implies --resume).
         One training at a time writes to an --out folder (a lock; a crashed run's is taken over).
+        --data DIR trains on a folder charm prepare wrote instead of files (its vocabulary and split).
 prepare Encodes a corpus for the PyTorch trainer (python/charm_torch/train.py --data DIR): the
         files, vocabulary and train/validation split charm train would use (no total size
         limit), as little-endian ids (uint16; uint32 above 65,536 symbols) in DIR/train.bin and
@@ -104,7 +105,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train': {
         const args = parseArgs(rest, TRAIN_FLAGS);
-        if (args.positional.length === 0) throw new CharmError('train: name at least one file or folder to train on');
+        if (args.positional.length === 0 && args.flags.data === undefined)
+          throw new CharmError('train: name at least one file or folder to train on (or --data DIR)');
         await trainCommand(args.positional, args.flags, out, controller.signal);
         return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
@@ -39,7 +40,7 @@ export interface CorpusOptions {
 
 export type SkipReason = 'checkpoint' | 'prepared' | 'binary' | 'too-large' | 'secret' | 'ignored' | 'excluded' | 'unreadable' | 'limit';
 
-export const SKIP_REASONS: readonly SkipReason[] = ['checkpoint', 'prepared', 'binary', 'too-large', 'secret', 'ignored', 'excluded', 'unreadable', 'limit'];
+const SKIP_REASONS: readonly SkipReason[] = ['checkpoint', 'prepared', 'binary', 'too-large', 'secret', 'ignored', 'excluded', 'unreadable', 'limit'];
 
 export interface Corpus {
   text: string;
@@ -163,6 +164,20 @@ export function skippedByReason(skipped: Corpus['skipped']): Record<string, numb
     if (n) byReason[reason] = n;
   }
   return byReason;
+}
+
+/**
+ * The identity of a corpus text (checkpoints record it as training.corpusHash: a resume on the same
+ * text continues, on another it fine-tunes), fed in pieces or whole: the same text, the same hash.
+ */
+export function corpusHasher(): { update(text: string): void; digest(): string } {
+  const hash = crypto.createHash('sha256');
+  return {
+    update: (text) => {
+      hash.update(text);
+    },
+    digest: () => hash.digest('hex').slice(0, 16),
+  };
 }
 
 /** The refusal of a corpus with no text, naming what was found instead. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { CharmError } from '../errors';
 import { processIsAlive } from '../util/processAlive';
 import { CorpusStats } from './checkpoint';
-import { Corpus, CorpusOptions, corpusEntries, describeCorpus, emptyCorpusError, skippedByReason } from './corpus';
+import { Corpus, CorpusOptions, corpusEntries, corpusHasher, describeCorpus, emptyCorpusError, skippedByReason } from './corpus';
 import { validationLength } from './dataset';
 import { DEFAULT_HYPERPARAMETERS } from './hyperparameters';
 import { errnoCode } from './outputFolder';
@@ -182,6 +182,7 @@ async function writePrepared(request: PrepareRequest, dir: string, valFraction: 
     valFraction,
     seed,
     corpus,
+    corpusHash: pass1.corpusHash,
     sha256: { [TRAIN_FILE]: pass2.trainSha256, [VAL_FILE]: pass2.valSha256, [VOCAB_FILE]: sha256(vocabJson) },
   };
   // Last: its presence marks a complete folder.
@@ -191,6 +192,7 @@ async function writePrepared(request: PrepareRequest, dir: string, valFraction: 
 
 interface Pass1 {
   counts: CodePointCounts;
+  corpusHash: string;
   /** Code points (ids to write), separators included. */
   tokens: number;
   /** UTF-16 code units, as buildCorpus's text.length counts them. */
@@ -203,7 +205,8 @@ interface Pass1 {
 /** Pass 1: the corpus text, file by file, counted and appended to the spool as UTF-8. */
 async function spoolCorpus(request: PrepareRequest, spool: string): Promise<Pass1> {
   const counts = new CodePointCounts();
-  const result: Pass1 = { counts, tokens: 0, codeUnits: 0, files: [], skipped: [], redacted: [] };
+  const hasher = corpusHasher();
+  const result: Pass1 = { counts, corpusHash: '', tokens: 0, codeUnits: 0, files: [], skipped: [], redacted: [] };
   const handle = await fs.promises.open(spool, 'w');
   try {
     const options: CorpusOptions = { maxTotalChars: Infinity, ...request.corpus, separator: SEPARATOR, signal: request.signal };
@@ -217,6 +220,7 @@ async function spoolCorpus(request: PrepareRequest, spool: string): Promise<Pass
       // buildCorpus joins the texts with the separator: the same characters, in the same places.
       const text = result.files.length > 0 ? SEPARATOR + entry.text : entry.text;
       result.tokens += counts.add(text);
+      hasher.update(text);
       result.codeUnits += text.length;
       result.files.push({ path: entry.path, chars: entry.text.length });
       await handle.write(text, null, 'utf8');
@@ -225,6 +229,7 @@ async function spoolCorpus(request: PrepareRequest, spool: string): Promise<Pass
   } finally {
     await handle.close();
   }
+  result.corpusHash = hasher.digest();
   return result;
 }
 

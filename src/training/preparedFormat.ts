@@ -12,7 +12,7 @@ export const TRAIN_FILE = 'train.bin';
 export const VAL_FILE = 'val.bin';
 
 /** Ids fit in 16 bits up to this vocabulary size. */
-export const UINT16_MAX_VOCABULARY = 65536;
+const UINT16_MAX_VOCABULARY = 65536;
 
 export type PreparedDtype = 'uint16' | 'uint32';
 
@@ -27,6 +27,8 @@ export interface PreparedManifest {
   valFraction: number;
   seed: number;
   corpus: CorpusStats;
+  /** The corpus text's identity, as `charm train` records it in a checkpoint's training.corpusHash. */
+  corpusHash: string;
   sha256: Record<typeof TRAIN_FILE | typeof VAL_FILE | typeof VOCAB_FILE, string>;
 }
 
