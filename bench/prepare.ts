@@ -1,9 +1,10 @@
 /**
- * `npm run bench:prepare [-- --mb 200] [--include-secrets] [--compare]`: `charm prepare` on a
+ * `npm run bench:prepare [-- --mb 200] [--include-secrets] [--compare] [--heap MB]`: `charm prepare` on a
  * synthetic corpus (code-like text with some non-ASCII, in files of about 500 KB) built in a temp
  * folder. Prints MB/s and the peak resident memory (VmHWM) of the process that prepared it, which
  * must stay far below the corpus's size. With --compare, also the peak of buildCorpus (what
  * `charm train` holds: the whole text as one string) on the same folder, in a process of its own.
+ * --heap caps prepare's V8 heap (--max-old-space-size): that it still finishes shows what it needs.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -77,7 +78,8 @@ interface Measured {
 function run(mode: string, corpus: string, out: string, includeSecrets: boolean): Measured {
   const args = ['--require', require.resolve('tsx/cjs'), __filename, '--child', mode, corpus, out, includeSecrets ? '1' : '0'];
   // Only buildCorpus needs a large heap; prepare runs with Node's default, so its peak is what a user sees.
-  const heap = mode === 'prepare' ? [] : ['--max-old-space-size=8192'];
+  const cap = flag('heap');
+  const heap = mode === 'prepare' ? (cap ? [`--max-old-space-size=${cap}`] : []) : ['--max-old-space-size=8192'];
   const r = spawnSync(process.execPath, [...heap, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measured;
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   const { dir, bytes } = makeCorpus(mb);
   try {
     const corpusMb = bytes / (1024 * 1024);
-    console.log(`corpus: ${corpusMb.toFixed(0)} MB in ${Math.ceil(bytes / FILE_BYTES)} files; secrets ${includeSecrets ? 'kept' : 'scanned'}`);
+    console.log(`corpus: ${corpusMb.toFixed(0)} MB in ${Math.ceil(bytes / FILE_BYTES)} files; secrets ${includeSecrets ? 'kept' : 'scanned'}${flag('heap') ? `; prepare's heap capped at ${flag('heap')} MB` : ''}`);
     const p = run('prepare', path.join(dir, 'corpus'), path.join(dir, 'out'), includeSecrets);
     const ids = fs.statSync(path.join(dir, 'out', 'train.bin')).size + fs.statSync(path.join(dir, 'out', 'val.bin')).size;
     console.log(
