@@ -97,7 +97,9 @@ async function main(): Promise<void> {
   const { dir, bytes } = makeCorpus(mb);
   try {
     const corpusMb = bytes / (1024 * 1024);
-    console.log(`corpus: ${corpusMb.toFixed(0)} MB in ${Math.ceil(bytes / FILE_BYTES)} files; secrets ${includeSecrets ? 'kept' : 'scanned'}${flag('heap') ? `; prepare's heap capped at ${flag('heap')} MB` : ''}`);
+    console.log(
+      `corpus: ${corpusMb.toFixed(0)} MB in ${Math.ceil(bytes / FILE_BYTES)} files; secrets ${includeSecrets ? 'kept' : 'scanned'}${flag('heap') ? `; prepare's heap capped at ${flag('heap')} MB` : ''}`,
+    );
     const p = run('prepare', path.join(dir, 'corpus'), path.join(dir, 'out'), includeSecrets);
     const ids = fs.statSync(path.join(dir, 'out', 'train.bin')).size + fs.statSync(path.join(dir, 'out', 'val.bin')).size;
     console.log(

@@ -96,8 +96,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     stoppedBy = signal;
     // complete's stdout is its protocol: no notes there.
-    if (command !== 'complete')
-      out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
+    const note =
+      command === 'prepare'
+        ? `\n${signal}: stopping; the output folder is not written`
+        : `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`;
+    if (command !== 'complete') out.event({ event: 'interrupt', signal }, () => note);
     controller.abort();
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { buildCorpus } from '../../../src/training/corpus';
 import { CharDataset } from '../../../src/training/dataset';
 import { prepareCorpus } from '../../../src/training/prepare';
+import { preparedInput } from '../../../src/training/trainingInput';
 import { dtypeFor } from '../../../src/training/preparedFormat';
 import { SECRET_PLACEHOLDER } from '../../../src/training/secretPatterns';
 import { Vocabulary } from '../../../src/training/vocabulary';
@@ -148,5 +149,18 @@ describe('charm prepare (engine)', function () {
     assert.equal(m.corpus.skipped?.prepared, 2, 'the old folder and the one being written');
     const corpus = await buildCorpus([root]);
     assert.equal(corpus.text, 'hello prepared world\n');
+  });
+
+  it('gives a resumed model its own ids for prepared data made with another vocabulary', async () => {
+    const root = path.join(tmp.dir, 'remap');
+    const text = 'abcabc xyz 🙂 abc\n';
+    writeFiles(root, { 'r.txt': text });
+    const out = path.join(tmp.dir, 'remap-data');
+    await prepareCorpus({ paths: [root], out, valFraction: 0 });
+    const other = Vocabulary.build('zyx cba🙂', 6); // lacks some of the text's characters, other ids
+    const { ids, unknown } = preparedInput(out).encode(other);
+    assert.deepEqual(ids, other.encode(text));
+    assert.equal(unknown, other.countUnknown(text));
+    assert.ok(unknown > 0);
   });
 });

@@ -20,11 +20,18 @@ function temps(out: string): string[] {
 describe('charm prepare (CLI)', function () {
   let tmp: ReturnType<typeof tempDir>;
   let corpus: string;
+  /** About 24 MB in 24 files: long enough to land a kill or a Ctrl-C in the middle. */
+  let big: string;
   before(function () {
     this.timeout(120_000);
     buildCli();
     tmp = tempDir('charm-prepare-cli-');
     corpus = path.join(tmp.dir, 'corpus');
+    big = path.join(tmp.dir, 'big');
+    const file = prose(12_000, 1);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 24; i++) files[`f${i}.txt`] = `${i}\n${file}`;
+    writeFiles(big, files);
     writeFiles(corpus, { 'a.txt': prose(300, 3), 'src/b.ts': 'export const x = 1;\r\n'.repeat(100), '.env': 'KEY=1\n', 'c.bin': new Uint8Array([0, 1, 2]) });
   });
   after(() => tmp.cleanup());
@@ -82,12 +89,6 @@ describe('charm prepare (CLI)', function () {
 
   it('killed with SIGKILL mid-write, leaves the previous complete folder (or none), and the next run cleans up', async function () {
     this.timeout(90_000);
-    const big = path.join(tmp.dir, 'big');
-    // About 24 MB in 24 files: long enough to land a kill in the middle.
-    const file = prose(12_000, 1);
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 24; i++) files[`f${i}.txt`] = `${i}\n${file}`;
-    writeFiles(big, files);
     const small = path.join(tmp.dir, 'small');
     writeFiles(small, { 'one.txt': prose(50, 9) });
 
@@ -130,5 +131,24 @@ describe('charm prepare (CLI)', function () {
       assert.deepEqual(temps(out), [], "the dead writer's folder is removed");
       assert.equal(readManifest(out).corpus.filesRead?.length, 1);
     }
+  });
+
+  it('stops on Ctrl-C (SIGINT) with exit code 130, leaving no folder and no temporary one', async function () {
+    this.timeout(60_000);
+    const out = path.join(tmp.dir, 'interrupted');
+    const child = spawn(process.execPath, [CHARM_BIN, 'prepare', big, '--out', out, '--max-file-kb', '4000'], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (child.exitCode !== null || temps(out).length > 0) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          resolve();
+        }
+      }, 5);
+    });
+    assert.equal(await exited, 130);
+    assert.equal(fs.existsSync(out), false);
+    assert.deepEqual(temps(out), []);
   });
 });
