@@ -125,18 +125,25 @@ function removeStaleTemps(parent: string, name: string): void {
 
 /**
  * Renames the complete folder into place. Replacing, the old folder is moved aside first and
- * removed last: a crash between the two renames leaves `<out>.prev`, complete, and no half folder.
+ * removed last: a crash between the two renames leaves `<out>.prev`, complete, and no half folder
+ * (the next successful run removes it).
  */
 function swapInto(temp: string, out: string): void {
-  if (!fs.existsSync(out)) {
-    fs.renameSync(temp, out);
-    return;
-  }
   const previous = `${out}.prev`;
-  fs.rmSync(previous, { recursive: true, force: true });
-  fs.renameSync(out, previous);
-  fs.renameSync(temp, out);
-  fs.rmSync(previous, { recursive: true, force: true });
+  if (fs.existsSync(out)) {
+    fs.rmSync(previous, { recursive: true, force: true });
+    fs.renameSync(out, previous);
+    try {
+      fs.renameSync(temp, out);
+    } catch (error) {
+      // Put the old folder back under its name before the caller removes the new one.
+      fs.renameSync(previous, out);
+      throw error;
+    }
+  } else {
+    fs.renameSync(temp, out);
+  }
+  if (readFormat(path.join(previous, MANIFEST_FILE)) === PREPARED_FORMAT) fs.rmSync(previous, { recursive: true, force: true });
 }
 
 interface Written {

@@ -163,4 +163,13 @@ describe('charm prepare (engine)', function () {
     assert.equal(unknown, other.countUnknown(text));
     assert.ok(unknown > 0);
   });
+
+  it('after a crash between the renames of a replacement (only DIR.prev left), the next run writes DIR and removes DIR.prev', async () => {
+    const out = path.join(tmp.dir, 'swapped');
+    await prepareCorpus({ paths: [path.join(corpusDir, 'sub')], out });
+    fs.renameSync(out, `${out}.prev`);
+    await prepareCorpus({ paths: [path.join(corpusDir, 'sub')], out });
+    assert.equal(readManifest(out).corpus.files, 1);
+    assert.equal(fs.existsSync(`${out}.prev`), false);
+  });
 });
