@@ -1,8 +1,9 @@
-/** The `charm` command: train, sample, eval, info and complete over the engine. */
+/** The `charm` command: train, prepare, sample, eval, info and complete over the engine. */
 import { parseArgs } from './args';
 import { COMPLETE_DEBOUNCE_MS, COMPLETE_FLAGS, completeCommand } from './complete';
 import { Output } from './output';
 import { TRAIN_FLAGS, trainCommand } from './train';
+import { PREPARE_FLAGS, prepareCommand } from './prepare';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
 import { CharmError } from '../errors';
 import { abandonSavesInProgress } from '../training/checkpoint';
@@ -16,11 +17,13 @@ const range = (key: keyof typeof RANGES) => `${RANGES[key][0]}-${RANGES[key][1]}
 const HELP = `charm: train a character-level LSTM on your own text, then sample it.
 
 Usage:
-  charm train <file|folder>... [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell ${CELL_NAMES.join('|')}]
+  charm train <file|folder>... | --data DIR [--out DIR] [--preset ${Object.keys(PRESETS).join('|')}] [--cell ${CELL_NAMES.join('|')}]
         [--layers N] [--units N] [--embedding N] [--seq-length N] [--batch-size N]
         [--learning-rate X] [--schedule cosine|none] [--epochs N] [--max-steps N] [--max-seconds S]
         [--val-fraction F] [--eval-every N] [--patience N] [--seed N] [--resume] [--fine-tune] [--overwrite]
         [--max-file-kb N] [--include-secrets] [--backend auto|tensorflow|wasm|cpu] [--json]
+  charm prepare <file|folder>... --out DIR [--val-fraction F] [--seed N] [--max-file-kb N]
+        [--include-secrets] [--vocab-size N] [--overwrite] [--json]
   charm sample --model DIR [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P]
         [--seed N] [--stop STR]... [--backend B] [--json]
   charm eval --model DIR <file|folder>... [--backend B] [--json]
@@ -39,6 +42,12 @@ train   Builds a corpus from the files and folders (honouring .gitignore; skippi
         fine-tunes, keeping the model's vocabulary; text with more than 5 % of characters outside
         that vocabulary is refused unless --fine-tune is given (it implies --resume).
         One training at a time writes to an --out folder (a lock; a crashed run's is taken over).
+        --data DIR trains on a folder charm prepare wrote instead of files (its vocabulary and split).
+prepare Encodes a corpus for the PyTorch trainer (python/charm_torch/train.py --data DIR): the
+        files, vocabulary and train/validation split charm train would use (no total size
+        limit), as little-endian ids (uint16; uint32 above 65,536 symbols) in DIR/train.bin and
+        DIR/val.bin, with vocab.json and manifest.json. Streams: memory does not grow with the
+        corpus. DIR is written whole or not at all; --overwrite replaces prepared data.
 sample  Continues --prime (temperature 0 = always the most likely character).
 eval    Cross-entropy (nats and bits per character) and accuracy of the model on some text.
 info    What a checkpoint holds.
@@ -89,8 +98,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     stoppedBy = signal;
     // complete's stdout is its protocol: no notes there.
-    if (command !== 'complete')
-      out.event({ event: 'interrupt', signal }, () => `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`);
+    const note =
+      command === 'prepare'
+        ? `\n${signal}: stopping; the output folder is not written`
+        : `\n${signal}: saving a checkpoint before exiting (press Ctrl-C again to quit at once)`;
+    if (command !== 'complete') out.event({ event: 'interrupt', signal }, () => note);
     controller.abort();
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
@@ -98,8 +110,15 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train': {
         const args = parseArgs(rest, TRAIN_FLAGS);
-        if (args.positional.length === 0) throw new CharmError('train: name at least one file or folder to train on');
+        if (args.positional.length === 0 && args.flags.data === undefined)
+          throw new CharmError('train: name at least one file or folder to train on (or --data DIR)');
         await trainCommand(args.positional, args.flags, out, controller.signal);
+        return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
+      }
+      case 'prepare': {
+        const args = parseArgs(rest, PREPARE_FLAGS);
+        if (args.positional.length === 0) throw new CharmError('prepare: name at least one file or folder to prepare');
+        await prepareCommand(args.positional, args.flags, out, controller.signal);
         return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
       case 'sample': {
@@ -126,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
       default:
-        throw new CharmError(`Unknown command "${command}": expected train, sample, eval, info or complete (see --help)`);
+        throw new CharmError(`Unknown command "${command}": expected train, prepare, sample, eval, info or complete (see --help)`);
     }
   } catch (error) {
     if (error instanceof CharmError) {

@@ -10,6 +10,7 @@ import { CharmError } from '../errors';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   out: { kind: 'string' },
+  data: { kind: 'string' },
   preset: { kind: 'string', choices: Object.keys(PRESETS) },
   cell: { kind: 'string', choices: CELL_NAMES },
   layers: { kind: 'int' },
@@ -124,6 +125,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
   const result = await runTrainingSession(
     {
       paths,
+      data: flagString(flags, 'data'),
       // Node's performance clock starts with the process: --max-seconds is the command's wall clock.
       budgetStartedAt: 0,
       out: flagString(flags, 'out') ?? 'charm-model',

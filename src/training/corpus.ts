@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ import {
   makeIgnoreLevel,
   pathMatcher,
 } from './corpusRules';
-import { isCheckpointFolder, isCheckpointFolderAt } from './corpusCheckpoints';
+import { isCheckpointFolder, isCheckpointFolderAt, isPreparedFolder, isPreparedFolderAt } from './corpusCheckpoints';
 import { redactSecrets } from './secrets';
 
 export { DEFAULT_SECRET_PATTERNS } from './corpusRules';
@@ -37,9 +38,9 @@ export interface CorpusOptions {
   signal?: AbortSignal;
 }
 
-export type SkipReason = 'checkpoint' | 'binary' | 'too-large' | 'secret' | 'ignored' | 'excluded' | 'unreadable' | 'limit';
+export type SkipReason = 'checkpoint' | 'prepared' | 'binary' | 'too-large' | 'secret' | 'ignored' | 'excluded' | 'unreadable' | 'limit';
 
-export const SKIP_REASONS: readonly SkipReason[] = ['checkpoint', 'binary', 'too-large', 'secret', 'ignored', 'excluded', 'unreadable', 'limit'];
+const SKIP_REASONS: readonly SkipReason[] = ['checkpoint', 'prepared', 'binary', 'too-large', 'secret', 'ignored', 'excluded', 'unreadable', 'limit'];
 
 export interface Corpus {
   text: string;
@@ -72,6 +73,36 @@ interface WalkContext {
  * relative path inside them.
  */
 export async function buildCorpus(paths: readonly string[], options: CorpusOptions = {}): Promise<Corpus> {
+  const separator = options.separator ?? '\n\n';
+  const parts: string[] = [];
+  const files: Corpus['files'] = [];
+  const skipped: Corpus['skipped'] = [];
+  const redacted: Corpus['redacted'] = [];
+  for await (const entry of corpusEntries(paths, options)) {
+    if (entry.kind === 'skip') {
+      skipped.push({ path: entry.path, reason: entry.reason });
+      continue;
+    }
+    if (entry.secrets > 0) redacted.push({ path: entry.path, count: entry.secrets });
+    if (entry.text.length === 0) continue;
+    parts.push(entry.text);
+    files.push({ path: entry.path, chars: entry.text.length });
+  }
+  return { text: parts.join(separator), files, skipped, redacted };
+}
+
+/**
+ * One file's part of a corpus, in corpus order: its text (normalised, secrets replaced, cut at the
+ * total limit; empty only when the limit left nothing of it) or why it was left out. The corpus
+ * text is the non-empty texts joined by the separator.
+ */
+export type CorpusEntry = { kind: 'text'; path: string; text: string; secrets: number } | { kind: 'skip'; path: string; reason: SkipReason };
+
+/**
+ * The files of a corpus one at a time, with the rules of buildCorpus (which is built on it), so a
+ * corpus larger than memory can be streamed: only the files being read are held.
+ */
+export async function* corpusEntries(paths: readonly string[], options: CorpusOptions = {}): AsyncGenerator<CorpusEntry> {
   const maxFileBytes = positive(options.maxFileBytes, DEFAULT_MAX_FILE_BYTES, 'maxFileBytes');
   const maxTotalChars = positive(options.maxTotalChars, DEFAULT_MAX_TOTAL_CHARS, 'maxTotalChars');
   const separator = options.separator ?? '\n\n';
@@ -101,15 +132,18 @@ export async function buildCorpus(paths: readonly string[], options: CorpusOptio
     }
   }
 
-  return readItems(ctx.items, { maxFileBytes, maxTotalChars, separator, signal, redact: !options.includeSecrets });
+  yield* readItems(ctx.items, { maxFileBytes, maxTotalChars, separator, signal, redact: !options.includeSecrets });
 }
+
+/** What describeCorpus needs: the lists, and the text or its length in UTF-16 code units. */
+export type CorpusListing = Pick<Corpus, 'files' | 'skipped' | 'redacted'> & ({ text: string } | { chars: number });
 
 /**
  * One-line summary, e.g. "3 files, 1,204 chars; skipped 3 (1 binary, 2 over the total limit);
  * 2 secrets replaced in 1 file".
  */
-export function describeCorpus(c: Corpus): string {
-  const files = `${count(c.files.length, 'file')}, ${count(c.text.length, 'char')}`;
+export function describeCorpus(c: CorpusListing): string {
+  const files = `${count(c.files.length, 'file')}, ${count('text' in c ? c.text.length : c.chars, 'char')}`;
   let skipped = 'nothing skipped';
   if (c.skipped.length > 0) {
     const byReason = new Map<SkipReason, number>();
@@ -122,8 +156,38 @@ export function describeCorpus(c: Corpus): string {
   return `${files}; ${skipped}; ${count(secrets, 'secret')} replaced in ${count(c.redacted.length, 'file')}`;
 }
 
+/** Skipped files counted by reason, in SKIP_REASONS order (as describeCorpus lists them): CorpusStats.skipped. */
+export function skippedByReason(skipped: Corpus['skipped']): Record<string, number> {
+  const byReason: Record<string, number> = {};
+  for (const reason of SKIP_REASONS) {
+    const n = skipped.filter((s) => s.reason === reason).length;
+    if (n) byReason[reason] = n;
+  }
+  return byReason;
+}
+
+/**
+ * The identity of a corpus text (checkpoints record it as training.corpusHash: a resume on the same
+ * text continues, on another it fine-tunes), fed in pieces or whole: the same text, the same hash.
+ */
+export function corpusHasher(): { update(text: string): void; digest(): string } {
+  const hash = crypto.createHash('sha256');
+  return {
+    update: (text) => {
+      hash.update(text);
+    },
+    digest: () => hash.digest('hex').slice(0, 16),
+  };
+}
+
+/** The refusal of a corpus with no text, naming what was found instead. */
+export function emptyCorpusError(paths: readonly string[], c: CorpusListing): CharmError {
+  return new CharmError(`The corpus is empty: no readable text files in ${paths.join(', ')} (${describeCorpus(c)})`);
+}
+
 const REASON_LABELS: Record<SkipReason, string> = {
   checkpoint: 'Charm checkpoint',
+  prepared: 'Charm prepared data',
   binary: 'binary',
   'too-large': 'too large',
   secret: 'secret',
@@ -179,6 +243,10 @@ async function addExplicitFile(given: string, ctx: WalkContext): Promise<void> {
   // A model's own files are never text to learn, even when named.
   if (await isCheckpointFolderAt(path.dirname(real))) {
     ctx.items.push({ kind: 'skip', path: given, reason: 'checkpoint' });
+    return;
+  }
+  if (await isPreparedFolderAt(path.dirname(real))) {
+    ctx.items.push({ kind: 'skip', path: given, reason: 'prepared' });
     return;
   }
   if (ctx.seen.has(real)) return;
@@ -260,6 +328,10 @@ async function walkDir(shownDir: string, realDir: string, rel: string, levels: r
   entries.sort(byName);
   if (await isCheckpointFolder(realDir, entries)) {
     ctx.items.push({ kind: 'skip', path: shownDir, reason: 'checkpoint' });
+    return;
+  }
+  if (await isPreparedFolder(realDir, entries)) {
+    ctx.items.push({ kind: 'skip', path: shownDir, reason: 'prepared' });
     return;
   }
 
@@ -364,13 +436,10 @@ interface ReadSettings {
   redact: boolean;
 }
 
-/** Reads the listed files a few at a time, keeping the listed order in the result. */
-async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpus> {
-  const parts: string[] = [];
-  const files: Corpus['files'] = [];
-  const skipped: Corpus['skipped'] = [];
-  const redacted: Corpus['redacted'] = [];
+/** Reads the listed files a few at a time, yielding them in the listed order. */
+async function* readItems(items: readonly Item[], s: ReadSettings): AsyncGenerator<CorpusEntry> {
   let total = 0;
+  let any = false;
   let full = false;
 
   const pending = new Map<number, Promise<ReadResult>>();
@@ -382,49 +451,52 @@ async function readItems(items: readonly Item[], s: ReadSettings): Promise<Corpu
     }
   };
 
-  for (let i = 0; i < items.length; i++) {
-    s.signal?.throwIfAborted();
-    const item = items[i];
-    if (item.kind === 'skip') {
-      skipped.push({ path: item.path, reason: item.reason });
-      continue;
-    }
-    if (full) {
-      skipped.push({ path: item.path, reason: 'limit' });
-      continue;
-    }
-    startUpTo(i + READ_AHEAD);
-    const result = await (pending.get(i) ?? readCandidate(item.real, item.explicit ? Infinity : s.maxFileBytes));
-    pending.delete(i);
-    if (result.kind === 'skip') {
-      skipped.push({ path: item.path, reason: result.reason });
-      continue;
-    }
-    let text = result.text;
-    if (text.length === 0) continue;
-    if (s.redact) {
-      const r = await redactSecrets(text, item.real);
-      text = r.text;
-      if (r.count > 0) redacted.push({ path: item.path, count: r.count });
-    }
-
-    const sepLength = parts.length > 0 ? s.separator.length : 0;
-    const room = s.maxTotalChars - total - sepLength;
-    if (text.length > room) {
-      full = true;
-      text = cutAt(text, room);
-      // Listed as skipped too: part of it (or all of it) was left out.
-      skipped.push({ path: item.path, reason: 'limit' });
+  try {
+    for (let i = 0; i < items.length; i++) {
+      s.signal?.throwIfAborted();
+      const item = items[i];
+      if (item.kind === 'skip') {
+        yield item;
+        continue;
+      }
+      if (full) {
+        yield { kind: 'skip', path: item.path, reason: 'limit' };
+        continue;
+      }
+      startUpTo(i + READ_AHEAD);
+      const result = await (pending.get(i) ?? readCandidate(item.real, item.explicit ? Infinity : s.maxFileBytes));
+      pending.delete(i);
+      if (result.kind === 'skip') {
+        yield { kind: 'skip', path: item.path, reason: result.reason };
+        continue;
+      }
+      let text = result.text;
       if (text.length === 0) continue;
+      let secrets = 0;
+      if (s.redact) {
+        const r = await redactSecrets(text, item.real);
+        text = r.text;
+        secrets = r.count;
+      }
+
+      const sepLength = any ? s.separator.length : 0;
+      const room = s.maxTotalChars - total - sepLength;
+      if (text.length > room) {
+        full = true;
+        text = cutAt(text, room);
+        // Listed as skipped too: part of it (or all of it) was left out.
+        yield { kind: 'skip', path: item.path, reason: 'limit' };
+      }
+      yield { kind: 'text', path: item.path, text, secrets };
+      if (text.length === 0) continue;
+      any = true;
+      total += sepLength + text.length;
+      if (total >= s.maxTotalChars) full = true;
     }
-    parts.push(text);
-    files.push({ path: item.path, chars: text.length });
-    total += sepLength + text.length;
-    if (total >= s.maxTotalChars) full = true;
+  } finally {
+    // Reads started ahead of the limit (or of a consumer that stopped) are left to finish; they never reject and close their handles.
+    pending.clear();
   }
-  // Reads started ahead of the limit are left to finish; they never reject and close their handles.
-  pending.clear();
-  return { text: parts.join(s.separator), files, skipped, redacted };
 }
 
 /** The first `n` code units of `text`, one fewer if that would split a surrogate pair. */

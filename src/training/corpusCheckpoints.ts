@@ -1,5 +1,5 @@
 /**
- * Recognises Charm checkpoint folders by their files, whatever they are named and wherever they
+ * Recognises Charm checkpoint folders (and `charm prepare`'s output folders) by their files, whatever they are named and wherever they
  * lie, so that training never reads a model as text (`charm train .` with the default
  * `--out ./charm-model` inside the folder would otherwise read its own checkpoints, see new
  * characters on every resume and turn it into a fine-tune).
@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { CHECKPOINT_FORMAT } from './checkpoint';
+import { MANIFEST_FILE, PREPARED_FORMAT, PREPARE_TEMP_NAME } from './preparedFormat';
 
 /** Folders a checkpoint root holds (see saveCheckpoint): the two kinds and their swap leftovers. */
 const CHECKPOINT_CHILDREN: ReadonlySet<string> = new Set(['best', 'latest', 'best.prev', 'latest.prev']);
@@ -43,23 +44,44 @@ export async function isCheckpointFolderAt(dir: string): Promise<boolean> {
   }
 }
 
-async function hasCheckpointConfig(dir: string): Promise<boolean> {
+/**
+ * Whether `dir` is a prepared-data folder (manifest.json of format charm-prepared) or one being
+ * written: its ids and vocabulary are Charm's output, not text to learn.
+ */
+export async function isPreparedFolder(dir: string, entries: readonly Dirent[]): Promise<boolean> {
+  if (PREPARE_TEMP_NAME.test(path.basename(dir))) return true;
+  return entries.some((e) => e.name === MANIFEST_FILE && e.isFile()) && (await hasFormatMarker(path.join(dir, MANIFEST_FILE), PREPARED_FORMAT));
+}
+
+/** The same, reading the entries: for a file named on its own. */
+export async function isPreparedFolderAt(dir: string): Promise<boolean> {
+  try {
+    return await isPreparedFolder(dir, await fsp.readdir(dir, { withFileTypes: true }));
+  } catch {
+    return false;
+  }
+}
+
+function hasCheckpointConfig(dir: string): Promise<boolean> {
+  return hasFormatMarker(path.join(dir, 'config.json'), CHECKPOINT_FORMAT);
+}
+
+/** Whether the JSON `file` has `"format": <format>` (or, damaged, starts with it: both writers put it first). */
+async function hasFormatMarker(file: string, format: string): Promise<boolean> {
   let text: string;
   try {
-    const file = path.join(dir, 'config.json');
     const st = await fsp.stat(file);
     if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return false;
     text = await fsp.readFile(file, 'utf8');
   } catch {
     return false;
   }
-  if (!text.includes(CHECKPOINT_FORMAT)) return false;
+  if (!text.includes(format)) return false;
   try {
     const config: unknown = JSON.parse(text);
-    return typeof config === 'object' && config !== null && 'format' in config && config.format === CHECKPOINT_FORMAT;
+    return typeof config === 'object' && config !== null && 'format' in config && config.format === format;
   } catch {
-    // A damaged config.json: saveCheckpoint writes the format first.
-    return new RegExp(`^\\s*\\{\\s*"format"\\s*:\\s*${JSON.stringify(CHECKPOINT_FORMAT)}`).test(text);
+    return new RegExp(`^\\s*\\{\\s*"format"\\s*:\\s*${JSON.stringify(format)}`).test(text);
   }
 }
 

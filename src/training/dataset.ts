@@ -21,6 +21,11 @@ export interface Batch {
   seqLength: number;
 }
 
+/** How many ids, from the end of a corpus of `length`, are held out for validation (prepared data splits the same way). */
+export function validationLength(length: number, valFraction: number): number {
+  return Math.floor(length * valFraction);
+}
+
 export class CharDataset {
   readonly train: Int32Array;
   readonly val: Int32Array;
@@ -35,7 +40,7 @@ export class CharDataset {
   ) {
     const { seqLength, valFraction } = options;
     if (!(valFraction >= 0 && valFraction < 1)) throw new CharmError(`Validation fraction must be in [0, 1), got ${valFraction}`);
-    const valLength = Math.floor(ids.length * valFraction);
+    const valLength = validationLength(ids.length, valFraction);
     this.train = ids.subarray(0, ids.length - valLength);
     this.val = ids.subarray(ids.length - valLength);
     if (this.train.length < seqLength + 1) {

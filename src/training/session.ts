@@ -2,7 +2,6 @@
  * One training session from paths to checkpoints: corpus -> vocabulary -> dataset -> model -> training loop
  * -> checkpoints. The CLI and the extension's training process are thin front ends over it.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../errors';
@@ -10,7 +9,8 @@ import { BackendChoice, BackendInfo, initBackend } from '../accel';
 import { CharModel } from '../model/charModel';
 import { CellName, DEFAULT_CELL } from '../model/cells';
 import { DEFAULT_PRESET, ModelConfig, PresetName, presetByName, parameterCount } from '../model/config';
-import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from './corpus';
+import { CorpusOptions } from './corpus';
+import { TrainingInput, preparedInput, textInput } from './trainingInput';
 import {
   CheckpointMeta,
   CorpusStats,
@@ -33,6 +33,8 @@ import { Vocabulary } from './vocabulary';
 /** What to train on, into which folder, with what model and hyperparameters (all but `paths` and `out` optional). */
 export interface SessionRequest {
   paths: string[];
+  /** A folder written by `charm prepare`, read instead of `paths` (which must then be empty). */
+  data?: string;
   out: string;
   preset?: PresetName;
   cell?: CellName;
@@ -100,10 +102,6 @@ export function percent(share: number): string {
   return `${Number((share * 100).toFixed(share < 0.1 ? 1 : 0))} %`;
 }
 
-function hashText(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
 function hasCheckpoint(out: string): boolean {
   try {
     resolveCheckpointDir(out, 'latest');
@@ -113,13 +111,10 @@ function hasCheckpoint(out: string): boolean {
   }
 }
 
-async function collectCorpus(request: SessionRequest): Promise<Corpus> {
-  if (request.paths.length === 0) throw new CharmError('No input: name at least one file or folder to train on');
-  const corpus = await buildCorpus(request.paths, { ...request.corpus, signal: request.signal });
-  if (corpus.text.length === 0) {
-    throw new CharmError(`The corpus is empty: no readable text files in ${request.paths.join(', ')} (${describeCorpus(corpus)})`);
-  }
-  return corpus;
+async function readInput(request: SessionRequest): Promise<TrainingInput> {
+  if (request.data === undefined) return textInput(request.paths, { ...request.corpus, signal: request.signal });
+  if (request.paths.length > 0) throw new CharmError('Train on files or on prepared data (--data), not both');
+  return preparedInput(request.data);
 }
 
 export async function runTrainingSession(request: SessionRequest, hooks: SessionHooks = {}): Promise<SessionResult> {
@@ -154,8 +149,16 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     throw new CharmError(`${out} already holds a model: pass --resume to continue training it, or --overwrite to replace it`);
   }
   const backend = await initBackend(request.backend ?? 'auto');
-  const corpus = await collectCorpus(request);
-  const corpusHash = hashText(corpus.text);
+  const input = await readInput(request);
+  const corpusHash = input.hash;
+  if (input.valFraction !== undefined && request.options?.valFraction !== undefined && request.options.valFraction !== input.valFraction) {
+    throw new CharmError(`The prepared data was split with --val-fraction ${input.valFraction}: prepare it again to change the split`);
+  }
+  // Prepared data keeps the split it was made with.
+  const requested: Partial<Hyperparameters> = {
+    ...stripUndefined(request.options ?? {}),
+    ...(input.valFraction !== undefined ? { valFraction: input.valFraction } : {}),
+  };
 
   let model: CharModel;
   let vocab: Vocabulary;
@@ -163,6 +166,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
   let start: TrainingLoopStart = {};
   let fineTuning = false;
   let previousTraining: Record<string, unknown> = {};
+  let encoded: { ids: Int32Array; unknown: number };
 
   if (request.resume) {
     const loaded = await loadCheckpoint(out, { prefer: 'latest', withOptimizer: true });
@@ -172,7 +176,8 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
       const p = presetByName(request.preset);
       if (p.units !== m.units || p.embedding !== m.embedding) conflicts.push('units');
     }
-    const unknownShare = loaded.vocab.countUnknown(corpus.text) / Math.max(1, loaded.vocab.encode(corpus.text).length);
+    encoded = input.encode(loaded.vocab);
+    const unknownShare = encoded.unknown / Math.max(1, encoded.ids.length);
     const refusal = conflicts.length
       ? `Cannot change the model's ${conflicts.join(', ')} when resuming: ${out} holds a ${m.cell} of ${m.layers}x${m.units} units with embedding ${m.embedding}`
       : unknownShare > MAX_UNKNOWN_SHARE && !request.fineTune
@@ -191,7 +196,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
     const saved = loaded.meta.training as Partial<Hyperparameters>;
     options = resolveHyperparameters(
-      { seqLength: saved.seqLength, batchSize: saved.batchSize, learningRate: saved.learningRate, ...stripUndefined(request.options ?? {}) },
+      { seqLength: saved.seqLength, batchSize: saved.batchSize, learningRate: saved.learningRate, ...requested },
       request.preset,
     );
     const progress = { ...loaded.meta.progress };
@@ -209,8 +214,9 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     start = { progress, history: loaded.meta.history, optimizer: loaded.optimizer };
   } else {
     const preset = presetByName(request.preset ?? DEFAULT_PRESET);
-    vocab = Vocabulary.build(corpus.text, request.maxVocabulary);
-    options = resolveHyperparameters(stripUndefined(request.options ?? {}), request.preset);
+    vocab = input.newVocabulary(request.maxVocabulary);
+    encoded = input.encode(vocab);
+    options = resolveHyperparameters(requested, request.preset);
     const config: ModelConfig = {
       cell: request.cell ?? DEFAULT_CELL,
       vocabSize: vocab.size,
@@ -221,28 +227,22 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     model = CharModel.create(config, options.seed);
   }
 
-  const unknownChars = vocab.countUnknown(corpus.text);
+  const { ids, unknown: unknownChars } = encoded;
   if (fineTuning && unknownChars > 0) {
     hooks.onWarning?.(`${unknownChars} characters of the new corpus are not in the model's vocabulary; they map to the unknown symbol`);
   }
-  const ids = vocab.encode(corpus.text);
   const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
-  // In SKIP_REASONS order, as describeCorpus lists them.
-  const skippedByReason: Record<string, number> = {};
-  for (const reason of SKIP_REASONS) {
-    const n = corpus.skipped.filter((s) => s.reason === reason).length;
-    if (n) skippedByReason[reason] = n;
-  }
+  const { sources, files, skipped, filesRead, redacted } = input.stats;
   const stats: CorpusStats = {
-    sources: request.paths.map((p) => path.resolve(p)),
-    files: corpus.files.length,
+    sources,
+    files,
     chars: ids.length,
     trainChars: dataset.train.length,
     valChars: dataset.val.length,
     unknownChars,
-    skipped: skippedByReason,
-    filesRead: corpus.files.map((f) => f.path),
-    redacted: corpus.redacted,
+    skipped,
+    filesRead,
+    redacted,
   };
   if (!request.resume && existing) {
     // Replacing a model: its checkpoints go now, so best/ and latest/ never mix two models.
@@ -260,7 +260,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     parameters: parameterCount(model.config),
     options,
     corpus: stats,
-    corpusSummary: describeCorpus(corpus),
+    corpusSummary: input.summary,
     resumed: !!request.resume,
     fineTuning,
     startStep,

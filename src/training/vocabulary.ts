@@ -57,22 +57,18 @@ export class Vocabulary {
    * depends only on the frequencies, not on where in the text a character appears.
    */
   static build(text: string, maxSize: number = DEFAULT_MAX_SIZE): Vocabulary {
+    const counts = new CodePointCounts();
+    counts.add(text);
+    return Vocabulary.fromCounts(counts, maxSize);
+  }
+
+  /** What `build` makes of the text whose code points were counted (a corpus streamed in pieces). */
+  static fromCounts(counts: CodePointCounts, maxSize: number = DEFAULT_MAX_SIZE): Vocabulary {
     if (!Number.isInteger(maxSize) || maxSize < 2) {
       throw new CharmError(`The vocabulary size must be a whole number of at least 2, got ${String(maxSize)}.`);
     }
-    // Counts fit in 32 bits: a string cannot hold 2^32 code units.
-    const bmpCounts = new Uint32Array(BMP_SIZE);
-    const astralCounts = new Map<number, number>();
-    forEachCodePoint(text, (cp) => {
-      if (cp < BMP_SIZE) bmpCounts[cp]++;
-      else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
-    });
-
-    const seen: { cp: number; n: number }[] = [];
-    for (let cp = 0; cp < BMP_SIZE; cp++) if (bmpCounts[cp] > 0) seen.push({ cp, n: bmpCounts[cp] });
-    for (const [cp, n] of astralCounts) seen.push({ cp, n });
+    const seen = counts.entries();
     seen.sort((a, b) => b.n - a.n || a.cp - b.cp);
-
     const kept = seen.slice(0, maxSize - 1).map((e) => e.cp);
     kept.sort((a, b) => a - b);
     return new Vocabulary([Vocabulary.UNKNOWN, ...kept.map((cp) => String.fromCodePoint(cp))], 0);
@@ -175,6 +171,33 @@ export class Vocabulary {
       if (id === unknownId) unknown++;
     });
     return unknown;
+  }
+}
+
+/** How often each code point occurs in the texts added, for `Vocabulary.fromCounts`. */
+export class CodePointCounts {
+  // Float64: exact far beyond 2^32, so a corpus of many gigabytes still counts right.
+  private readonly bmp = new Float64Array(BMP_SIZE);
+  private readonly astral = new Map<number, number>();
+
+  /** Counts the code points of `text`; returns how many it has. */
+  add(text: string): number {
+    const { bmp, astral } = this;
+    let n = 0;
+    forEachCodePoint(text, (cp) => {
+      n++;
+      if (cp < BMP_SIZE) bmp[cp]++;
+      else astral.set(cp, (astral.get(cp) ?? 0) + 1);
+    });
+    return n;
+  }
+
+  /** The code points seen, with their counts. */
+  entries(): { cp: number; n: number }[] {
+    const seen: { cp: number; n: number }[] = [];
+    for (let cp = 0; cp < BMP_SIZE; cp++) if (this.bmp[cp] > 0) seen.push({ cp, n: this.bmp[cp] });
+    for (const [cp, n] of this.astral) seen.push({ cp, n });
+    return seen;
   }
 }
 
