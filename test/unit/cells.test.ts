@@ -107,10 +107,13 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
     const bad = { ...configOf('lstm'), cell: 'rnn' } as unknown as ModelConfig;
     assert.throws(
       () => validateModelConfig(bad),
-      (e: Error) => e instanceof CharmError && e.message === 'Unknown cell "rnn": expected lstm or gru',
+      (e: Error) => e instanceof CharmError && e.message === 'Unknown cell "rnn": expected lstm, gru or gru-reset-before',
     );
     assert.throws(() => cellSpec('toString'), CharmError);
-    assert.throws(() => parseArgs(['train', 'x', '--cell', 'rnn'], TRAIN_FLAGS), /^CharmError: Option --cell expects one of lstm, gru, got "rnn"$/);
+    assert.throws(
+      () => parseArgs(['train', 'x', '--cell', 'rnn'], TRAIN_FLAGS),
+      /^CharmError: Option --cell expects one of lstm, gru, gru-reset-before, got "rnn"$/,
+    );
     assert.equal(parseArgs(['train', 'x', '--cell', 'gru'], TRAIN_FLAGS).flags.cell, 'gru');
   });
 });

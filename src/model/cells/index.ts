@@ -4,13 +4,16 @@
  * one line in each registry.
  */
 import { CharmError } from '../../errors';
+import { gateFunction, recurrentActivationOf } from './gates';
 import { GRU_SPEC } from './gru';
+import { GRU_RESET_BEFORE_SPEC } from './gruResetBefore';
 import { LSTM_SPEC } from './lstm';
-import type { CellSpec } from './spec';
+import type { CellSpec, CellStep } from './spec';
 
 export type { CellSpec, CellStep } from './spec';
+export { type RecurrentActivation, recurrentActivationOf } from './gates';
 
-const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC };
+const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC, 'gru-reset-before': GRU_RESET_BEFORE_SPEC };
 
 export type CellName = keyof typeof SPECS;
 
@@ -30,6 +33,25 @@ export function cellSpec(name: string): CellSpec {
     throw new CharmError(`Unknown cell "${name}": expected ${CELL_NAMES.slice(0, -1).join(', ')} or ${CELL_NAMES[CELL_NAMES.length - 1]}`);
   }
   return CELLS[name];
+}
+
+/** What a config names the cell and its gate activation by (ModelConfig's fields; cells/ does not import config.ts). */
+interface CellChoice {
+  cell: string;
+  recurrentActivation?: string;
+}
+
+/** StepModel's step for a config: the cell's update with the config's gate activation. */
+export function cellStep(config: CellChoice): CellStep {
+  return cellSpec(config.cell).makeStep(gateFunction(recurrentActivationOf(config)));
+}
+
+/** The cell as `charm info` and the model view name it: "LSTM", "GRU (reset_after=false, hard_sigmoid gates)". */
+export function cellLabel(config: CellChoice): string {
+  const spec = cellSpec(config.cell);
+  const activation = recurrentActivationOf(config);
+  const notes = [...(spec.variant ? [spec.variant] : []), ...(activation === 'sigmoid' ? [] : [`${activation} gates`])];
+  return notes.length ? `${spec.label} (${notes.join(', ')})` : spec.label;
 }
 
 /** Columns of a layer's kernels: G * U. */
