@@ -20,26 +20,27 @@ function recurrentOf(w: LayerWeights, resetAfter: boolean): Recurrent {
   return { resetAfter, zr: tf.slice(w.recurrentKernel, [0, 0], [units, 2 * units]), h: tf.slice(w.recurrentKernel, [0, 2 * units], [units, units]) };
 }
 
+// Splits rather than slices: one op each way, and its gradient is one concat.
 function cell(xProj: tf.Tensor2D, h: tf.Tensor2D, rec: Recurrent, gate: GateOp): tf.Tensor2D {
-  const [batch, units] = h.shape;
-  const hProj = rec.resetAfter ? tf.add(tf.matMul(h, rec.kernel), rec.bias) : tf.matMul(h, rec.zr);
-  const zr = gate(tf.add(tf.slice(xProj, [0, 0], [batch, 2 * units]), tf.slice(hProj, [0, 0], [batch, 2 * units])));
-  const z = tf.slice(zr, [0, 0], [batch, units]);
-  const r = tf.slice(zr, [0, units], [batch, units]);
-  const candidateRec = rec.resetAfter ? tf.mul(r, tf.slice(hProj, [0, 2 * units], [batch, units])) : tf.matMul(tf.mul(r, h), rec.h);
-  const candidate = tf.tanh(tf.add(tf.slice(xProj, [0, 2 * units], [batch, units]), candidateRec));
+  const units = h.shape[1];
+  const [xzr, xh] = tf.split(xProj, [2 * units, units], 1);
+  const hProj = rec.resetAfter ? tf.split(tf.add(tf.matMul(h, rec.kernel), rec.bias), [2 * units, units], 1) : [tf.matMul(h, rec.zr)];
+  const [z, r] = tf.split(gate(tf.add(xzr, hProj[0])), 2, 1);
+  // reset_after: r ⊙ (h R_h + b_h); reset_before: (r ⊙ h) R_h.
+  const candidateRec = rec.resetAfter ? tf.mul(r, hProj[1]) : tf.matMul(tf.mul(r, h), rec.h);
+  const candidate = tf.tanh(tf.add(xh, candidateRec));
   // h = z * hPrev + (1 - z) * candidate, written as candidate + z (hPrev - candidate).
   return tf.add(candidate, tf.mul(z, tf.sub(h, candidate)));
 }
 
 /** @returns hidden states, time-major and flattened [T * B, U], and the final state. */
 function gruSequence(xProj: tf.Tensor3D, rec: Recurrent, gate: GateOp, h0: tf.Tensor2D): { outputs: tf.Tensor2D; h: tf.Tensor2D } {
-  const [steps, batch, width] = xProj.shape;
-  const xAll = tf.reshape(xProj, [steps * batch, width]) as tf.Tensor2D;
+  // One unstack (its gradient is one stack) rather than a slice per step.
+  const xs = tf.unstack(xProj) as tf.Tensor2D[];
   let h = h0;
   const hs: tf.Tensor2D[] = [];
-  for (let t = 0; t < steps; t++) {
-    h = cell(tf.slice(xAll, [t * batch, 0], [batch, width]), h, rec, gate);
+  for (const x of xs) {
+    h = cell(x, h, rec, gate);
     hs.push(h);
   }
   return { outputs: tf.concat(hs, 0) as tf.Tensor2D, h };
