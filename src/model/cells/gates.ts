@@ -6,7 +6,7 @@
 import { CharmError } from '../../errors';
 import { sigmoid } from '../activations';
 
-export const RECURRENT_ACTIVATIONS = ['sigmoid', 'hard_sigmoid', 'hard_sigmoid_keras3'] as const;
+const RECURRENT_ACTIVATIONS = ['sigmoid', 'hard_sigmoid', 'hard_sigmoid_keras3'] as const;
 
 export type RecurrentActivation = (typeof RECURRENT_ACTIVATIONS)[number];
 

@@ -11,7 +11,7 @@ import { LSTM_SPEC } from './lstm';
 import type { CellSpec, CellStep } from './spec';
 
 export type { CellSpec, CellStep } from './spec';
-export { type RecurrentActivation, recurrentActivationOf } from './gates';
+export { recurrentActivationOf } from './gates';
 
 const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC, 'gru-reset-before': GRU_RESET_BEFORE_SPEC };
 
