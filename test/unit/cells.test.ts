@@ -48,6 +48,18 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
       'dense/kernel [8, 9]',
       'dense/bias [9]',
     ]);
+    // reset_after = false: Keras' GRU names, one bias row.
+    assert.deepEqual(shapes('gru-reset-before'), [
+      'embedding/embeddings [9, 6]',
+      'gru/kernel [6, 24]',
+      'gru/recurrent_kernel [8, 24]',
+      'gru/bias [24]',
+      'gru_1/kernel [8, 24]',
+      'gru_1/recurrent_kernel [8, 24]',
+      'gru_1/bias [24]',
+      'dense/kernel [8, 9]',
+      'dense/bias [9]',
+    ]);
   });
 
   for (const cell of CELL_NAMES) {
