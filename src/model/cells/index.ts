@@ -1,7 +1,8 @@
 /**
  * The registry of recurrent cells: everything outside src/model/cells reads a cell from here (its
- * tfjs graph from graphs.ts). A new cell is a module like lstm.ts, a graph like lstmGraph.ts and
- * one line in each registry.
+ * tfjs graph from graphs.ts). A config chooses a cell and its gates' activation (gates.ts); each
+ * cell has one step, made for the activation. A new cell is a module like lstm.ts, a graph like
+ * gruGraph.ts, one line in SPECS and one case in graphs.ts.
  */
 import { CharmError } from '../../errors';
 import { gateFunction, recurrentActivationOf } from './gates';
