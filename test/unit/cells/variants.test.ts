@@ -4,8 +4,9 @@
  * with the hard sigmoid). Each is checked against tfjs-layers' own layer on the same weights (an
  * Embedding -> LSTM/GRU -> Dense tf.sequential), and against a float64 reference written out here
  * (the only reference for Keras 3's slope, which tfjs-layers lacks), in every place Charm runs a
- * model: the training graph, stateful evaluation, StepModel and the inference engine's loader; then
- * fine-tuned through the training session, saved, loaded and described by `charm info`.
+ * model: the training graph (logits, and gradients against tfjs-layers'), stateful evaluation,
+ * StepModel and the inference engine's loader; then fine-tuned through the training session, saved,
+ * loaded and described by `charm info`.
  *
  * The weights are drawn large (U(-1, 1)) so that gate pre-activations reach the hard sigmoid's clipped
  * ends, and each variant also checks that what a wrong implementation computes (the plain sigmoid,
@@ -252,7 +253,7 @@ describe('cell variants of imported models (issue #10)', function () {
 
       if (variant.layer) {
         const makeLayer = variant.layer;
-        it("matches tfjs-layers' own layer on the same weights (and so does the float64 reference)", () => {
+        it("matches tfjs-layers' own layer on the same weights, logits and gradients (and so does the float64 reference)", () => {
           const keras = tf.sequential({
             layers: [tf.layers.embedding({ inputDim: V, outputDim: EMBEDDING, inputLength: STEPS }), makeLayer(), tf.layers.dense({ units: V })],
           });
@@ -277,6 +278,26 @@ describe('cell variants of imported models (issue #10)', function () {
             const charm = batchMajor(logits.dataSync() as Float32Array, V);
             tf.dispose([ids, logits]);
             assert.ok(maxDiff(charm, expected) < 1e-5, `training graph vs tfjs-layers: ${maxDiff(charm, expected)}`);
+
+            // Fine-tuning follows the same gradients: the mean cross-entropy of every position, both ways.
+            const targets = IDS.map((seq) => seq.map((_, t) => seq[(t + 1) % STEPS]));
+            const kerasVariables = keras.trainableWeights.map((w) => w.read() as tf.Variable);
+            const kerasGrads = tf.variableGrads(() => {
+              const out = keras.apply(tf.tensor2d(IDS, [BATCH, STEPS])) as tf.Tensor3D;
+              return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor2d(targets, [BATCH, STEPS], 'int32'), V), out) as tf.Scalar;
+            }, kerasVariables);
+            const charmGrads = tf.variableGrads(
+              () => model.loss(tf.tensor2d(IDS, [BATCH, STEPS], 'int32'), tf.tensor2d(targets, [BATCH, STEPS], 'int32')),
+              model.variables,
+            );
+            assert.ok(Math.abs(kerasGrads.value.dataSync()[0] - charmGrads.value.dataSync()[0]) < 1e-5, 'loss');
+            model.variables.forEach((v, k) => {
+              const ours = charmGrads.grads[v.name].dataSync();
+              const theirs = kerasGrads.grads[kerasVariables[k].name].dataSync();
+              const scale = Math.max(1e-3, ...Array.from(theirs, Math.abs));
+              assert.ok(maxDiff(ours, theirs) < 1e-4 * scale, `gradient of ${specs[k].name}: ${maxDiff(ours, theirs)} (scale ${scale})`);
+            });
+            tf.dispose([kerasGrads.value, charmGrads.value, ...Object.values(kerasGrads.grads), ...Object.values(charmGrads.grads)]);
           } finally {
             keras.dispose();
           }
