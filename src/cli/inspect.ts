@@ -5,6 +5,7 @@ import { Output } from './output';
 import { CharmError } from '../errors';
 import { BackendChoice, initBackend } from '../accel';
 import { parameterCount } from '../model/config';
+import { cellLabel } from '../model/cells';
 import { TextGenerator } from '../model/sampler';
 import { buildCorpus, describeCorpus } from '../training/corpus';
 import { loadCheckpoint, verifyCheckpoint } from '../training/checkpoint';
@@ -131,7 +132,7 @@ export function infoCommand(flags: FlagValues, out: Output): void {
     () =>
       [
         `Model:      ${dir}`,
-        `Shape:      ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
+        `Shape:      ${cellLabel(m)} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
         `Trained:    step ${p.step}, epoch ${p.epoch}, ${plural(p.charsSeen, 'character')} seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
         `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
         `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,

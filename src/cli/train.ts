@@ -1,5 +1,5 @@
 import { FlagSpec, FlagValues, flagBool, flagNumber, flagString } from './args';
-import { CELL_NAMES, CellName } from '../model/cells';
+import { CELL_NAMES, cellLabel, CellName } from '../model/cells';
 import { PRESETS, PresetName } from '../model/config';
 import { BackendChoice } from '../accel';
 import { SessionHooks, runTrainingSession } from '../training/session';
@@ -79,7 +79,7 @@ export async function trainCommand(paths: string[], flags: FlagValues, out: Outp
         () =>
           [
             `Corpus: ${info.corpusSummary}`,
-            `Model: ${info.model.cell.toUpperCase()} ${info.model.layers}x${info.model.units}, embedding ${info.model.embedding}, ` +
+            `Model: ${cellLabel(info.model)} ${info.model.layers}x${info.model.units}, embedding ${info.model.embedding}, ` +
               `vocabulary ${info.model.vocabSize}, ${info.parameters.toLocaleString('en-US')} parameters`,
             `Backend: ${info.backend.name} (${info.backend.detail})`,
             `${info.resumed ? (info.fineTuning ? 'Fine-tuning' : 'Resuming') + ` from step ${info.startStep}` : 'Training'}: ` +

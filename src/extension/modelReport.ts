@@ -2,6 +2,7 @@
  * The data the model view shows, gathered from the checkpoint on disk and the live state. Pure
  * data in, plain JSON out (it crosses into the webview by postMessage).
  */
+import { cellLabel } from '../model/cells';
 import { parameterCount } from '../model/config';
 import type { ModelState } from './ipc/inferenceClient';
 import { ModelSummary, thinHistory } from './modelStore';
@@ -10,6 +11,7 @@ import type { TrainingStatus } from './status';
 export interface ModelReport {
   root: string;
   model?: {
+    /** As cellLabel names it: "LSTM", "GRU (reset_after=false)". */
     cell: string;
     layers: number;
     units: number;
@@ -57,7 +59,7 @@ export function buildModelReport(root: string, summary: ModelSummary | undefined
   return {
     root,
     model: {
-      cell: meta.model.cell,
+      cell: cellLabel(meta.model),
       layers: meta.model.layers,
       units: meta.model.units,
       embedding: meta.model.embedding,

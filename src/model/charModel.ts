@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, validateModelConfig } from './config';
 import { biasRows, biasShape, CellSpec, cellSpec, gateWidth, initialBiasValues, layerName } from './cells';
 import type { CellGraph, LayerState, LayerWeights, SequenceInput } from './cells/graph';
-import { CELL_GRAPHS } from './cells/graphs';
+import { cellGraph } from './cells/graphs';
 import { gatherRows } from '../accel';
 import { sparseSoftmaxCrossEntropy, lossAndHits } from './loss';
 import { CharmError } from '../errors';
@@ -68,7 +68,7 @@ export class CharModel {
     private readonly weights: Map<string, tf.Variable>,
   ) {
     this.cell = cellSpec(config.cell);
-    this.graph = CELL_GRAPHS[config.cell];
+    this.graph = cellGraph(config);
   }
 
   static create(config: ModelConfig, seed = 1): CharModel {

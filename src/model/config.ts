@@ -1,5 +1,5 @@
 import { CharmError } from '../errors';
-import { biasShape, CellName, cellSpec, gateWidth } from './cells';
+import { biasShape, CellName, cellSpec, gateWidth, recurrentActivationOf } from './cells';
 
 /** The shape of a character model: everything needed to rebuild its weights. */
 export interface ModelConfig {
@@ -8,6 +8,8 @@ export interface ModelConfig {
   embedding: number;
   units: number;
   layers: number;
+  /** Keras' recurrent_activation; absent = 'sigmoid'. 'hard_sigmoid' = clip(0.2x + 0.5, 0, 1) (Keras 2, tfjs-layers); 'hard_sigmoid_keras3' = clip(x / 6 + 0.5, 0, 1). */
+  recurrentActivation?: 'sigmoid' | 'hard_sigmoid' | 'hard_sigmoid_keras3';
 }
 
 export type PresetName = 'tiny' | 'small' | 'medium' | 'seed';
@@ -71,6 +73,7 @@ export function validateModelConfig(c: ModelConfig): void {
     }
   };
   cellSpec(String(c.cell)); // throws the one-line error for an unknown cell (a config.json)
+  recurrentActivationOf(c); // and for an unknown gate activation
   positive('vocabulary size', c.vocabSize, 1 << 16);
   positive('embedding size', c.embedding, 8192);
   positive('units', c.units, 8192);

@@ -8,10 +8,12 @@
  * step and the next layer's input (or the logits) for this one.
  *
  * Same weights and layout as CharModel (the cell's spec in cells/, e.g. LSTM gates i, f, c, o; GRU
- * z, r, h with reset_after), so the logits match CharModel.advance (checked by the unit tests).
+ * z, r, h with reset_after), so the logits match CharModel.advance (checked by the unit tests). A
+ * cell whose candidate needs this step's reset gate first (the GRU with reset_after = false) gets
+ * only its other gates' recurrent term from the fused product, and a second product for the rest.
  */
 import type { ModelConfig } from './config';
-import { biasRows, CellSpec, cellSpec, CellStep, gateWidth, layerName } from './cells';
+import { biasRows, CellSpec, cellSpec, cellStep, CellStep, gateWidth, layerName } from './cells';
 import type { MatVec, MatVecFactory } from '../accel';
 
 /** The carried state of one sequence. Plain arrays: copying it is a few microseconds. */
@@ -19,7 +21,7 @@ export interface StepState {
   h: Float32Array[];
   /** Only for cells with a c (the LSTM); empty otherwise. */
   c: Float32Array[];
-  /** Per layer h R (without bias): the recurrent term of the next step, computed by the fused product. */
+  /** Per layer h R (without bias) of the cell's precomputed gates: the recurrent term of the next step, computed by the fused product. */
   rec: Float32Array[];
   /** Logits of the next symbol; null before anything was fed. */
   logits: Float32Array | null;
@@ -34,8 +36,10 @@ interface Layer {
   inputBias: Float32Array;
   /** The bias' second row [G*U] for two-row biases (GRU reset_after); empty otherwise. */
   recurrentBias: Float32Array;
-  /** h x [recurrent kernel | next layer's kernel or the dense kernel]. */
+  /** h x [recurrent kernel's precomputed gates | next layer's kernel or the dense kernel]. */
   fused: MatVec;
+  /** v x the recurrent kernel's other columns, for the step; null when all are precomputed. */
+  late: MatVec | null;
 }
 
 /** What the cell step gets for the c and the recurrent bias of cells without them. */
@@ -51,6 +55,8 @@ export class StepModel {
   private readonly layers: Layer[];
   private readonly denseBias: Float32Array;
   private readonly width: number;
+  /** Columns of h R the fused product precomputes: the first precomputedGates gates'. */
+  private readonly recWidth: number;
   private readonly z: Float32Array;
   private readonly scratch: Float32Array;
   private readonly nextInput: Float32Array;
@@ -64,9 +70,11 @@ export class StepModel {
     const { units, vocabSize, embedding } = config;
     const cell = cellSpec(config.cell);
     this.cell = cell;
-    this.cellStep = cell.step;
+    this.cellStep = cellStep(config);
     const width = gateWidth(cell, units);
     this.width = width;
+    const recWidth = cell.precomputedGates * units;
+    this.recWidth = recWidth;
     const rows = biasRows(cell);
     const get = (name: string, size: number): Float32Array => {
       const w = weights.get(name);
@@ -84,10 +92,12 @@ export class StepModel {
       const last = l === config.layers - 1;
       const next = last ? dense : get(`${layerName(cell, l + 1)}/kernel`, units * width);
       const nextWidth = last ? vocabSize : width;
+      const r = recurrent(l);
       this.layers.push({
         inputBias: bias(l).subarray(0, width),
         recurrentBias: rows === 2 ? bias(l).subarray(width, 2 * width) : NO_RECURRENT_BIAS,
-        fused: matVec(concatColumns(recurrent(l), width, next, nextWidth, units), units, width + nextWidth),
+        fused: matVec(concatColumns(columns(r, width, 0, recWidth, units), recWidth, next, nextWidth, units), units, recWidth + nextWidth),
+        late: recWidth < width ? matVec(columns(r, width, recWidth, width, units), units, width - recWidth) : null,
       });
     }
 
@@ -111,7 +121,7 @@ export class StepModel {
   zeroState(): StepState {
     const { layers, units } = this.config;
     const make = (n: number) => Array.from({ length: layers }, () => new Float32Array(n));
-    return { h: make(units), c: this.cell.hasCellState ? make(units) : [], rec: make(this.width), logits: null };
+    return { h: make(units), c: this.cell.hasCellState ? make(units) : [], rec: make(this.recWidth), logits: null };
   }
 
   /** Feeds one symbol; `state` (including its logits) is updated in place. */
@@ -128,10 +138,10 @@ export class StepModel {
         for (let j = 0; j < width; j++) z[j] = layer.inputBias[j] + this.nextInput[j];
       }
       const rec = state.rec[l];
-      this.cellStep(z, rec, layer.recurrentBias, this.scratch, state.h[l], this.cell.hasCellState ? state.c[l] : NO_CELL_STATE, units);
+      this.cellStep(z, rec, layer.recurrentBias, layer.late, this.scratch, state.h[l], this.cell.hasCellState ? state.c[l] : NO_CELL_STATE, units);
       const fused = layer.fused.multiply(state.h[l]);
-      rec.set(fused.subarray(0, width));
-      this.nextInput.set(fused.subarray(width));
+      rec.set(fused.subarray(0, this.recWidth));
+      this.nextInput.set(fused.subarray(this.recWidth));
     }
     const logits = state.logits ?? new Float32Array(vocabSize);
     for (let v = 0; v < vocabSize; v++) logits[v] = this.nextInput[v] + this.denseBias[v];
@@ -143,8 +153,19 @@ export class StepModel {
   }
 
   dispose(): void {
-    for (const l of this.layers) l.fused.dispose();
+    for (const l of this.layers) {
+      l.fused.dispose();
+      l.late?.dispose();
+    }
   }
+}
+
+/** Columns [from, to) of a row-major [rows, cols] matrix. */
+function columns(m: Float32Array, cols: number, from: number, to: number, rows: number): Float32Array {
+  if (from === 0 && to === cols) return m;
+  const out = new Float32Array(rows * (to - from));
+  for (let r = 0; r < rows; r++) out.set(m.subarray(r * cols + from, r * cols + to), r * (to - from));
+  return out;
 }
 
 /** [rows, a | b]: the columns of `a` then those of `b`, row-major. */

@@ -48,6 +48,18 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
       'dense/kernel [8, 9]',
       'dense/bias [9]',
     ]);
+    // reset_after = false: Keras' GRU names, one bias row.
+    assert.deepEqual(shapes('gru-reset-before'), [
+      'embedding/embeddings [9, 6]',
+      'gru/kernel [6, 24]',
+      'gru/recurrent_kernel [8, 24]',
+      'gru/bias [24]',
+      'gru_1/kernel [8, 24]',
+      'gru_1/recurrent_kernel [8, 24]',
+      'gru_1/bias [24]',
+      'dense/kernel [8, 9]',
+      'dense/bias [9]',
+    ]);
   });
 
   for (const cell of CELL_NAMES) {
@@ -107,10 +119,13 @@ describe('recurrent cells (the registry in src/model/cells)', () => {
     const bad = { ...configOf('lstm'), cell: 'rnn' } as unknown as ModelConfig;
     assert.throws(
       () => validateModelConfig(bad),
-      (e: Error) => e instanceof CharmError && e.message === 'Unknown cell "rnn": expected lstm or gru',
+      (e: Error) => e instanceof CharmError && e.message === 'Unknown cell "rnn": expected lstm, gru or gru-reset-before',
     );
     assert.throws(() => cellSpec('toString'), CharmError);
-    assert.throws(() => parseArgs(['train', 'x', '--cell', 'rnn'], TRAIN_FLAGS), /^CharmError: Option --cell expects one of lstm, gru, got "rnn"$/);
+    assert.throws(
+      () => parseArgs(['train', 'x', '--cell', 'rnn'], TRAIN_FLAGS),
+      /^CharmError: Option --cell expects one of lstm, gru, gru-reset-before, got "rnn"$/,
+    );
     assert.equal(parseArgs(['train', 'x', '--cell', 'gru'], TRAIN_FLAGS).flags.cell, 'gru');
   });
 });

@@ -29,6 +29,11 @@ const CONFIGS: [string, ModelConfig][] = [
   ['LSTM, 1 layer', { cell: 'lstm', vocabSize: 12, embedding: 8, units: 16, layers: 1 }],
   ['LSTM, 2 layers', { cell: 'lstm', vocabSize: 12, embedding: 8, units: 16, layers: 2 }],
   ['GRU, 2 layers', { cell: 'gru', vocabSize: 12, embedding: 8, units: 16, layers: 2 }],
+  ['GRU reset_after=false, 2 layers', { cell: 'gru-reset-before', vocabSize: 12, embedding: 8, units: 16, layers: 2 }],
+  [
+    'LSTM, hard_sigmoid_keras3 gates, 2 layers',
+    { cell: 'lstm', vocabSize: 12, embedding: 8, units: 16, layers: 2, recurrentActivation: 'hard_sigmoid_keras3' },
+  ],
 ];
 
 const MATVECS: [string, MatVecFactory][] = [

@@ -11,7 +11,7 @@ export type Row = [label: string, value: string];
 export function subtitle(r: ModelReport): string {
   if (!r.model) return 'No model yet: run "Charm: Train on Workspace".';
   const inf = r.inference.state === 'ready' ? `completing with the ${r.inference.backend} backend` : `completion process: ${r.inference.state}`;
-  return `${r.model.cell.toUpperCase()} ${r.model.layers}×${r.model.units} · ${formatCount(r.model.parameters)} parameters · ${inf}`;
+  return `${r.model.cell} ${r.model.layers}×${r.model.units} · ${formatCount(r.model.parameters)} parameters · ${inf}`;
 }
 
 /** The line above the chart while a training run goes, else undefined. */
@@ -27,7 +27,7 @@ export function modelRows(r: ModelReport): Row[] {
   const p = r.progress;
   if (!m || !p) return [['Model', 'none']];
   return [
-    ['Cell', `${m.cell.toUpperCase()}, ${m.layers} layer${m.layers > 1 ? 's' : ''} of ${m.units} units`],
+    ['Cell', `${m.cell}, ${m.layers} layer${m.layers > 1 ? 's' : ''} of ${m.units} units`],
     ['Embedding', String(m.embedding)],
     ['Vocabulary', `${m.vocabSize} symbols`],
     ['Parameters', formatCount(m.parameters)],

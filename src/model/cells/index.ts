@@ -1,16 +1,20 @@
 /**
  * The registry of recurrent cells: everything outside src/model/cells reads a cell from here (its
- * tfjs graph from graphs.ts). A new cell is a module like lstm.ts, a graph like lstmGraph.ts and
- * one line in each registry.
+ * tfjs graph from graphs.ts). A config chooses a cell and its gates' activation (gates.ts); each
+ * cell has one step, made for the activation. A new cell is a module like lstm.ts, a graph like
+ * gruGraph.ts, one line in SPECS and one case in graphs.ts.
  */
 import { CharmError } from '../../errors';
+import { gateFunction, recurrentActivationOf } from './gates';
 import { GRU_SPEC } from './gru';
+import { GRU_RESET_BEFORE_SPEC } from './gruResetBefore';
 import { LSTM_SPEC } from './lstm';
-import type { CellSpec } from './spec';
+import type { CellSpec, CellStep } from './spec';
 
 export type { CellSpec, CellStep } from './spec';
+export { recurrentActivationOf } from './gates';
 
-const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC };
+const SPECS = { lstm: LSTM_SPEC, gru: GRU_SPEC, 'gru-reset-before': GRU_RESET_BEFORE_SPEC };
 
 export type CellName = keyof typeof SPECS;
 
@@ -30,6 +34,25 @@ export function cellSpec(name: string): CellSpec {
     throw new CharmError(`Unknown cell "${name}": expected ${CELL_NAMES.slice(0, -1).join(', ')} or ${CELL_NAMES[CELL_NAMES.length - 1]}`);
   }
   return CELLS[name];
+}
+
+/** What a config names the cell and its gate activation by (ModelConfig's fields; cells/ does not import config.ts). */
+interface CellChoice {
+  cell: string;
+  recurrentActivation?: string;
+}
+
+/** StepModel's step for a config: the cell's update with the config's gate activation. */
+export function cellStep(config: CellChoice): CellStep {
+  return cellSpec(config.cell).makeStep(gateFunction(recurrentActivationOf(config)));
+}
+
+/** The cell as `charm info` and the model view name it: "LSTM", "GRU (reset_after=false, hard_sigmoid gates)". */
+export function cellLabel(config: CellChoice): string {
+  const spec = cellSpec(config.cell);
+  const activation = recurrentActivationOf(config);
+  const notes = [...(spec.variant ? [spec.variant] : []), ...(activation === 'sigmoid' ? [] : [`${activation} gates`])];
+  return notes.length ? `${spec.label} (${notes.join(', ')})` : spec.label;
 }
 
 /** Columns of a layer's kernels: G * U. */

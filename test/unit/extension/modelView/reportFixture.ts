@@ -5,7 +5,7 @@ export function trainedReport(): ModelReport {
   return {
     root: '/ws/model',
     model: {
-      cell: 'lstm',
+      cell: 'LSTM',
       layers: 2,
       units: 256,
       embedding: 64,
