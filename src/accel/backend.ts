@@ -9,7 +9,8 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { CharmError } from '../errors';
-import { loadNativeFrom, NATIVE_MODULES_ENV, TFJS_NODE } from './nativeTfjs';
+import { NATIVE_MODULES_ENV, TFJS_NODE } from '../util/nativePackage';
+import { loadNativeFrom } from './nativeTfjs';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -239,7 +240,8 @@ async function initTensorflow(captured: CapturedConsole, required: boolean): Pro
     loaded = loadTfjsNode();
     await activate('tensorflow', captured);
   } catch (e) {
-    if (loaded?.folder !== undefined) nativeFailure = `it loaded from ${loaded.folder} but its backend did not start (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+    if (loaded?.folder !== undefined)
+      nativeFailure = `it loaded from ${loaded.folder} but its backend did not start (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
     if (!required) return undefined;
     const cause =
       nativeFailure !== undefined

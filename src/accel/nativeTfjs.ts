@@ -8,18 +8,15 @@
  * tfjs-node itself) made from inside the folder resolves to the engine's own copy: one tfjs-core
  * per process, whatever the folder holds.
  */
-import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
-
-export const NATIVE_MODULES_ENV = 'CHARM_NATIVE_MODULES';
-export const TFJS_NODE = '@tensorflow/tfjs-node';
+import { nativePackageIn } from '../util/nativePackage';
 
 /** tfjs packages the engine provides; tfjs-node and tfjs-node-gpu stay the folder's own. */
 const SHARED = /^@tensorflow\/tfjs(-core|-layers|-converter|-data|-backend-cpu|-backend-webgl)?(\/.*)?$/;
 
 type Resolve = (request: string, parent: NodeModule | undefined, isMain: boolean, options?: unknown) => string;
-// Node's internal resolver: the documented way to redirect requires inside CommonJS packages.
+// Node's internal CommonJS resolver (undocumented, stable for years): the usual seam to redirect requires made inside a package.
 const loader = Module as unknown as { _resolveFilename: Resolve };
 
 const redirected = new Set<string>();
@@ -42,20 +39,6 @@ function redirectTfjs(folder: string): void {
     }
     return original.call(this, request, parent, isMain, options);
   };
-}
-
-/** Which tfjs-node package the folder holds (the -gpu one when both are there). */
-export function nativePackageIn(folder: string): { name: string; dir: string; version: string } | undefined {
-  for (const name of [`${TFJS_NODE}-gpu`, TFJS_NODE]) {
-    const dir = path.join(folder, 'node_modules', name);
-    try {
-      const version = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: unknown }).version;
-      return { name, dir, version: typeof version === 'string' ? version : 'unknown version' };
-    } catch {
-      // not there (or unreadable): try the next
-    }
-  }
-  return undefined;
 }
 
 /**
