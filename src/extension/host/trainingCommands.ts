@@ -1,5 +1,6 @@
 /** "Train on Workspace", "Train on Corpus…" and "Stop Training". */
 import * as vscode from 'vscode';
+import { adoptCheckpoint } from '../modelChoice';
 import { hasModel, writeMemorySpec } from '../modelStore';
 import { trainingRequestFromSettings, TrainMode } from '../training/trainingRequest';
 import { filesExcludeOf } from './config';
@@ -71,7 +72,27 @@ async function train(s: CharmServices, paths: string[], title: string, scopes: v
   }
   const root = s.modelRoot();
   let mode: TrainMode = 'new';
-  if (hasModel(root)) {
+  // A chosen model in use: fine-tune a copy of it in the workspace's own storage (the picked
+  // folder, perhaps a shared one, is never written), or train the workspace's own.
+  const chosen = s.chosenModel();
+  let fineTuneChosen = false;
+  if (chosen) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        {
+          label: `Fine-tune ${chosen.label}`,
+          description: `trains a copy of it on these files in this workspace's storage${hasModel(root) ? ", replacing this workspace's own model" : ''}; ${chosen.label} itself is not changed`,
+          fineTune: true,
+        },
+        { label: 'Train a New Model', description: "this workspace's own; completions use it from then on", fineTune: false },
+      ],
+      { title: `Charm: completions use ${chosen.label}`, placeHolder: 'Fine-tune it, or train a new model?', ignoreFocusOut: true },
+    );
+    if (!pick) return;
+    fineTuneChosen = pick.fineTune;
+    if (fineTuneChosen) mode = 'continue';
+  }
+  if (!fineTuneChosen && hasModel(root)) {
     const preset = s.settings().preset;
     const pick = await vscode.window.showQuickPick(
       [
@@ -82,6 +103,14 @@ async function train(s: CharmServices, paths: string[], title: string, scopes: v
     );
     if (!pick) return;
     mode = pick.mode;
+  }
+  if (chosen) {
+    if (fineTuneChosen) {
+      s.log.info(`copying ${chosen.root} into ${root} to fine-tune it`);
+      await adoptCheckpoint(chosen.root, root);
+    }
+    // Completions follow the workspace's own model from now on: the fine-tuned copy, or the new one.
+    await s.chooseModel(undefined);
   }
   const request = trainingRequestFromSettings({ paths, out: root, mode, settings: s.settings(), filesExclude: filesExcludeOf(scopes) });
   // Completions from the workspace memory start now, long before the first checkpoint.
