@@ -70,7 +70,7 @@ export function classifyModelPath(picked: string): PickedModel {
 }
 
 /** "team-model", or "team-model/best" for a checkpoint folder chosen itself. */
-export function modelLabel(root: string): string {
+function modelLabel(root: string): string {
   const base = path.basename(root);
   return /^(best|latest)(\.prev)?$/.test(base) ? `${path.basename(path.dirname(root))}/${base}` : base;
 }

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 export const NATIVE_MODULES_ENV = 'CHARM_NATIVE_MODULES';
 export const TFJS_NODE = '@tensorflow/tfjs-node';
 export type NativeVariant = 'cpu' | 'gpu';
+/** The tfjs release the engine bundles: tfjs-node must be the same one. A test checks it against node_modules. */
+export const TFJS_VERSION = '4.22.0';
 
 export function nativePackageName(variant: NativeVariant): string {
   return variant === 'gpu' ? `${TFJS_NODE}-gpu` : TFJS_NODE;

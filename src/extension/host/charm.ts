@@ -53,6 +53,7 @@ export class Charm implements CharmServices, vscode.Disposable {
   private readonly child: (name: string, script: string) => ChildOptions;
   /** Logged once per missing folder: a chosen model that is gone (an unmounted share) falls back to the workspace's own. */
   private missingChoiceLogged: string | undefined;
+  private about: { root: string; text: string } | undefined;
 
   constructor(private readonly ext: vscode.ExtensionContext) {
     this.log = createLogger('Charm');
@@ -188,10 +189,14 @@ export class Charm implements CharmServices, vscode.Disposable {
     return { root: this.modelRoot() };
   }
 
+  /** Where the chosen model came from; read once per folder (refresh runs on every training step shown). */
   private aboutChoice(choice: ModelChoice, root: string): string {
-    const dir = findCheckpoint(root);
-    const source = dir ? importSourceOf(dir) : undefined;
-    return source ? `${describeSource(source)}, in ${root}` : choice.root;
+    if (this.about?.root !== root) {
+      const dir = findCheckpoint(root);
+      const source = dir ? importSourceOf(dir) : undefined;
+      this.about = { root, text: source ? `${describeSource(source)}, in ${root}` : choice.root };
+    }
+    return this.about.text;
   }
 
   private inUseReport(): { label: string; chosen: boolean; about?: string } {

@@ -9,11 +9,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../../errors';
-import { nativePackageIn, nativePackageName, NativeVariant } from '../../util/nativePackage';
+import { nativePackageIn, nativePackageName, NativeVariant, TFJS_VERSION } from '../../util/nativePackage';
 import { summarizeNpmFailure } from './npmErrorSummary';
-
-/** The tfjs version the engine bundles: tfjs-node must be the same release. Checked by a test against node_modules. */
-export const TFJS_VERSION = '4.22.0';
 
 /** Where the native backend lives in the extension's global storage. */
 export function nativeFolder(globalStoragePath: string): string {

@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../../../src/errors';
-import { installNativeBackend, TFJS_VERSION } from '../../../src/extension/native/installNative';
+import { installNativeBackend } from '../../../src/extension/native/installNative';
+import { TFJS_VERSION } from '../../../src/util/nativePackage';
 import { summarizeNpmFailure } from '../../../src/extension/native/npmErrorSummary';
 import { tempDir, writeFiles } from '../helpers';
 
