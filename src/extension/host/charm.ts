@@ -115,7 +115,7 @@ export class Charm implements CharmServices, vscode.Disposable {
     });
 
     const provider = new CharmInlineProvider(this.completions, (line) => this.log.debug(line));
-    const commands: [string, () => unknown][] = [
+    const commands: [string, (...args: unknown[]) => unknown][] = [
       ['charm.trainOnWorkspace', () => trainOnWorkspace(this)],
       ['charm.trainOnCorpus', () => trainOnCorpus(this)],
       ['charm.stopTraining', () => stopTraining(this)],
@@ -123,7 +123,7 @@ export class Charm implements CharmServices, vscode.Disposable {
       ['charm.toggleInlineCompletions', () => toggleInlineCompletions(this)],
       ['charm.showModel', () => showModel(this)],
       ['charm.deleteModel', () => deleteModelCommand(this)],
-      ['charm.useModel', () => useModel(this)],
+      ['charm.useModel', (target) => useModel(this, target)],
       ['charm.installNativeBackend', () => installNativeBackendCommand(this)],
       ['charm.statusMenu', () => statusMenu(this)],
     ];
@@ -132,7 +132,7 @@ export class Charm implements CharmServices, vscode.Disposable {
       this.status,
       this.modelView,
       vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
-      ...commands.map(([id, run]) => vscode.commands.registerCommand(id, () => this.guard(id, run))),
+      ...commands.map(([id, run]) => vscode.commands.registerCommand(id, (...args: unknown[]) => this.guard(id, () => run(...args)))),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChange(e)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.completions.forget(d.uri.toString());

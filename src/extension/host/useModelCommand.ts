@@ -16,7 +16,13 @@ interface Action extends vscode.QuickPickItem {
   action: 'folder' | 'file' | 'reset';
 }
 
-export async function useModel(s: CharmServices): Promise<void> {
+/**
+ * `target` (a path or file URI, from executeCommand, e.g. a workspace task or a test) skips the
+ * pickers; without it the user picks.
+ */
+export async function useModel(s: CharmServices, target?: unknown): Promise<void> {
+  const given = typeof target === 'string' ? target : target instanceof vscode.Uri && target.scheme === 'file' ? target.fsPath : undefined;
+  if (given !== undefined) return useModelAt(s, given);
   const chosen = s.chosenModel();
   const actions: Action[] = [
     {
@@ -54,8 +60,12 @@ export async function useModel(s: CharmServices): Promise<void> {
     void vscode.window.showErrorMessage('Charm: only models on this machine can be used.');
     return;
   }
+  await useModelAt(s, uri.fsPath);
+}
+
+async function useModelAt(s: CharmServices, file: string): Promise<void> {
   try {
-    const picked = classifyModelPath(uri.fsPath);
+    const picked = classifyModelPath(file);
     const choice = picked.kind === 'checkpoint' ? checkpointChoice(picked.root) : await importFile(s, picked);
     if (!choice) return;
     await switchTo(s, choice);
