@@ -199,19 +199,19 @@ describe('Use Model: choosing a model', function () {
   });
 });
 
-describe('Use Model: the processes', function () {
+describe('Use Model and Install Native Backend: the processes', function () {
   this.timeout(120_000);
   let dir = '';
   let cleanup = () => undefined as void;
   before(async () => {
     ({ dir, cleanup } = tempDir('charm-choice-proc-'));
     await initBackend('cpu');
+    await saveTinyCheckpoint(path.join(dir, 'shared'), 'best', 42);
   });
   after(() => cleanup());
 
   it("completes from a chosen checkpoint folder with this workspace's memory, and keeps it when the next choice does not load", async function () {
     const shared = path.join(dir, 'shared');
-    await saveTinyCheckpoint(shared, 'best', 42);
     const own = path.join(dir, 'own');
     writeFiles(dir, { 'ws/a.txt': 'the cat sat on the mat. '.repeat(50) });
     writeMemorySpec(own, { paths: [path.join(dir, 'ws')], corpus: { exclude: [], secretPatterns: [], maxFileBytes: 100_000 } });
@@ -232,6 +232,24 @@ describe('Use Model: the processes', function () {
       const after = await waitFor(client, (s) => s.kind !== 'loading');
       assert.equal(after.kind, 'ready');
       if (after.kind === 'ready') assert.equal(after.info.dir, path.join(shared, 'best'), 'the previous model stays in use');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('restart() starts a fresh completion process on the same model (after a native backend install)', async function () {
+    const shared = path.join(dir, 'shared');
+    const client = new InferenceClient(child('inference', 'inferenceProcess.ts'));
+    try {
+      client.load(shared, 'cpu');
+      await waitFor(client, (s) => s.kind === 'ready');
+      const pid = client.pid;
+      client.restart();
+      assert.equal(client.state.kind, 'loading');
+      const state = await waitFor(client, (s) => s.kind !== 'loading');
+      assert.equal(state.kind, 'ready', JSON.stringify(state));
+      assert.ok(client.pid !== undefined && client.pid !== pid, `a new process (${pid} -> ${client.pid})`);
+      if (state.kind === 'ready') assert.equal(state.info.dir, path.join(shared, 'best'));
     } finally {
       client.dispose();
     }
