@@ -9,7 +9,14 @@ import { CharmError } from '../../errors';
 import { installNativeBackend } from '../native/installNative';
 import type { CharmServices } from './services';
 
+/** One install at a time: two would race to swap their folders into place. */
+let installing = false;
+
 export async function installNativeBackendCommand(s: CharmServices): Promise<void> {
+  if (installing) {
+    void vscode.window.showInformationMessage('Charm: the native backend is being installed (see its notification).');
+    return;
+  }
   const pick = await vscode.window.showQuickPick(
     [
       { label: 'CPU', description: '@tensorflow/tfjs-node: native TensorFlow on the processor', variant: 'cpu' as const },
@@ -19,6 +26,7 @@ export async function installNativeBackendCommand(s: CharmServices): Promise<voi
   );
   if (!pick) return;
   s.log.info(`installing the native backend (${pick.variant}) into ${s.nativeFolder()}`);
+  installing = true;
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Charm: installing the native backend', cancellable: true },
@@ -51,5 +59,7 @@ export async function installNativeBackendCommand(s: CharmServices): Promise<voi
     void vscode.window.showErrorMessage(`Charm: ${e.message}`, 'Show Log').then((answer) => {
       if (answer) s.log.show();
     });
+  } finally {
+    installing = false;
   }
 }

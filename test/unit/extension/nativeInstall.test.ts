@@ -90,6 +90,16 @@ describe('native backend installer', function () {
       'npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@tensorflow%2ftfjs-node-gpu - Not found\nnpm error 404\nnpm error A complete log of this run can be found in: /x.log\n';
     const text = summarizeNpmFailure('npm install x', 1, out);
     assert.match(text, /^npm install x failed, exit code 1, E404: 404 Not Found - GET https:\/\/registry\.npmjs\.org\/\S+ - Not found; 404$/);
+    // npm before 10 wrote "npm ERR!"; the same summary.
+    assert.equal(summarizeNpmFailure('npm install x', 1, out.replace(/npm error/g, 'npm ERR!')), text);
+  });
+
+  it('keeps a runaway output to one bounded paragraph', function () {
+    const noise = Array.from({ length: 500 }, (_, k) => `npm error gyp ERR! stack Error: step ${k} failed ${'x'.repeat(80)}`).join('\n');
+    const text = summarizeNpmFailure('npm install x', 1, noise);
+    assert.ok(text.length <= 600, `${text.length} characters`);
+    assert.ok(!text.includes('\n'));
+    assert.match(text, /step 0 failed/);
   });
 
   it('a failing npm: one CharmError paragraph, the earlier install kept, no staging folder left', async function () {
