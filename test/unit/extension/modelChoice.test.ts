@@ -25,6 +25,7 @@ import {
   isModelChoice,
 } from '../../../src/extension/modelChoice';
 import { buildModelReport } from '../../../src/extension/modelReport';
+import { isHostToImporter, isHostToInference, isImporterToHost } from '../../../src/extension/protocol';
 import { readModelSummary, writeMemorySpec } from '../../../src/extension/modelStore';
 import { modelRows } from '../../../src/extension/modelView/reportText';
 import { statusView } from '../../../src/extension/status';
@@ -262,6 +263,19 @@ describe('Use Model and Install Native Backend: the processes', function () {
       return true;
     });
     assert.ok(!fs.existsSync(path.join(dir, 'out')));
+  });
+
+  it('checks the import messages and the load message with a memory root', function () {
+    const summary = { format: 'keras', out: '/o', vocabularySize: 3, parameters: 10 };
+    assert.ok(isImporterToHost({ type: 'imported', summary }));
+    assert.ok(isImporterToHost({ type: 'failed', message: 'bad', userError: true }));
+    assert.ok(!isImporterToHost({ type: 'failed', message: 'bad' }));
+    assert.ok(!isImporterToHost({ type: 'imported' }));
+    assert.ok(isHostToImporter({ type: 'import', request: { input: 'a', out: 'b' } }));
+    assert.ok(!isHostToImporter({ type: 'import', request: 'a' }));
+    assert.ok(isHostToInference({ type: 'load', root: '/r', backend: 'wasm', memoryRoot: '/m' }));
+    assert.ok(isHostToInference({ type: 'load', root: '/r', backend: 'wasm' }));
+    assert.ok(!isHostToInference({ type: 'load', root: '/r', backend: 'wasm', memoryRoot: 3 }));
   });
 
   it('a cancelled import kills its process', async function () {
