@@ -23,6 +23,8 @@ export interface NativeInstallOptions {
   /** The npm to run; default `npm` on the PATH (npm.cmd on Windows). */
   npm?: string;
   signal?: AbortSignal;
+  /** The Node that checks the installed package loads; default this process's (Electron runs as Node with ELECTRON_RUN_AS_NODE). */
+  node?: string;
   /** Each line npm prints (for the output channel and the progress message). */
   onOutput?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -52,6 +54,12 @@ export async function installNativeBackend(options: NativeInstallOptions): Promi
     await runNpm(options, ['install', '--no-audit', '--no-fund', '--omit=dev', spec], staging, what);
     const installed = nativePackageIn(staging);
     if (!installed) throw new CharmError(`${what} reported success, but ${nativePackageName(options.variant)} is not in ${staging}`);
+    // A package that installs but does not load (no libtensorflow, a CUDA mismatch) must not replace a working one.
+    const broken = await loadError(options, installed.dir);
+    if (broken !== undefined)
+      throw new CharmError(
+        `${installed.name} ${installed.version} installed but does not load (${broken}); nothing was changed. The wasm backend keeps working.`,
+      );
     swapIntoPlace(staging, folder);
     return { folder, name: installed.name, version: installed.version };
   } finally {
@@ -104,6 +112,32 @@ function runNpm(options: NativeInstallOptions, args: string[], cwd: string, what
       if (cancelled) reject(new CharmError('The native backend install was cancelled; nothing was changed'));
       else if (code === 0) resolve();
       else reject(new CharmError(`${summarizeNpmFailure(what, code, output)}. The wasm backend keeps working.`));
+    });
+  });
+}
+
+/** How long loading the installed package may take in the check (native TensorFlow loads in a second or two). */
+const LOAD_CHECK_MS = 120_000;
+
+/** Requires the package in a separate Node; undefined when that worked, else the error's first line. */
+function loadError(options: NativeInstallOptions, dir: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const env = { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', TF_CPP_MIN_LOG_LEVEL: '2' };
+    const child = spawn(options.node ?? process.execPath, ['-e', `require(${JSON.stringify(dir)})`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-KEPT_OUTPUT)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), LOAD_CHECK_MS);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(e.message);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(undefined);
+      // Node prints the throwing source line first, then "Error: ..." (the line wanted), then the stack.
+      const lines = stderr.split(/\r?\n/);
+      const line = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /cannot open|not found/i.test(l) && !/^\s+at /.test(l));
+      resolve((line ?? (signal ? `stopped by ${signal}` : `exit code ${code}`)).trim().slice(0, 300));
     });
   });
 }

@@ -139,7 +139,7 @@ describe('native backend installer', function () {
     const npm = fakeNpm(
       dir,
       'npm',
-      'echo "$@" > args.txt\nmkdir -p node_modules/@tensorflow/tfjs-node-gpu\necho \'{"version":"4.22.0"}\' > node_modules/@tensorflow/tfjs-node-gpu/package.json\necho "added 1 package"',
+      'echo "$@" > args.txt\nmkdir -p node_modules/@tensorflow/tfjs-node-gpu\necho \'{"version":"4.22.0"}\' > node_modules/@tensorflow/tfjs-node-gpu/package.json\necho "module.exports = {};" > node_modules/@tensorflow/tfjs-node-gpu/index.js\necho "added 1 package"',
     );
     const r = await installNativeBackend({ folder, variant: 'gpu', npm });
     assert.deepEqual(r, { folder, name: '@tensorflow/tfjs-node-gpu', version: '4.22.0' });
@@ -148,6 +148,26 @@ describe('native backend installer', function () {
       new RegExp(`^install .*@tensorflow/tfjs-node-gpu@${TFJS_VERSION.replace(/\./g, '\\.')}$`, 'm'),
     );
     assert.ok(!fs.existsSync(path.join(folder, 'marker.txt')), 'the earlier install was replaced');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['native', 'npm']);
+  });
+
+  it('a package that installs but does not load replaces nothing, and says why', async function () {
+    const folder = path.join(dir, 'native');
+    writeFiles(folder, { 'marker.txt': 'earlier install' });
+    const npm = fakeNpm(
+      dir,
+      'npm',
+      'mkdir -p node_modules/@tensorflow/tfjs-node\necho \'{"version":"4.22.0"}\' > node_modules/@tensorflow/tfjs-node/package.json\n' +
+        'echo "throw new Error(\'libtensorflow.so.2: cannot open shared object file: No such file or directory\');" > node_modules/@tensorflow/tfjs-node/index.js',
+    );
+    await rejectsWith(installNativeBackend({ folder, variant: 'cpu', npm }), (m) =>
+      assert.equal(
+        m,
+        '@tensorflow/tfjs-node 4.22.0 installed but does not load (Error: libtensorflow.so.2: cannot open shared object file: No such file or directory); ' +
+          'nothing was changed. The wasm backend keeps working.',
+      ),
+    );
+    assert.equal(fs.readFileSync(path.join(folder, 'marker.txt'), 'utf8'), 'earlier install');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['native', 'npm']);
   });
 
