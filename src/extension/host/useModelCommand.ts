@@ -38,9 +38,9 @@ export async function useModel(s: CharmServices, target?: unknown): Promise<void
     placeHolder: chosen ? `Completions use ${chosen.label}` : "Completions use this workspace's own model",
   });
   if (!pick) return;
-  if (pick.action === 'reset') {
+  if (pick.action === 'reset' && chosen) {
     await s.chooseModel(undefined);
-    void vscode.window.showInformationMessage("Charm: completions use this workspace's own model again.");
+    await offerToDeleteImport(s, chosen);
     return;
   }
   const uris = await vscode.window.showOpenDialog(
@@ -73,6 +73,19 @@ async function useModelAt(s: CharmServices, file: string): Promise<void> {
     if (!(e instanceof CharmError)) throw e;
     void vscode.window.showErrorMessage(`Charm: ${e.message}${stillInUse(s)}`);
   }
+}
+
+/** An imported copy lives in the extension's storage; the file it came from is still there, so it can go. */
+async function offerToDeleteImport(s: CharmServices, previous: ModelChoice): Promise<void> {
+  const message = "Charm: completions use this workspace's own model again.";
+  if (!previous.imported || !isInside(previous.root, s.importsRoot())) {
+    void vscode.window.showInformationMessage(message);
+    return;
+  }
+  const answer = await vscode.window.showInformationMessage(`${message} Delete the imported copy of ${previous.label}?`, 'Delete Imported Copy');
+  if (!answer) return;
+  await fs.promises.rm(previous.root, { recursive: true, force: true });
+  s.log.info(`deleted the imported copy ${previous.root}`);
 }
 
 function stillInUse(s: CharmServices): string {
