@@ -13,6 +13,7 @@ const options = {
     cli: 'src/cli/main.ts',
     trainerProcess: 'src/extension/trainerProcess.ts',
     inferenceProcess: 'src/extension/inferenceProcess.ts',
+    importProcess: 'src/extension/importProcess.ts',
   },
   bundle: true,
   outdir: 'dist',

@@ -9,6 +9,8 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { CharmError } from '../errors';
+import { NATIVE_MODULES_ENV, TFJS_NODE } from '../util/nativePackage';
+import { loadNativeFrom } from './nativeTfjs';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -21,11 +23,11 @@ export interface BackendInfo {
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-const TFJS_NODE = '@tensorflow/tfjs-node';
 const TFJS_NODE_INSTALL =
   `The 'tensorflow' backend needs ${TFJS_NODE}, which is not installed or failed to load: ` +
   `run "npm install ${TFJS_NODE}@${tf.version_core}" (it downloads libtensorflow, so it needs internet access), ` +
-  `or choose the 'wasm' backend`;
+  `or install it into a folder of its own ("npm install --prefix DIR ${TFJS_NODE}@${tf.version_core}", or "Charm: Install Native Backend" in VS Code) ` +
+  `and set ${NATIVE_MODULES_ENV}=DIR; or choose the 'wasm' backend`;
 
 export interface BackendOptions {
   /** wasm only: see initBackend. */
@@ -89,6 +91,8 @@ async function initBackendNow(choice: BackendChoice, options: BackendOptions): P
       default: {
         info = (await initTensorflow(captured, false)) ?? (await tryWasm(threads, captured)) ?? (await initCpu());
         autoResolvedTo = info.name;
+        // A native backend the user installed but that does not load: say why it is not used.
+        if (info.name !== 'tensorflow' && nativeFailure !== undefined) info = { ...info, detail: `${info.detail}; ${TFJS_NODE} not used: ${nativeFailure}` };
       }
     }
     current = info;
@@ -195,17 +199,31 @@ async function tryWasm(threads: number, captured: CapturedConsole): Promise<Back
   }
 }
 
-function loadTfjsNode(): string {
+/** Why the tfjs-node of CHARM_NATIVE_MODULES failed to load (it exists there but threw). */
+let nativeFailure: string | undefined;
+
+/** What was loaded: its label for the backend's detail, and the folder it came from, if any. */
+function loadTfjsNode(): { label: string; folder?: string } {
   // tfjs-node's native TensorFlow logs to stderr; keep it to warnings unless the user chose a level.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  const folder = process.env[NATIVE_MODULES_ENV];
+  if (folder) {
+    try {
+      const native = loadNativeFrom(folder);
+      if (native) return { label: `${native.name} ${native.version} from ${folder}`, folder };
+    } catch (e) {
+      nativeFailure = `loading it from ${folder} failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+      throw e;
+    }
+  }
   // A plain require: bundles mark @tensorflow/* external, and the package is optional.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
   require(TFJS_NODE);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-    return (require(`${TFJS_NODE}/package.json`) as { version: string }).version;
+    return { label: `${TFJS_NODE} ${(require(`${TFJS_NODE}/package.json`) as { version: string }).version}` };
   } catch {
-    return 'unknown version';
+    return { label: `${TFJS_NODE} (unknown version)` };
   }
 }
 
@@ -217,17 +235,24 @@ async function initTensorflow(captured: CapturedConsole, required: boolean): Pro
     await activate('tensorflow', captured);
     return known;
   }
-  let version: string;
+  let loaded: { label: string; folder?: string } | undefined;
   try {
-    version = loadTfjsNode();
+    loaded = loadTfjsNode();
     await activate('tensorflow', captured);
   } catch (e) {
+    if (loaded?.folder !== undefined)
+      nativeFailure = `it loaded from ${loaded.folder} but its backend did not start (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
     if (!required) return undefined;
-    const cause = e instanceof Error && (e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' ? ` (${e.message.split('\n')[0]})` : '';
+    const cause =
+      nativeFailure !== undefined
+        ? ` (${nativeFailure})`
+        : e instanceof Error && (e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND'
+          ? ` (${e.message.split('\n')[0]})`
+          : '';
     throw new CharmError(`${TFJS_NODE_INSTALL}${cause}`);
   }
   const threads = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const info: BackendInfo = { name: 'tensorflow', threads, simd: true, detail: `${TFJS_NODE} ${version} (native TensorFlow)` };
+  const info: BackendInfo = { name: 'tensorflow', threads, simd: true, detail: `${loaded.label} (native TensorFlow)` };
   initialised.set('tensorflow', info);
   return info;
 }

@@ -10,6 +10,7 @@ import { abandonSavesInProgress } from '../training/checkpoint';
 import { CELL_NAMES } from '../model/cells';
 import { PRESETS } from '../model/config';
 import { DEFAULT_SETTINGS, RANGES } from '../extension/settings';
+import { NATIVE_MODULES_ENV, TFJS_NODE, TFJS_VERSION } from '../util/nativePackage';
 
 const INLINE = DEFAULT_SETTINGS.inline;
 const range = (key: keyof typeof RANGES) => `${RANGES[key][0]}-${RANGES[key][1]}`;
@@ -70,6 +71,8 @@ Presets: ${Object.entries(PRESETS)
   .map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`)
   .join('; ')}.
 --model accepts a checkpoint root (uses best/) or a latest/ or best/ folder.
+--backend tensorflow needs ${TFJS_NODE} (not shipped): npm install it beside Charm, or into a
+folder of its own (npm install --prefix DIR ${TFJS_NODE}@${TFJS_VERSION}) and set ${NATIVE_MODULES_ENV}=DIR.
 `;
 
 /** Closing the terminal (SIGHUP) saves as SIGTERM and Ctrl-C do; exit codes follow the shell's 128 + signal number. */

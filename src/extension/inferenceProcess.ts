@@ -59,10 +59,10 @@ async function loadMemory(root: string): Promise<WorkspaceMemory | undefined> {
   return memory.built;
 }
 
-function load(root: string, backend: BackendChoice): void {
+function load(root: string, backend: BackendChoice, memoryRoot = root): void {
   loading = loading.then(async () => {
     try {
-      const built = await loadMemory(root).catch((e: unknown) => {
+      const built = await loadMemory(memoryRoot).catch((e: unknown) => {
         process.stderr.write(`could not build the workspace memory: ${errorMessage(e)}\n`);
         return undefined;
       });
@@ -199,7 +199,7 @@ async function pump(): Promise<void> {
 function handle(message: HostToInference): void {
   switch (message.type) {
     case 'load':
-      load(message.root, message.backend);
+      load(message.root, message.backend, message.memoryRoot);
       return;
     case 'unload':
       loading = loading.then(() => {

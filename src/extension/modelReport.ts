@@ -10,6 +10,8 @@ import type { TrainingStatus } from './status';
 
 export interface ModelReport {
   root: string;
+  /** Which model completes: the workspace's own, or one chosen with "Use Model…" (with where it came from). */
+  inUse?: { label: string; chosen: boolean; about?: string };
   model?: {
     /** As cellLabel names it: "LSTM", "GRU (reset_after=false)". */
     cell: string;
@@ -44,7 +46,13 @@ export interface ModelReport {
 /** Points drawn per curve. */
 const MAX_POINTS = 400;
 
-export function buildModelReport(root: string, summary: ModelSummary | undefined, inference: ModelState, training?: TrainingStatus): ModelReport {
+export function buildModelReport(
+  root: string,
+  summary: ModelSummary | undefined,
+  inference: ModelState,
+  training?: TrainingStatus,
+  inUse?: ModelReport['inUse'],
+): ModelReport {
   const inf: ModelReport['inference'] = { state: inference.kind };
   if (inference.kind === 'ready') {
     inf.backend = inference.info.backend;
@@ -52,12 +60,13 @@ export function buildModelReport(root: string, summary: ModelSummary | undefined
   } else if (inference.kind === 'failed' || inference.kind === 'none') {
     inf.message = inference.message;
   }
-  if (!summary) return { root, inference: inf, training, history: { train: [], val: [] } };
+  if (!summary) return { root, inUse, inference: inf, training, history: { train: [], val: [] } };
   const { meta } = summary;
   const t = meta.training;
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   return {
     root,
+    inUse,
     model: {
       cell: cellLabel(meta.model),
       layers: meta.model.layers,

@@ -13,10 +13,19 @@ export function modelRoot(storagePath: string | undefined, globalStoragePath: st
   return path.join(storagePath ?? globalStoragePath, 'model');
 }
 
+/** Models imported by "Use Model…" from Keras or TensorFlow.js files, one folder each, beside the workspace's own. */
+export function importsRoot(storagePath: string | undefined, globalStoragePath: string): string {
+  return path.join(storagePath ?? globalStoragePath, 'imports');
+}
+
 const CANDIDATES = ['best', 'latest', 'best.prev', 'latest.prev'];
 
-/** The checkpoint folder to describe (best first), or undefined when there is none. */
+/**
+ * The checkpoint folder to describe (best first), or undefined when there is none. `root` may also
+ * be a checkpoint folder itself (a best/ or latest/ chosen with "Use Model…", e.g. a shared one).
+ */
 export function findCheckpoint(root: string, prefer: 'best' | 'latest' = 'best'): string | undefined {
+  if (fs.existsSync(path.join(root, 'config.json'))) return root;
   const order = prefer === 'best' ? CANDIDATES : ['latest', 'best', 'latest.prev', 'best.prev'];
   return order.map((k) => path.join(root, k)).find((d) => fs.existsSync(path.join(d, 'config.json')));
 }

@@ -4,6 +4,7 @@
  * at the bottom (a message from an older or broken child must not crash the host).
  */
 import type { BackendChoice } from '../accel';
+import type { ImportRequest, ImportSummary } from '../interop/importModel';
 import type { PresetName } from '../model/config';
 import { messageGuard, Shape } from '../util/messageGuard';
 
@@ -102,7 +103,8 @@ export interface SamplesRequest {
 }
 
 export type HostToInference =
-  | { type: 'load'; root: string; backend: BackendChoice }
+  /** `memoryRoot`: where the workspace memory's spec lies, when the model comes from elsewhere (a chosen model); default `root`. */
+  | { type: 'load'; root: string; backend: BackendChoice; memoryRoot?: string }
   | { type: 'unload' }
   | CompleteRequest
   | GenerateRequest
@@ -149,6 +151,16 @@ export type InferenceToHost =
   | { type: 'dropped'; id: number; reason: 'cancelled' | 'stale' | 'no-model' }
   | { type: 'failed'; id: number; message: string };
 
+// ------------------------------------------------------------------------- import process
+
+/** The host's one request to the import process (src/extension/importProcess.ts). */
+export type HostToImporter = { type: 'import'; request: ImportRequest };
+
+export type ImporterToHost =
+  | { type: 'imported'; summary: ImportSummary }
+  /** `userError`: a CharmError (bad input), shown without a stack. */
+  | { type: 'failed'; message: string; userError: boolean };
+
 // ------------------------------------------------------------------------- guards
 
 const TRAINER_TO_HOST: Record<TrainerToHost['type'], Shape> = {
@@ -179,7 +191,7 @@ const INFERENCE_TO_HOST: Record<InferenceToHost['type'], Shape> = {
 };
 
 const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
-  load: { root: 'string', backend: 'string' },
+  load: { root: 'string', backend: 'string', memoryRoot: 'string?' },
   unload: {},
   complete: {
     id: 'number',
@@ -200,7 +212,12 @@ const HOST_TO_INFERENCE: Record<HostToInference['type'], Shape> = {
   learnFile: { path: 'string' },
 };
 
+const HOST_TO_IMPORTER: Record<HostToImporter['type'], Shape> = { import: { request: 'object' } };
+const IMPORTER_TO_HOST: Record<ImporterToHost['type'], Shape> = { imported: { summary: 'object' }, failed: { message: 'string', userError: 'boolean' } };
+
 export const isTrainerToHost = messageGuard<TrainerToHost>(TRAINER_TO_HOST);
 export const isHostToTrainer = messageGuard<HostToTrainer>(HOST_TO_TRAINER);
 export const isInferenceToHost = messageGuard<InferenceToHost>(INFERENCE_TO_HOST);
 export const isHostToInference = messageGuard<HostToInference>(HOST_TO_INFERENCE);
+export const isHostToImporter = messageGuard<HostToImporter>(HOST_TO_IMPORTER);
+export const isImporterToHost = messageGuard<ImporterToHost>(IMPORTER_TO_HOST);

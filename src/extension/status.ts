@@ -19,6 +19,8 @@ export interface HostState {
   model: ModelState;
   training?: TrainingStatus;
   inlineEnabled: boolean;
+  /** A model chosen with "Use Model…" instead of the workspace's own: its name and where it came from. */
+  chosen?: { label: string; about: string };
 }
 
 export type StatusKind = 'training' | 'ready' | 'off' | 'no model' | 'loading' | 'error';
@@ -41,6 +43,8 @@ export function statusView(s: HostState): StatusView {
     ];
     return { kind: 'training', text: `$(sync~spin) Charm: training ${pct}%`, tooltip: lines.filter(Boolean).join('\n') };
   }
+  const chosen = s.chosen ? `Model in use: ${s.chosen.label} (${s.chosen.about}).\n` : '';
+  const named = s.chosen ? ` · ${s.chosen.label}` : '';
   switch (s.model.kind) {
     case 'ready': {
       const i = s.model.info;
@@ -49,14 +53,18 @@ export function statusView(s: HostState): StatusView {
         ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${formatCount(i.parameters)} parameters.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
         : `No checkpoint yet: completing from the workspace memory alone.${memory}`;
       if (!s.inlineEnabled)
-        return { kind: 'off', text: '$(circle-slash) Charm: off', tooltip: `Charm: inline completions are off.\n${about}\nClick for actions.` };
-      return { kind: 'ready', text: '$(sparkle) Charm: ready', tooltip: `Charm: ready (backend ${i.backend}).\n${about}\nClick for actions.` };
+        return {
+          kind: 'off',
+          text: `$(circle-slash) Charm: off${named}`,
+          tooltip: `Charm: inline completions are off.\n${chosen}${about}\nClick for actions.`,
+        };
+      return { kind: 'ready', text: `$(sparkle) Charm: ready${named}`, tooltip: `Charm: ready (backend ${i.backend}).\n${chosen}${about}\nClick for actions.` };
     }
     case 'loading':
     case 'stopped':
-      return { kind: 'loading', text: '$(sync~spin) Charm: loading', tooltip: 'Charm: loading the model…' };
+      return { kind: 'loading', text: `$(sync~spin) Charm: loading${named}`, tooltip: `Charm: loading the model…${s.chosen ? `\n${chosen.trimEnd()}` : ''}` };
     case 'failed':
-      return { kind: 'error', text: '$(warning) Charm: error', tooltip: `Charm: ${s.model.message}\nClick for actions.` };
+      return { kind: 'error', text: '$(warning) Charm: error', tooltip: `Charm: ${s.model.message}\n${chosen}Click for actions.` };
     case 'none':
       return { kind: 'no model', text: '$(circle-outline) Charm: no model', tooltip: 'Charm: no model yet. Click to train one on this workspace.' };
   }

@@ -3,10 +3,15 @@
  * inline provider, the status bar, the model view and the commands, wired together.
  */
 import * as vscode from 'vscode';
+import type { ImportRequest, ImportSummary } from '../../interop/importModel';
+import { NATIVE_MODULES_ENV } from '../../util/nativePackage';
 import { CompletionService } from '../completion/completionService';
 import type { ChildOptions } from '../ipc/childProcess';
+import { runImport } from '../ipc/importClient';
 import { InferenceClient } from '../ipc/inferenceClient';
-import { hasCompletionSource, modelRoot } from '../modelStore';
+import { describeSource, importSourceOf, isModelChoice, ModelChoice } from '../modelChoice';
+import { findCheckpoint, hasCompletionSource, importsRoot, modelRoot } from '../modelStore';
+import { nativeFolder } from '../native/installNative';
 import type { CharmSettings } from '../settings';
 import type { StatusKind } from '../status';
 import { currentSettings } from './config';
@@ -15,21 +20,28 @@ import { CharmInlineProvider } from './inlineProvider';
 import { createLogger, Logger } from './logger';
 import { deleteModelCommand, showModel, statusMenu, toggleInlineCompletions } from './modelCommands';
 import { ModelView } from './modelView';
+import { installNativeBackendCommand } from './nativeCommand';
 import type { CharmServices } from './services';
 import { StatusBar } from './statusBar';
 import { stopTraining, trainOnCorpus, trainOnWorkspace } from './trainingCommands';
 import { TrainingSupervisor } from './trainingSupervisor';
+import { useModel } from './useModelCommand';
+
+/** workspaceState key of the model chosen with "Use Model…". */
+const CHOICE_KEY = 'charm.modelChoice';
 
 /** What activate() returns to other extensions and tests. */
 export interface CharmApi {
   /** The state the status bar shows: 'training', 'ready', 'off', 'no model', 'loading' or 'error'. */
   status(): StatusKind;
-  /** The checkpoint folder of this window's model (holds best/ and latest/). */
+  /** The checkpoint folder of this window's own model (holds best/ and latest/). */
   modelRoot(): string;
+  /** The folder of the model completions use: the chosen one, else modelRoot(). */
+  modelInUse(): string;
 }
 
 export class Charm implements CharmServices, vscode.Disposable {
-  readonly api: CharmApi = { status: () => this.status.kind, modelRoot: () => this.modelRoot() };
+  readonly api: CharmApi = { status: () => this.status.kind, modelRoot: () => this.modelRoot(), modelInUse: () => this.inUse().root };
   readonly log: Logger;
   readonly inference: InferenceClient;
   readonly training: TrainingSupervisor;
@@ -38,16 +50,22 @@ export class Charm implements CharmServices, vscode.Disposable {
   private readonly status: StatusBar;
   private cachedSettings: CharmSettings | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly child: (name: string, script: string) => ChildOptions;
+  /** Logged once per missing folder: a chosen model that is gone (an unmounted share) falls back to the workspace's own. */
+  private missingChoiceLogged: string | undefined;
+  private about: { root: string; text: string } | undefined;
 
   constructor(private readonly ext: vscode.ExtensionContext) {
     this.log = createLogger('Charm');
     const child = (name: string, script: string): ChildOptions => ({
       name,
       modulePath: ext.asAbsolutePath(`dist/${script}`),
-      // Under VS Code desktop the host's executable is Electron: this makes it run as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Under VS Code desktop the host's executable is Electron: ELECTRON_RUN_AS_NODE makes it run as
+      // plain Node. The processes load tfjs-node from the native folder when one is installed there.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', [NATIVE_MODULES_ENV]: process.env[NATIVE_MODULES_ENV] ?? this.nativeFolder() },
       log: (line) => this.log.info(line),
     });
+    this.child = child;
     const inference = new InferenceClient(child('inference', 'inferenceProcess.js'));
     this.inference = inference;
     this.training = new TrainingSupervisor(
@@ -73,7 +91,12 @@ export class Charm implements CharmServices, vscode.Disposable {
       () => this.settings().inline,
     );
     this.status = new StatusBar();
-    this.modelView = new ModelView(ext.extensionUri, { root: () => this.modelRoot(), training: () => this.training.status, inference });
+    this.modelView = new ModelView(ext.extensionUri, {
+      root: () => this.inUse().root,
+      inUse: () => this.inUseReport(),
+      training: () => this.training.status,
+      inference,
+    });
 
     this.inference.onState((state) => {
       if (state.kind === 'ready') {
@@ -92,7 +115,7 @@ export class Charm implements CharmServices, vscode.Disposable {
     });
 
     const provider = new CharmInlineProvider(this.completions, (line) => this.log.debug(line));
-    const commands: [string, () => unknown][] = [
+    const commands: [string, (...args: unknown[]) => unknown][] = [
       ['charm.trainOnWorkspace', () => trainOnWorkspace(this)],
       ['charm.trainOnCorpus', () => trainOnCorpus(this)],
       ['charm.stopTraining', () => stopTraining(this)],
@@ -100,6 +123,8 @@ export class Charm implements CharmServices, vscode.Disposable {
       ['charm.toggleInlineCompletions', () => toggleInlineCompletions(this)],
       ['charm.showModel', () => showModel(this)],
       ['charm.deleteModel', () => deleteModelCommand(this)],
+      ['charm.useModel', (target) => useModel(this, target)],
+      ['charm.installNativeBackend', () => installNativeBackendCommand(this)],
       ['charm.statusMenu', () => statusMenu(this)],
     ];
     this.disposables.push(
@@ -107,7 +132,7 @@ export class Charm implements CharmServices, vscode.Disposable {
       this.status,
       this.modelView,
       vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
-      ...commands.map(([id, run]) => vscode.commands.registerCommand(id, () => this.guard(id, run))),
+      ...commands.map(([id, run]) => vscode.commands.registerCommand(id, (...args: unknown[]) => this.guard(id, () => run(...args)))),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChange(e)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.completions.forget(d.uri.toString());
@@ -132,15 +157,76 @@ export class Charm implements CharmServices, vscode.Disposable {
     return modelRoot(this.ext.storageUri?.fsPath, this.ext.globalStorageUri.fsPath);
   }
 
+  importsRoot(): string {
+    return importsRoot(this.ext.storageUri?.fsPath, this.ext.globalStorageUri.fsPath);
+  }
+
+  nativeFolder(): string {
+    return nativeFolder(this.ext.globalStorageUri.fsPath);
+  }
+
+  chosenModel(): ModelChoice | undefined {
+    const stored = this.ext.workspaceState.get<unknown>(CHOICE_KEY);
+    return isModelChoice(stored) ? stored : undefined;
+  }
+
+  async chooseModel(choice: ModelChoice | undefined): Promise<void> {
+    await this.ext.workspaceState.update(CHOICE_KEY, choice);
+    this.missingChoiceLogged = undefined;
+    this.log.info(choice ? `model in use: ${choice.label} (${choice.root})` : "model in use: this workspace's own");
+    this.loadModel();
+    this.refresh();
+  }
+
+  importModel(request: ImportRequest, signal?: AbortSignal): Promise<ImportSummary> {
+    return runImport(this.child('import', 'importProcess.js'), request, signal);
+  }
+
+  /** The model completions use: the chosen one while its folder holds a checkpoint, else the workspace's own. */
+  private inUse(): { root: string; choice?: ModelChoice } {
+    const choice = this.chosenModel();
+    if (!choice) return { root: this.modelRoot() };
+    if (findCheckpoint(choice.root)) return { root: choice.root, choice };
+    if (this.missingChoiceLogged !== choice.root) {
+      this.missingChoiceLogged = choice.root;
+      this.log.warn(`the chosen model ${choice.label} is not at ${choice.root} any more: using this workspace's own until it is back`);
+    }
+    return { root: this.modelRoot() };
+  }
+
+  /** Where the chosen model came from; read once per folder (refresh runs on every training step shown). */
+  private aboutChoice(choice: ModelChoice, root: string): string {
+    if (this.about?.root !== root) {
+      const dir = findCheckpoint(root);
+      const source = dir ? importSourceOf(dir) : undefined;
+      this.about = { root, text: source ? `${describeSource(source)}, in ${root}` : choice.root };
+    }
+    return this.about.text;
+  }
+
+  private inUseReport(): { label: string; chosen: boolean; about?: string } {
+    const { root, choice } = this.inUse();
+    if (!choice) return { label: "this workspace's own", chosen: false };
+    return { label: choice.label, chosen: true, about: this.aboutChoice(choice, root) };
+  }
+
   loadModel(): void {
-    const root = this.modelRoot();
-    // Nothing to complete with yet: no need for a process holding nothing.
-    if (hasCompletionSource(root)) this.inference.load(root, this.settings().backend);
+    const own = this.modelRoot();
+    const { root } = this.inUse();
+    // Nothing to complete with yet: no need for a process holding nothing. A chosen model still
+    // completes with the workspace memory of this workspace's files.
+    if (hasCompletionSource(root) || hasCompletionSource(own)) this.inference.load(root, this.settings().backend, root === own ? undefined : own);
     else this.inference.unload();
   }
 
   refresh(): void {
-    this.status.update({ model: this.inference.state, training: this.training.status, inlineEnabled: this.settings().inline.enabled });
+    const { root, choice } = this.inUse();
+    this.status.update({
+      model: this.inference.state,
+      training: this.training.status,
+      inlineEnabled: this.settings().inline.enabled,
+      chosen: choice ? { label: choice.label, about: this.aboutChoice(choice, root) } : undefined,
+    });
     this.modelView.refresh();
   }
 

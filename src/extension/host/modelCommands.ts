@@ -57,7 +57,18 @@ export async function statusMenu(s: CharmServices): Promise<void> {
   });
   if (ready) actions.push({ label: '$(wand) Generate from Selection', command: 'charm.generateFromSelection' });
   actions.push({ label: '$(graph-line) Show Model', command: 'charm.showModel' });
+  const chosen = s.chosenModel();
+  actions.push({
+    label: '$(library) Use Model…',
+    description: chosen ? `now: ${chosen.label}` : 'a shared checkpoint, or a Keras / TensorFlow.js file',
+    command: 'charm.useModel',
+  });
   if (readModelSummary(s.modelRoot())) actions.push({ label: '$(trash) Delete Model', command: 'charm.deleteModel' });
+  actions.push({
+    label: '$(server-process) Install Native Backend',
+    description: '@tensorflow/tfjs-node with your npm',
+    command: 'charm.installNativeBackend',
+  });
   actions.push({ label: '$(gear) Settings', command: 'workbench.action.openSettings' });
   const pick = await vscode.window.showQuickPick(actions, { title: 'Charm' });
   if (!pick) return;

@@ -17,7 +17,9 @@ const SAMPLE_TEMPERATURES = [0, 0.25, 0.5, 0.75, 1];
 const SAMPLE_LENGTH = 160;
 
 export interface ModelViewSource {
+  /** The folder of the model in use. */
   root(): string;
+  inUse(): NonNullable<ModelReport['inUse']>;
   training(): TrainingStatus | undefined;
   inference: InferenceClient;
 }
@@ -76,7 +78,7 @@ export class ModelView implements vscode.Disposable {
 
   private report(): ModelReport {
     const root = this.source.root();
-    return buildModelReport(root, readModelSummary(root), this.source.inference.state, this.source.training());
+    return buildModelReport(root, readModelSummary(root), this.source.inference.state, this.source.training(), this.source.inUse());
   }
 
   private post(message: HostToView): void {

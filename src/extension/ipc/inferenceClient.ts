@@ -29,7 +29,7 @@ export class InferenceClient {
   private channel: ChildChannel<HostToInference, InferenceToHost> | undefined;
   private pending = new Map<number, Pending>();
   private nextId = 1;
-  private model: { root: string; backend: BackendChoice } | undefined;
+  private model: { root: string; backend: BackendChoice; memoryRoot?: string } | undefined;
   private crashes: number[] = [];
   private disposed = false;
   private stateValue: ModelState = { kind: 'stopped' };
@@ -46,18 +46,39 @@ export class InferenceClient {
     return this.channel?.alive ? this.channel.pid : undefined;
   }
 
-  onState(listener: (state: ModelState) => void): void {
+  /** Returns a function that removes the listener. */
+  onState(listener: (state: ModelState) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const k = this.listeners.indexOf(listener);
+      if (k >= 0) this.listeners.splice(k, 1);
+    };
   }
 
-  /** Loads (or reloads) the model in `root`; starts the process if needed. */
-  load(root: string, backend: BackendChoice): void {
-    const same = this.model?.root === root && this.model.backend === backend;
-    this.model = { root, backend };
+  /**
+   * Loads (or reloads) the model in `root`; starts the process if needed. `memoryRoot` names where
+   * the workspace memory's spec lies when the model is not the workspace's own (default `root`).
+   */
+  load(root: string, backend: BackendChoice, memoryRoot?: string): void {
+    const same = this.model?.root === root && this.model.backend === backend && this.model.memoryRoot === memoryRoot;
+    this.model = { root, backend, memoryRoot };
     this.crashes = [];
     // Reloading the same model (a newer checkpoint): the loaded one keeps serving meanwhile.
     if (!(same && this.stateValue.kind === 'ready' && this.channel?.alive)) this.setState({ kind: 'loading' });
-    this.ensureChannel().send({ type: 'load', root, backend });
+    this.ensureChannel().send({ type: 'load', root, backend, memoryRoot });
+  }
+
+  /** A fresh process for the same model (e.g. after a native backend was installed: a process loads it at start). */
+  restart(): void {
+    const channel = this.channel;
+    this.channel = undefined;
+    this.resolveAll();
+    channel?.kill();
+    if (this.model) {
+      const { root, backend, memoryRoot } = this.model;
+      this.model = undefined;
+      this.load(root, backend, memoryRoot);
+    }
   }
 
   /** Drops the model (e.g. before deleting it). */
@@ -157,11 +178,11 @@ export class InferenceClient {
       const why = describeExit(exit);
       this.child.log?.(`[${this.child.name}] died: ${why}`);
       if (this.model && this.crashes.length <= MAX_RESTARTS) {
-        const { root, backend } = this.model;
+        const { root, backend, memoryRoot } = this.model;
         const crashes = this.crashes;
         setTimeout(() => {
           if (this.disposed || !this.model) return;
-          this.load(root, backend);
+          this.load(root, backend, memoryRoot);
           this.crashes = crashes;
         }, 500 * this.crashes.length);
         this.setState({ kind: 'loading' });

@@ -40,6 +40,7 @@ type ShapeOf<T> = Record<keyof T, FieldKind>;
 
 const REPORT: ShapeOf<ModelReport> = {
   root: 'string',
+  inUse: 'object?',
   model: 'object?',
   progress: 'object?',
   corpus: 'object?',
@@ -79,6 +80,7 @@ const CORPUS: ShapeOf<NonNullable<ModelReport['corpus']>> = {
   valChars: 'number',
   unknownChars: 'number',
 };
+const IN_USE: ShapeOf<NonNullable<ModelReport['inUse']>> = { label: 'string', chosen: 'boolean', about: 'string?' };
 const INFERENCE: ShapeOf<ModelReport['inference']> = { state: 'string', backend: 'string?', detail: 'string?', message: 'string?' };
 const TRAINING: ShapeOf<TrainingStatus> = { progress: 'number', step: 'number', loss: 'number|null', etaSeconds: 'number|null', stopping: 'boolean' };
 const HISTORY: ShapeOf<ModelReport['history']> = { train: 'array', val: 'array' };
@@ -98,6 +100,7 @@ export function isModelReport(value: unknown): value is ModelReport {
   if (!matchesShape(value, REPORT)) return false;
   const r = value as ModelReport;
   return (
+    optional(r.inUse, IN_USE) &&
     optional(r.model, MODEL) &&
     optional(r.progress, PROGRESS) &&
     optional(r.training, TRAINING) &&

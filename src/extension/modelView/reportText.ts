@@ -26,7 +26,10 @@ export function modelRows(r: ModelReport): Row[] {
   const m = r.model;
   const p = r.progress;
   if (!m || !p) return [['Model', 'none']];
+  const u = r.inUse;
   return [
+    ...(u ? [inUseRow(u)] : []),
+    ['Folder', m.checkpoint],
     ['Cell', `${m.cell}, ${m.layers} layer${m.layers > 1 ? 's' : ''} of ${m.units} units`],
     ['Embedding', String(m.embedding)],
     ['Vocabulary', `${m.vocabSize} symbols`],
@@ -39,6 +42,11 @@ export function modelRows(r: ModelReport): Row[] {
     ['Completes with', r.inference.state === 'ready' ? `${r.inference.backend} (${r.inference.detail})` : r.inference.message || r.inference.state],
     ['Saved', new Date(p.savedAt).toLocaleString()],
   ];
+}
+
+function inUseRow(u: NonNullable<ModelReport['inUse']>): Row {
+  const what = u.chosen ? `${u.label}, chosen with "Use Model…"` : "this workspace's own";
+  return ['Model in use', u.about ? `${what}; ${u.about}` : what];
 }
 
 export function corpusRows(r: ModelReport): Row[] {
