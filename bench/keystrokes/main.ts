@@ -5,6 +5,7 @@
  * this file first (see there). Options: options.ts (USAGE).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CharmError } from '../../src/errors';
 import { LocalCompletionModel } from '../../src/extension/inference/localModel';
@@ -41,6 +42,13 @@ function languageOf(rel: string): string {
   return LANGUAGES[path.extname(rel).toLowerCase()] ?? 'plaintext';
 }
 
+/** The start of the line nearest the middle of `text` (0 for a single line). */
+function halfOf(text: string): number {
+  const middle = Math.floor(text.length / 2);
+  const nl = text.lastIndexOf('\n', middle);
+  return nl < 0 ? 0 : nl + 1;
+}
+
 /** The first `n` code points. */
 function firstChars(text: string, n: number): string {
   return countCodePoints(text) <= n ? text : Array.from(text).slice(0, n).join('');
@@ -67,9 +75,26 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
   if (o.suggesters.includes('charm') && modelDir) {
     for (const v of [DEFAULT_VARIANT, ...o.variants]) {
       out.push(async () => {
-        const { decision, minConfidence, calibration, learnSaved, ...engine } = v.engine;
+        const { decision, minConfidence, calibration, learnSaved, fineTuneSteps, fineTuneRate, ...engine } = v.engine;
         const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
-        return { suggester: new CharmSuggester(v.name, model, trainDir, { decision, minConfidence, calibration, learnSaved }), dispose: () => model.dispose() };
+        return {
+          suggester: new CharmSuggester(
+            v.name,
+            model,
+            trainDir,
+            { decision, minConfidence, calibration, learnSaved },
+            fineTuneSteps
+              ? {
+                  steps: fineTuneSteps,
+                  learningRate: fineTuneRate ?? 1e-3,
+                  baseModelDir: modelDir,
+                  cli: path.join(ROOT, 'bin', 'charm.js'),
+                  scratch: fs.mkdtempSync(path.join(os.tmpdir(), 'charm-bench-ft-')),
+                }
+              : undefined,
+          ),
+          dispose: () => model.dispose(),
+        };
       });
     }
   }
@@ -142,11 +167,14 @@ async function main(): Promise<void> {
       await warmUp(suggester, split);
       for (const user of USERS) {
         const row: Row = { suggester: suggester.name, user, total: emptyTally(), perFile: [] };
-        suggester.startSession();
+        await suggester.startSession();
         for (const f of files) {
           const t0 = performance.now();
           const doc = `file:///bench/${user}/${f.rel}`;
-          const tally = await typeFile(suggester, user, { ...f, doc });
+          // --halves: the file's first half was written and saved before; the user goes on typing it.
+          const start = o.halves ? halfOf(f.text) : 0;
+          if (start > 0) await suggester.saved({ doc, rel: f.rel, text: f.text.slice(0, start) });
+          const tally = await typeFile(suggester, user, { ...f, doc, start });
           // The user saves each file written: what comes next may learn it (as the extension does).
           await suggester.saved({ doc, rel: f.rel, text: f.text });
           addTally(row.total, tally);

@@ -11,6 +11,8 @@ export const USAGE = `npm run bench:keystrokes -- [options]
   --seed N               seed of the pick (1)
   --chars N              characters typed from the start of each held-out file (6000)
   --train-seconds S      training time of the default preset, cached by workspace/split/preset/S (300)
+  --halves               continuous learning: the first half of each held-out file is in the document and
+                         saved (learned) already; the second half is typed
   --retrain              train again even if the cached model exists
   --model DIR            use this model instead of training one
   --suggesters LIST      which of charm,word,ngram run (all)
@@ -30,6 +32,7 @@ export interface BenchOptions {
   chars: number;
   trainSeconds: number;
   retrain: boolean;
+  halves: boolean;
   model?: string;
   suggesters: SuggesterName[];
   variants: CharmVariant[];
@@ -46,6 +49,7 @@ const FLAGS: Record<string, FlagSpec> = {
   chars: { kind: 'int' },
   'train-seconds': { kind: 'number' },
   retrain: { kind: 'boolean' },
+  halves: { kind: 'boolean' },
   model: { kind: 'string' },
   suggesters: { kind: 'string' },
   variants: { kind: 'string' },
@@ -84,6 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     chars: positive('chars', 6000),
     trainSeconds: positive('train-seconds', 300),
     retrain: flagBool(flags, 'retrain'),
+    halves: flagBool(flags, 'halves'),
     model: flagString(flags, 'model'),
     suggesters: [...new Set(suggesters)] as SuggesterName[],
     variants: parseVariants(flagString(flags, 'variants')),

@@ -43,7 +43,7 @@ export interface Suggester {
   /** The user saved a file written in this session (`rel` in the workspace), which every suggester may learn. */
   saved(file: { doc: string; rel: string; text: string }): Promise<void> | void;
   /** A new simulated user starts: forget the files saved so far. */
-  startSession(): void;
+  startSession(): Promise<void> | void;
 }
 
 export type UserKind = 'tab' | 'word';
@@ -92,6 +92,8 @@ export interface TypedFile {
   doc: string;
   languageId: string;
   text: string;
+  /** Where typing starts: the text before it is in the document already (not counted). Default 0. */
+  start?: number;
 }
 
 /** Ghost text on screen: what of the shown suggestion has not been typed or accepted yet. */
@@ -104,8 +106,8 @@ interface Ghost {
 export async function typeFile(suggester: Suggester, user: UserKind, file: TypedFile, clock: () => number = () => performance.now()): Promise<Tally> {
   const { doc, text, languageId } = file;
   const t = emptyTally();
-  t.chars = countCodePoints(text);
-  let pos = 0;
+  let pos = file.start ?? 0;
+  t.chars = countCodePoints(text.slice(pos));
   let version = 0;
   let ghost: Ghost | undefined;
   const enter = (chunk: string) => {

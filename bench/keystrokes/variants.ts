@@ -13,6 +13,9 @@ export interface VariantOptions extends Partial<EngineOptions> {
   minConfidence?: number;
   calibration?: number;
   learnSaved?: boolean;
+  /** Fine-tune the LSTM on each saved file with this many steps (the continuous-learning experiment), at fineTuneRate (1e-3). */
+  fineTuneSteps?: number;
+  fineTuneRate?: number;
 }
 
 export interface CharmVariant {
@@ -45,9 +48,9 @@ const CHOICES: Record<string, readonly string[]> = {
   mixture: ['lstm', 'ngram', 'mix'],
   decision: ['expected', 'expected-token', 'longest', 'longest-token'],
 };
-const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument'];
+const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument', 'fineTuneSteps'];
 const BOOLEANS = ['documentCache', 'learnSaved'];
-const PROBABILITIES = ['minConfidence', 'calibration'];
+const PROBABILITIES = ['minConfidence', 'calibration', 'fineTuneRate'];
 
 /** Undefined or '': no extra rows. */
 export function parseVariants(spec: string | undefined): CharmVariant[] {

@@ -27,15 +27,16 @@ export interface LocalModelOptions {
 
 export class LocalCompletionModel implements CompletionModel {
   private constructor(
-    readonly engine: InferenceEngine,
+    private engine: InferenceEngine,
     private readonly memory: WorkspaceMemory | undefined,
+    private readonly options: LocalModelOptions,
   ) {}
 
   static async open(options: LocalModelOptions): Promise<LocalCompletionModel> {
     if (!options.modelDir && !options.corpusPaths?.length) throw new Error('LocalCompletionModel: give a model folder, a corpus, or both');
     const lstm = options.modelDir ? await loadForInference(options.modelDir, options.backend ?? 'auto') : undefined;
     const memory = options.corpusPaths?.length ? await buildWorkspaceMemory(options.corpusPaths) : undefined;
-    return new LocalCompletionModel(new InferenceEngine({ lstm, corpus: memory?.ngram }, options.engine), memory);
+    return new LocalCompletionModel(new InferenceEngine({ lstm, corpus: memory?.ngram }, options.engine), memory, options);
   }
 
   get ready(): boolean {
@@ -51,6 +52,17 @@ export class LocalCompletionModel implements CompletionModel {
 
   forget(doc: string): void {
     this.engine.forget(doc);
+  }
+
+  /**
+   * Completes with the checkpoint in `modelDir` from now on, keeping the workspace memory and what it
+   * learned (as the inference process does when training writes a new checkpoint).
+   */
+  async replaceModel(modelDir: string): Promise<void> {
+    const lstm = await loadForInference(modelDir, this.options.backend ?? 'auto');
+    const old = this.engine;
+    this.engine = new InferenceEngine({ lstm, corpus: this.memory?.ngram }, this.options.engine);
+    old.dispose();
   }
 
   /** A saved file teaches the workspace memory, as in the extension (undefined: no memory, the LSTM alone). */
