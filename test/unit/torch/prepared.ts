@@ -1,0 +1,50 @@
+/**
+ * Test helpers for the PyTorch trainer: a prepared-data folder (the contract of `charm prepare`) and
+ * running python/charm_torch under Debian's torch.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Vocabulary } from '../../../src/training/vocabulary';
+
+export const PYTHON = '/usr/bin/python3';
+export const TORCHRUN = '/usr/bin/torchrun';
+export const TRAIN_PY = path.resolve(__dirname, '../../../python/charm_torch/train.py');
+export const DUMP_LOGITS_PY = path.resolve(__dirname, '../../../python/charm_torch/dump_logits.py');
+
+/** Fails (never skips) when torch cannot be imported: CI must install python3-torch. */
+export function requireTorch(): void {
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `PyTorch is not importable by ${PYTHON}: install Debian's python3-torch (apt-get install python3-torch).\n${r.stderr}`);
+}
+
+/**
+ * Writes `text` as a prepared-data folder, as `charm prepare` would (uint16 ids, the validation part
+ * taken from the end). The one stand-in for `charm prepare` in these tests: replace its body by a
+ * call to the command once it exists.
+ */
+export function writePreparedData(dir: string, text: string, valFraction = 0.1): Vocabulary {
+  fs.mkdirSync(dir, { recursive: true });
+  const vocab = Vocabulary.build(text);
+  const ids = vocab.encode(text);
+  const valLength = Math.floor(ids.length * valFraction);
+  const parts = { train: ids.subarray(0, ids.length - valLength), val: ids.subarray(ids.length - valLength) };
+  for (const [name, part] of Object.entries(parts)) fs.writeFileSync(path.join(dir, `${name}.bin`), Buffer.from(Uint16Array.from(part).buffer));
+  fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(vocab.toJSON()));
+  const manifest = {
+    format: 'charm-prepared',
+    version: 1,
+    dtype: 'uint16',
+    vocabulary: 'vocab.json',
+    vocabularySize: vocab.size,
+    train: { file: 'train.bin', tokens: parts.train.length },
+    val: { file: 'val.bin', tokens: parts.val.length },
+    valFraction,
+    seed: 1,
+    corpus: { sources: [dir], files: 1, chars: ids.length, trainChars: parts.train.length, valChars: parts.val.length, unknownChars: 0 },
+    sha256: {},
+  };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  return vocab;
+}
