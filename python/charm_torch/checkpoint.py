@@ -25,7 +25,7 @@ if sys.byteorder != "little":
     raise CharmTorchError("this trainer needs a little-endian machine")
 
 
-def _pack(tensors):
+def pack(tensors):
     """float32 little-endian bytes of the tensors, one after another."""
     flat = torch.cat([t.detach().reshape(-1).to(torch.float32) for t in tensors])
     out = bytearray(4 * flat.numel())
@@ -59,7 +59,7 @@ def save_checkpoint(root, kind, model, vocab, meta, optimizer=None):
     try:
         os.mkdir(temp)
         weights = list(model.weights)
-        weight_bytes = _pack(weights)
+        weight_bytes = pack(weights)
         entries, offset = [], 0
         for (name, shape), w in zip(weight_specs(model.config), weights):
             entries.append({"name": name, "shape": shape, "offset": offset, "length": w.numel()})
@@ -68,7 +68,7 @@ def save_checkpoint(root, kind, model, vocab, meta, optimizer=None):
         _write_synced(os.path.join(temp, "weights.bin"), weight_bytes)
         if optimizer is not None:
             step, m, v = optimizer
-            optimizer_bytes = _pack(list(m) + list(v))
+            optimizer_bytes = pack(list(m) + list(v))
             manifest["optimizer"] = {"step": step, "byteLength": len(optimizer_bytes), "sha256": hashlib.sha256(optimizer_bytes).hexdigest()}
             _write_synced(os.path.join(temp, "optimizer.bin"), optimizer_bytes)
         _write_synced(os.path.join(temp, "weights.json"), json.dumps(manifest, indent=1))

@@ -48,3 +48,57 @@ export function writePreparedData(dir: string, text: string, valFraction = 0.1):
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));
   return vocab;
 }
+
+/** The environment for python: no bytecode files in the repository. */
+export function pythonEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...extra };
+}
+
+/**
+ * torchrun's arguments for `nproc` processes of train.py. --standalone picks a free rendezvous port
+ * (tests of other suites may run beside); --monitor_interval 1 notices a finished or dead worker
+ * within a second. --redirects 1 --tee 1: Debian's torch 1.13 on Python 3.11 cannot parse
+ * torchrun's default "0" for them (Std.from_str returns None, an enum change in 3.11).
+ */
+export function torchrunArgs(nproc: number, logDir: string, args: string[]): string[] {
+  return [
+    '--standalone',
+    '--nproc_per_node',
+    String(nproc),
+    '--monitor_interval',
+    '1',
+    '--redirects',
+    '1',
+    '--tee',
+    '1',
+    '--log_dir',
+    logDir,
+    TRAIN_PY,
+    ...args,
+  ];
+}
+
+export interface RankDebug {
+  phase: 'started' | 'finished';
+  pid: number;
+  rank: number;
+  world: number;
+  steps: number;
+  step: number;
+  optimizerStep: number;
+  weightsSha256: string;
+  resumedOptimizerSha256: string | null;
+  wrote: string[];
+}
+
+/** What rank `rank` wrote into its --debug folder. */
+export function readRankDebug(debugDir: string, rank: number): RankDebug {
+  return JSON.parse(fs.readFileSync(path.join(debugDir, `rank${rank}.json`), 'utf8')) as RankDebug;
+}
+
+/** PyTorch's logits [T * B][V] for `ids` from the checkpoint in `dir` (best/ first, as Charm's loader). */
+export function torchLogits(dir: string, ids: number[][]): number[][] {
+  const r = spawnSync(PYTHON, [DUMP_LOGITS_PY, dir, JSON.stringify(ids)], { encoding: 'utf8', env: pythonEnv(), timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as number[][];
+}
