@@ -135,7 +135,13 @@ describe('charm_torch: DDP training and Charm checkpoints', function () {
 
   it('continues a charm train checkpoint, with its step count and optimizer state', async () => {
     const fromCharm = path.join(tmp.dir, 'from-charm');
-    await runTrainingSession({ paths: [corpus], out: fromCharm, preset: 'tiny', backend: 'cpu', options: { seqLength: 32, batchSize: 8, maxSteps: 4, evalEvery: 4 } });
+    await runTrainingSession({
+      paths: [corpus],
+      out: fromCharm,
+      preset: 'tiny',
+      backend: 'cpu',
+      options: { seqLength: 32, batchSize: 8, maxSteps: 4, evalEvery: 4 },
+    });
     const charmOptimizer = (JSON.parse(fs.readFileSync(path.join(fromCharm, 'latest', 'weights.json'), 'utf8')) as { optimizer: { sha256: string } }).optimizer;
     const resumeDebug = path.join(tmp.dir, 'resume-debug');
     const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', fromCharm, '--resume', '--max-steps', '3', '--eval-every', '3', '--debug', resumeDebug], {

@@ -11,7 +11,7 @@ import { Vocabulary } from '../../../src/training/vocabulary';
 export const PYTHON = '/usr/bin/python3';
 export const TORCHRUN = '/usr/bin/torchrun';
 export const TRAIN_PY = path.resolve(__dirname, '../../../python/charm_torch/train.py');
-export const DUMP_LOGITS_PY = path.resolve(__dirname, '../../../python/charm_torch/dump_logits.py');
+const DUMP_LOGITS_PY = path.resolve(__dirname, '../../../python/charm_torch/dump_logits.py');
 
 /** Fails (never skips) when torch cannot be imported: CI must install python3-torch. */
 export function requireTorch(): void {
