@@ -1,7 +1,7 @@
-"""Charm's model in PyTorch: Embedding -> LSTM or GRU x L -> Dense, with its weights kept in Keras'
+"""Charm's model in PyTorch: Embedding -> LSTM or GRU x L -> Dense, with its parameters kept in Keras'
 layout, names and gate order (src/model/charModel.ts, src/model/cells/*), so a checkpoint needs no
-conversion and the logits equal Charm's. The cells are written out (matmuls and gates) rather than
-nn.LSTM/nn.GRU: PyTorch's GRU orders its gates r, z, n and both transpose the kernels.
+conversion and the logits equal Charm's. Each forward pass hands PyTorch's fused LSTM/GRU a view of
+them in its own layout (kernels transposed, GRU gates reordered); gradients flow back through it.
 """
 
 import math
@@ -87,43 +87,37 @@ class CharModel(torch.nn.Module):
             kernel = self.weight(f"{name}/kernel")
             recurrent = self.weight(f"{name}/recurrent_kernel")
             bias = self.weight(f"{name}/bias")
-            if cfg["cell"] == "lstm":
-                x = _lstm_sequence(torch.matmul(x, kernel) + bias, recurrent)
-            else:
-                x = _gru_sequence(torch.matmul(x, kernel) + bias[0], recurrent, bias[1])
+            sequence = _lstm_sequence if cfg["cell"] == "lstm" else _gru_sequence
+            x = sequence(x, kernel, recurrent, bias)
         steps, batch, units = x.shape
         return torch.addmm(self.weight("dense/bias"), x.reshape(steps * batch, units), self.weight("dense/kernel"))
 
 
-def _lstm_sequence(x_proj, recurrent):
-    """x_proj = x W + b [T, B, 4U]; Keras gates i, f, c, o (PyTorch's i, f, g, o)."""
-    steps, batch, width = x_proj.shape
-    units = width // 4
-    h = x_proj.new_zeros(batch, units)
-    c = x_proj.new_zeros(batch, units)
-    outputs = []
-    for t in range(steps):
-        z = torch.addmm(x_proj[t], h, recurrent)
-        i, f, g, o = z.chunk(4, dim=1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
-        outputs.append(h)
-    return torch.stack(outputs)
+def _lstm_sequence(x, kernel, recurrent, bias):
+    """PyTorch's fused LSTM on Keras-layout weights: the kernels transposed, and Keras' one bias as
+    b_ih with a zero b_hh. Keras' gates i, f, c, o are PyTorch's i, f, g, o."""
+    batch, units = x.shape[1], recurrent.shape[0]
+    zeros = x.new_zeros(1, batch, units)
+    params = [kernel.t(), recurrent.t(), bias, torch.zeros_like(bias)]
+    output, _, _ = torch.lstm(x, (zeros, zeros), params, True, 1, 0.0, torch.is_grad_enabled(), False, False)
+    return output
 
 
-def _gru_sequence(x_proj, recurrent, recurrent_bias):
-    """x_proj = x W + b_in [T, B, 3U]; Keras' reset_after GRU, gates z, r, h (as cells/gru.ts)."""
-    steps, batch, width = x_proj.shape
-    units = width // 3
-    h = x_proj.new_zeros(batch, units)
-    outputs = []
-    for t in range(steps):
-        h_proj = torch.addmm(recurrent_bias, h, recurrent)
-        xz, xr, xh = x_proj[t].chunk(3, dim=1)
-        hz, hr, hh = h_proj.chunk(3, dim=1)
-        z = torch.sigmoid(xz + hz)
-        r = torch.sigmoid(xr + hr)
-        candidate = torch.tanh(xh + r * hh)
-        h = candidate + z * (h - candidate)
-        outputs.append(h)
-    return torch.stack(outputs)
+def _keras_to_torch_gates(tensor, units):
+    """Keras' GRU gates z, r, h (columns) -> PyTorch's r, z, n (rows of the transposed kernels)."""
+    z, r, h = tensor.split(units, dim=-1)
+    return torch.cat([r, z, h], dim=-1)
+
+
+def _gru_sequence(x, kernel, recurrent, bias):
+    """PyTorch's fused GRU on Keras-layout weights. Keras' reset_after GRU is PyTorch's GRU: n =
+    tanh(x W_n + b_in + r * (h R_n + b_hn)), h' = (1 - z) n + z h; only the gate order differs."""
+    batch, units = x.shape[1], recurrent.shape[0]
+    params = [
+        _keras_to_torch_gates(kernel, units).t(),
+        _keras_to_torch_gates(recurrent, units).t(),
+        _keras_to_torch_gates(bias[0], units),
+        _keras_to_torch_gates(bias[1], units),
+    ]
+    output, _ = torch.gru(x, x.new_zeros(1, batch, units), params, True, 1, 0.0, torch.is_grad_enabled(), False, False)
+    return output
