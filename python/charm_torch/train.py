@@ -15,6 +15,10 @@ import os
 import signal
 import socket
 import sys
+import time
+
+# --max-seconds is the command's wall clock, as in `charm train`: start-up and loading count.
+STARTED = time.perf_counter()
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -23,7 +27,8 @@ if __package__ in (None, ""):
 from charm_torch.errors import CharmTorchError  # noqa: E402
 from charm_torch.presets import DEFAULT_PRESET, PRESETS  # noqa: E402
 
-INTERRUPTED = False
+# The signal that asked this process to stop, or 0.
+INTERRUPTED = 0
 
 
 class Parser(argparse.ArgumentParser):
@@ -106,7 +111,7 @@ def on_signal(signum, _frame):
     global INTERRUPTED
     if INTERRUPTED:
         sys.exit(128 + signum)
-    INTERRUPTED = True
+    INTERRUPTED = signum
 
 
 def main(argv):
@@ -121,15 +126,16 @@ def main(argv):
 
     lock = None
     try:
-        trainer = Trainer(args, rank, world, device, backend, lambda: INTERRUPTED)
+        trainer = Trainer(args, rank, world, device, backend, lambda: INTERRUPTED != 0)
         if rank == 0:
             os.makedirs(trainer.out, exist_ok=True)
             lock = FolderLock(trainer.out, f"charm_torch train.py on {socket.gethostname()}")
             lock.acquire()
         trainer.write_debug("started")
-        stop_reason, steps = trainer.run(lock)
+        stop_reason, steps = trainer.run(lock, STARTED)
         trainer.write_debug("finished", steps)
-        return 130 if stop_reason == "interrupted" and INTERRUPTED else 0
+        # As `charm train`: 130 after Ctrl-C, 143 after SIGTERM.
+        return 128 + INTERRUPTED if stop_reason == "interrupted" and INTERRUPTED else 0
     finally:
         if lock:
             lock.release()

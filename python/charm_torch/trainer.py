@@ -32,6 +32,9 @@ class Trainer:
         self.args, self.rank, self.world, self.device = args, rank, world, device
         # A callable: whether SIGINT/SIGTERM asked this process to stop.
         self.interrupted = interrupted
+        # Test hook: rank 0 reports a NaN loss once, at this step, to exercise the NaN guard.
+        nan_at = os.environ.get("CHARM_TORCH_TEST_NAN_AT_STEP")
+        self.nan_at_step = int(nan_at) if nan_at and rank == 0 else None
         self.data = PreparedData(args.data)
         self.out = os.path.abspath(args.out)
         self.written = []
@@ -259,13 +262,13 @@ class Trainer:
             self.take_snapshot()
         return o["patience"] > 0 and p["evalsWithoutImprovement"] >= o["patience"]
 
-    def run(self, lock):
+    def run(self, lock, started):
+        """Trains until a budget is spent; `started` (time.perf_counter) is when --max-seconds began."""
         self.lock = lock
         o, p = self.options, self.progress
         params = list(self.model.weights)
         chars_per_step = o["batchSize"] * o["seqLength"] * self.world
         budget = self.step_budget()
-        started = time.perf_counter()
         elapsed_before = p["elapsedSeconds"]
         max_seconds = o.get("maxSeconds")
         steps = recoveries = 0
@@ -302,7 +305,10 @@ class Trainer:
                 norm = clip_by_global_norm(grads, o["clipNorm"])
                 # After this step, would the next one overrun --max-seconds? Every rank votes; any vote stops all.
                 out_of_time = bool(max_seconds) and steps > 0 and (time.perf_counter() - started) + step_seconds + eval_seconds > max_seconds
-                loss_sum, interrupt_votes, time_votes = self.all_sum([float(loss), float(self.interrupted()), float(out_of_time)])
+                local_loss = float(loss)
+                if self.nan_at_step == p["step"] + 1:
+                    local_loss, self.nan_at_step = math.nan, None
+                loss_sum, interrupt_votes, time_votes = self.all_sum([local_loss, float(self.interrupted()), float(out_of_time)])
                 mean_loss = loss_sum / self.world
                 # char-rnn's rule, as trainingLoop.ts: a loss above 3x the first one has exploded, as has a NaN.
                 healthy = math.isfinite(mean_loss) and math.isfinite(norm) and not (first_loss is not None and steps > 10 and mean_loss > 3 * first_loss)

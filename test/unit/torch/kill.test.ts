@@ -7,19 +7,7 @@ import { initBackend } from '../../../src/accel';
 import { loadCheckpoint, verifyCheckpoint } from '../../../src/training/checkpoint';
 import { processIsAlive } from '../../../src/util/processAlive';
 import { repetitiveText, tempDir } from '../helpers';
-import { pythonEnv, readRankDebug, requireTorch, torchrunArgs, TORCHRUN, writePreparedData } from './prepared';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(what: string, ready: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+import { pythonEnv, readRankDebug, requireTorch, torchrunArgs, TORCHRUN, waitFor, writePreparedData } from './prepared';
 
 describe('charm_torch: a rank that dies', function () {
   this.timeout(180_000);

@@ -102,3 +102,12 @@ export function torchLogits(dir: string, ids: number[][]): number[][] {
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as number[][];
 }
+
+/** Polls `ready` every 200 ms; throws after `ms`. */
+export async function waitFor(what: string, ready: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
