@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readCheckpointMeta, verifyCheckpoint } from '../../../src/training/checkpoint';
+import { lockCheckpointFolder } from '../../../src/training/checkpointLock';
 import { repetitiveText, tempDir } from '../helpers';
 import { PYTHON, pythonEnv, requireTorch, TRAIN_PY, waitFor, writePreparedData } from './prepared';
 
@@ -40,6 +41,40 @@ describe('charm_torch: NaN guard, time budget, interruption', function () {
       meta.history.train.every(([, loss]) => Number.isFinite(loss)),
       'no NaN in the history',
     );
+  });
+
+  it("refuses to resume on data whose vocabulary differs from the model's", () => {
+    const other = path.join(tmp.dir, 'other-data');
+    writePreparedData(other, 'A wholly different alphabet: XYZ 0123456789. '.repeat(100));
+    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', other, '--out', path.join(tmp.dir, 'nan'), '--resume', '--max-steps', '1'], {
+      encoding: 'utf8',
+      env: pythonEnv(),
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.trim(), /^charm_torch: error: the vocabulary of .* differs from the model's in .*: the ids would mean other characters/);
+    assert.equal(readCheckpointMeta(path.join(tmp.dir, 'nan', 'latest')).progress.step, 6, 'the checkpoint is untouched');
+  });
+
+  it('refuses a folder that charm train is writing (its lock)', async () => {
+    const out = path.join(tmp.dir, 'locked');
+    fs.mkdirSync(out);
+    const lock = await lockCheckpointFolder(out, 'charm train (this test)');
+    try {
+      const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, ...FAST, '--max-steps', '1'], {
+        encoding: 'utf8',
+        env: pythonEnv(),
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 1);
+      assert.match(
+        r.stderr.trim(),
+        new RegExp(`^charm_torch: error: .* is being written by another training \\(pid ${process.pid} on .*charm train \\(this test\\)`),
+      );
+      assert.equal(fs.existsSync(path.join(out, 'latest')), false);
+    } finally {
+      await lock.release();
+    }
   });
 
   it('stops within --max-seconds and saves', () => {
