@@ -40,7 +40,9 @@ class Trainer:
         self.written = []
         self.resumed_optimizer_sha = None
         self.backend_name = f"pytorch-{torch.__version__}-{device.type}-{backend}x{world}"
-        self.data_id = hashlib.sha256(json.dumps(self.data.manifest.get("sha256"), sort_keys=True).encode()).hexdigest()[:16]
+        # Which data this is, from the manifest's checksums: a resume on the same data keeps its place and best loss.
+        digests = self.data.manifest.get("sha256")
+        self.data_id = hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()[:16] if digests else None
         self._setup()
 
     # ---- configuration and resume ----
@@ -159,8 +161,8 @@ class Trainer:
     def _restart_notes(self, loaded):
         """Says what a resume cannot carry over: the position in the epoch and, on other data, the best loss."""
         saved = loaded["meta"].get("training") or {}
-        same_data = saved.get("dataId") == self.data_id or (saved.get("corpusHash") and saved.get("corpusHash") == self.data.manifest.get("corpusHash"))
-        same_order = str(loaded["meta"].get("backend", "")).startswith("pytorch") and saved.get("worldSize") == self.world and saved.get("dataId") == self.data_id
+        same_data = (self.data_id is not None and saved.get("dataId") == self.data_id) or (saved.get("corpusHash") and saved.get("corpusHash") == self.data.manifest.get("corpusHash"))
+        same_order = same_data and str(loaded["meta"].get("backend", "")).startswith("pytorch") and saved.get("worldSize") == self.world
         if not same_order:
             why = "it was written by `charm train`" if not str(loaded["meta"].get("backend", "")).startswith("pytorch") else "the data or the number of processes changed"
             log(self.rank, f"note: resuming at step {self.progress['step']} from the start of an epoch ({why}, so its position in the batch order does not carry over)")
@@ -285,6 +287,7 @@ class Trainer:
             f"x batch {o['batchSize']} x {o['seqLength']} chars; {self.batches.batches_per_epoch} steps per epoch; {self.backend_name}",
         )
         self.take_snapshot()
+        loop_started = time.perf_counter()
         try:
             module = self.model
             if self.world > 1:
@@ -361,7 +364,8 @@ class Trainer:
             self.evaluate_and_save(recent)
         else:
             self.save("latest", True)
-        seconds = time.perf_counter() - started
+        # The rate of the training loop alone (evaluations and saves included, start-up not).
+        seconds = max(time.perf_counter() - loop_started, 1e-9)
         log(
             self.rank,
             f"stopped ({stop_reason}) at step {p['step']}: {steps} steps in {seconds:.1f} s, {steps / seconds:.2f} steps/s, "

@@ -89,6 +89,20 @@ describe('charm_torch: NaN guard, time budget, interruption', function () {
     const meta = verifyCheckpoint(out, 'latest').meta;
     assert.ok(meta.progress.step >= 1 && meta.history.val.length === 1, 'a final evaluation and save');
     assert.equal(meta.training.maxSeconds, 4);
+    // Resumed on the same data by the same number of processes: it keeps its place in the batch order.
+    const again = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, '--resume', '--max-steps', '2', '--eval-every', '1000000'], {
+      encoding: 'utf8',
+      env: pythonEnv(),
+      timeout: 60_000,
+    });
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /note:/, 'nothing restarts');
+    const resumed = readCheckpointMeta(path.join(out, 'latest')).progress;
+    assert.equal(resumed.step, meta.progress.step + 2);
+    // 5,400 training ids in chunks of 32 make 168 chunks: 21 batches of 8 per epoch.
+    const position = (p: { epoch: number; batchInEpoch: number }) => p.epoch * 21 + p.batchInEpoch;
+    assert.equal(position(resumed), position(meta.progress) + 2, 'two batches further');
+    assert.ok((resumed.bestValLoss ?? Infinity) <= (meta.progress.bestValLoss ?? -Infinity), 'the best loss carried over');
   });
 
   it('saves latest/ and exits 143 on SIGTERM', async () => {

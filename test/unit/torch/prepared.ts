@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Vocabulary } from '../../../src/training/vocabulary';
@@ -43,7 +44,15 @@ export function writePreparedData(dir: string, text: string, valFraction = 0.1):
     valFraction,
     seed: 1,
     corpus: { sources: [dir], files: 1, chars: ids.length, trainChars: parts.train.length, valChars: parts.val.length, unknownChars: 0 },
-    sha256: {},
+    sha256: Object.fromEntries(
+      ['train.bin', 'val.bin', 'vocab.json'].map((f) => [
+        f,
+        crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, f)))
+          .digest('hex'),
+      ]),
+    ),
   };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));
   return vocab;
