@@ -132,9 +132,8 @@ def _read_blob(path, byte_length, digest):
     return torch.frombuffer(bytearray(data), dtype=torch.float32)
 
 
-def load_checkpoint(folder, prefer="latest", with_optimizer=True):
-    """-> dict(dir, meta, vocab, weights {name: tensor}, optimizer (step, m, v) or None)."""
-    folder = resolve_checkpoint_dir(folder, prefer)
+def read_checkpoint_meta(folder):
+    """config.json of a checkpoint folder, checked: the format marker, the version, a model of a known cell."""
     meta = _read_json(os.path.join(folder, "config.json"), "config.json")
     if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
         raise CharmTorchError(f"unreadable checkpoint: {folder}/config.json is not a Charm checkpoint")
@@ -143,8 +142,20 @@ def load_checkpoint(folder, prefer="latest", with_optimizer=True):
     config = meta.get("model")
     if not isinstance(config, dict) or config.get("cell") not in ("lstm", "gru"):
         raise CharmTorchError(f"unreadable checkpoint: {folder}/config.json has no model of a known cell")
+    if not isinstance(meta.get("progress"), dict) or not isinstance(meta.get("history"), dict):
+        raise CharmTorchError(f"unreadable checkpoint: {folder}/config.json lacks progress or history")
+    return meta
+
+
+def load_checkpoint(folder, prefer="latest", with_optimizer=True):
+    """-> dict(dir, meta, vocab, weights {name: tensor}, optimizer (step, m, v) or None)."""
+    folder = resolve_checkpoint_dir(folder, prefer)
+    meta = read_checkpoint_meta(folder)
+    config = meta["model"]
     vocab = _read_json(os.path.join(folder, "vocab.json"), "vocab.json")
     manifest = _read_json(os.path.join(folder, "weights.json"), "weights.json")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("weights"), list) or not isinstance(manifest.get("byteLength"), int):
+        raise CharmTorchError(f"unreadable checkpoint: {folder}/weights.json is malformed")
     blob = _read_blob(os.path.join(folder, "weights.bin"), manifest["byteLength"], manifest["sha256"])
     specs = weight_specs(config)
     entries = {w["name"]: w for w in manifest["weights"]}

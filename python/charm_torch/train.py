@@ -131,6 +131,7 @@ def main(argv):
             os.makedirs(trainer.out, exist_ok=True)
             lock = FolderLock(trainer.out, f"charm_torch train.py on {socket.gethostname()}")
             lock.acquire()
+            trainer.remove_old_checkpoints()
         trainer.write_debug("started")
         stop_reason, steps = trainer.run(lock, STARTED)
         trainer.write_debug("finished", steps)

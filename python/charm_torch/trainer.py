@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import time
 
 import torch
@@ -13,7 +14,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from .adam import KerasAdam, clip_by_global_norm
-from .checkpoint import pack, load_checkpoint, now_iso, resolve_checkpoint_dir, save_checkpoint
+from .checkpoint import load_checkpoint, now_iso, pack, read_checkpoint_meta, resolve_checkpoint_dir, save_checkpoint
 from .data import PreparedData, TrainBatches, validation_batches
 from .errors import CharmTorchError
 from .model import CharModel
@@ -117,6 +118,7 @@ class Trainer:
             self.progress.update(loaded["meta"]["progress"])
             self.history = {"train": list(loaded["meta"]["history"]["train"]), "val": list(loaded["meta"]["history"]["val"])}
             self._restart_notes(loaded)
+            self._keep_best_of_both()
             self.progress["learningRateScale"] = 1
         else:
             preset = PRESETS[a.preset or DEFAULT_PRESET]
@@ -173,6 +175,26 @@ class Trainer:
             self.progress["bestValLoss"] = None
             self.progress["bestStep"] = None
             self.progress["evalsWithoutImprovement"] = 0
+
+    def _keep_best_of_both(self):
+        """As session.ts: best/ is written before latest/, so a run stopped between the two leaves latest/
+        with an older best loss; the loss to beat is the lower one, so best/ is never replaced by a worse model."""
+        if self.progress["bestValLoss"] is None:
+            return  # nothing to beat yet, or the data changed and old losses are not comparable
+        try:
+            best = read_checkpoint_meta(resolve_checkpoint_dir(self.out, "best"))["progress"]
+        except (CharmTorchError, KeyError, TypeError):
+            return
+        if best.get("bestValLoss") is not None and best["bestValLoss"] < self.progress["bestValLoss"]:
+            self.progress["bestValLoss"], self.progress["bestStep"] = best["bestValLoss"], best.get("bestStep")
+
+    def remove_old_checkpoints(self):
+        """Before training a new model over an old one (--overwrite): best/ and latest/ never mix two models."""
+        if self.args.resume:
+            return
+        for kind in ("latest", "best"):
+            for name in (kind, kind + ".prev"):
+                shutil.rmtree(os.path.join(self.out, name), ignore_errors=True)
 
     # ---- the loop ----
 

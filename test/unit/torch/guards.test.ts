@@ -56,6 +56,17 @@ describe('charm_torch: NaN guard, time budget, interruption', function () {
     assert.equal(readCheckpointMeta(path.join(tmp.dir, 'nan', 'latest')).progress.step, 6, 'the checkpoint is untouched');
   });
 
+  it('replaces both checkpoints of an old model with --overwrite', () => {
+    const out = path.join(tmp.dir, 'nan');
+    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, ...FAST, '--overwrite', '--max-steps', '1', '--eval-every', '1000000'], {
+      encoding: 'utf8',
+      env: pythonEnv(),
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    for (const kind of ['latest', 'best']) assert.equal(readCheckpointMeta(path.join(out, kind)).progress.step, 1, `${kind}/ is the new model's`);
+  });
+
   it('refuses a folder that charm train is writing (its lock)', async () => {
     const out = path.join(tmp.dir, 'locked');
     fs.mkdirSync(out);
@@ -79,7 +90,7 @@ describe('charm_torch: NaN guard, time budget, interruption', function () {
 
   it('stops within --max-seconds and saves', () => {
     const out = path.join(tmp.dir, 'budget');
-    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, ...FAST, '--max-seconds', '4', '--eval-every', '1000000'], {
+    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, ...FAST, '--max-seconds', '2', '--eval-every', '1000000'], {
       encoding: 'utf8',
       env: pythonEnv(),
       timeout: 60_000,
@@ -88,7 +99,7 @@ describe('charm_torch: NaN guard, time budget, interruption', function () {
     assert.match(r.stdout, /stopped \(budget\) at step \d+/);
     const meta = verifyCheckpoint(out, 'latest').meta;
     assert.ok(meta.progress.step >= 1 && meta.history.val.length === 1, 'a final evaluation and save');
-    assert.equal(meta.training.maxSeconds, 4);
+    assert.equal(meta.training.maxSeconds, 2);
     // Resumed on the same data by the same number of processes: it keeps its place in the batch order.
     const again = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, '--resume', '--max-steps', '2', '--eval-every', '1000000'], {
       encoding: 'utf8',
