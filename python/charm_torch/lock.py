@@ -1,11 +1,12 @@
 """The checkpoint folder's writer lock, compatible with src/training/checkpointLock.ts (proper-lockfile):
-a `.charm-lock` folder whose mtime the holder refreshes, and `.charm-lock-owner.json` naming it. So
+a `.charm-lock` folder whose mtime the holder refreshes every 10 s, and `.charm-lock-owner.json` naming it. So
 `charm train` and this trainer never write into the same folder at once."""
 
 import json
 import os
 import shutil
 import socket
+import threading
 import time
 
 from .errors import CharmTorchError
@@ -33,7 +34,8 @@ class FolderLock:
         self.lock_dir = os.path.join(root, LOCK_NAME)
         self.owner_file = os.path.join(root, OWNER_NAME)
         self.command = command
-        self._refreshed = 0.0
+        self._stop = threading.Event()
+        self._thread = None
 
     def _owner(self):
         try:
@@ -69,18 +71,22 @@ class FolderLock:
         owner = {"pid": os.getpid(), "command": self.command, "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "host": socket.gethostname()}
         with open(self.owner_file, "w", encoding="utf-8") as f:
             json.dump(owner, f)
-        self._refreshed = time.time()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._keep_fresh, name="charm-lock", daemon=True)
+        self._thread.start()
 
-    def refresh(self):
-        """Called often; touches the lock every UPDATE_SECONDS so others see a live holder."""
-        if time.time() - self._refreshed >= UPDATE_SECONDS:
+    def _keep_fresh(self):
+        # A thread, not the training loop: one step or evaluation of a big model may outlast STALE_SECONDS.
+        while not self._stop.wait(UPDATE_SECONDS):
             try:
                 os.utime(self.lock_dir)
             except OSError:
                 pass
-            self._refreshed = time.time()
 
     def release(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
         owner = self._owner()
         if owner and owner["pid"] == os.getpid():
             try:

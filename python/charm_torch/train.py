@@ -13,7 +13,6 @@ import argparse
 import math
 import os
 import signal
-import socket
 import sys
 import time
 
@@ -129,11 +128,11 @@ def main(argv):
         trainer = Trainer(args, rank, world, device, backend, lambda: INTERRUPTED != 0)
         if rank == 0:
             os.makedirs(trainer.out, exist_ok=True)
-            lock = FolderLock(trainer.out, f"charm_torch train.py on {socket.gethostname()}")
+            lock = FolderLock(trainer.out, " ".join(["charm_torch/train.py", *argv]))
             lock.acquire()
             trainer.remove_old_checkpoints()
         trainer.write_debug("started")
-        stop_reason, steps = trainer.run(lock, STARTED)
+        stop_reason, steps = trainer.run(STARTED)
         trainer.write_debug("finished", steps)
         # As `charm train`: 130 after Ctrl-C, 143 after SIGTERM.
         return 128 + INTERRUPTED if stop_reason == "interrupted" and INTERRUPTED else 0

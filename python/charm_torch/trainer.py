@@ -263,8 +263,6 @@ class Trainer:
         path = save_checkpoint(self.out, kind, self.model, self.data.vocab, meta, self.adam.state() if with_optimizer else None)
         self.written.append(path)
         self.saved_at_step = self.progress["step"]
-        if self.lock:
-            self.lock.refresh()
 
     def evaluate_and_save(self, recent):
         p, o = self.progress, self.options
@@ -286,9 +284,8 @@ class Trainer:
             self.take_snapshot()
         return o["patience"] > 0 and p["evalsWithoutImprovement"] >= o["patience"]
 
-    def run(self, lock, started):
+    def run(self, started):
         """Trains until a budget is spent; `started` (time.perf_counter) is when --max-seconds began."""
-        self.lock = lock
         o, p = self.options, self.progress
         params = list(self.model.weights)
         chars_per_step = o["batchSize"] * o["seqLength"] * self.world
@@ -360,8 +357,6 @@ class Trainer:
                 p["elapsedSeconds"] = elapsed_before + time.perf_counter() - started
                 if self.rank == 0 and (p["step"] % self.args.log_every == 0 or steps == 1):
                     print(f"step {p['step']} loss {mean_loss:.4f} lr {lr:.3g} {chars_per_step / max(step_seconds, 1e-9):.0f} chars/s", flush=True)
-                if self.lock:
-                    self.lock.refresh()
                 if p["step"] % o["evalEvery"] == 0:
                     t1 = time.perf_counter()
                     stop = self.evaluate_and_save(recent)
