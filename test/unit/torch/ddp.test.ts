@@ -107,9 +107,11 @@ describe('charm_torch: DDP training and Charm checkpoints', function () {
     assert.ok(difference < 1e-4, `logits differ by ${difference}`);
   });
 
-  it("gives Charm's logits for a two-layer GRU too (one process, without torchrun)", async () => {
+  it("gives Charm's logits for a two-layer GRU too (one process, without torchrun; uint32 ids)", async () => {
     const gru = path.join(tmp.dir, 'gru');
-    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', gru, ...FAST, '--cell', 'gru', '--layers', '2', '--max-steps', '4', '--eval-every', '2'], {
+    const wide = path.join(tmp.dir, 'data-uint32');
+    writePreparedData(wide, TEXT, 0.1, 'uint32');
+    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', wide, '--out', gru, ...FAST, '--cell', 'gru', '--layers', '2', '--max-steps', '4', '--eval-every', '2'], {
       encoding: 'utf8',
       env: pythonEnv(),
       timeout: 60_000,

@@ -21,22 +21,25 @@ export function requireTorch(): void {
 }
 
 /**
- * Writes `text` as a prepared-data folder, as `charm prepare` would (uint16 ids, the validation part
+ * Writes `text` as a prepared-data folder, as `charm prepare` would (little-endian ids, the validation part
  * taken from the end). The one stand-in for `charm prepare` in these tests: replace its body by a
  * call to the command once it exists.
  */
-export function writePreparedData(dir: string, text: string, valFraction = 0.1): Vocabulary {
+export function writePreparedData(dir: string, text: string, valFraction = 0.1, dtype: 'uint16' | 'uint32' = 'uint16'): Vocabulary {
   fs.mkdirSync(dir, { recursive: true });
   const vocab = Vocabulary.build(text);
   const ids = vocab.encode(text);
   const valLength = Math.floor(ids.length * valFraction);
   const parts = { train: ids.subarray(0, ids.length - valLength), val: ids.subarray(ids.length - valLength) };
-  for (const [name, part] of Object.entries(parts)) fs.writeFileSync(path.join(dir, `${name}.bin`), Buffer.from(Uint16Array.from(part).buffer));
+  for (const [name, part] of Object.entries(parts)) {
+    const ids = dtype === 'uint16' ? Uint16Array.from(part) : Uint32Array.from(part);
+    fs.writeFileSync(path.join(dir, `${name}.bin`), Buffer.from(ids.buffer));
+  }
   fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(vocab.toJSON()));
   const manifest = {
     format: 'charm-prepared',
     version: 1,
-    dtype: 'uint16',
+    dtype,
     vocabulary: 'vocab.json',
     vocabularySize: vocab.size,
     train: { file: 'train.bin', tokens: parts.train.length },
