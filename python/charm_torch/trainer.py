@@ -76,9 +76,26 @@ class Trainer:
         except CharmTorchError:
             return False
 
+    def _from_rank0(self, read):
+        """read() on rank 0 alone, its result (or its error) sent to every rank: the other machines of a
+        multi-node job need no copy of --out, and all ranks fail alike, none waits for a dead peer."""
+        if self.world == 1:
+            return read()
+        box = [None]
+        if self.rank == 0:
+            try:
+                box[0] = ("ok", read())
+            except CharmTorchError as error:
+                box[0] = ("error", str(error))
+        dist.broadcast_object_list(box, src=0)
+        kind, value = box[0]
+        if kind == "error":
+            raise CharmTorchError(value)
+        return value
+
     def _setup(self):
         a = self.args
-        existing = self._has_checkpoint()
+        existing = self._from_rank0(self._has_checkpoint)
         if a.resume and not existing:
             raise CharmTorchError(f"cannot resume: no checkpoint in {self.out}")
         if not a.resume and existing and not a.overwrite:
@@ -98,7 +115,7 @@ class Trainer:
         self.previous_training = {}
         loaded = None
         if a.resume:
-            loaded = load_checkpoint(self.out, "latest")
+            loaded = self._from_rank0(lambda: load_checkpoint(self.out, "latest"))
             config = loaded["meta"]["model"]
             conflicts = [k for k in ("cell", "layers", "units", "embedding") if getattr(a, k) is not None and getattr(a, k) != config[k]]
             if a.preset and (PRESETS[a.preset]["units"] != config["units"] or PRESETS[a.preset]["embedding"] != config["embedding"]):
@@ -118,7 +135,7 @@ class Trainer:
             self.progress.update(loaded["meta"]["progress"])
             self.history = {"train": list(loaded["meta"]["history"]["train"]), "val": list(loaded["meta"]["history"]["val"])}
             self._restart_notes(loaded)
-            self._keep_best_of_both()
+            self.progress = self._from_rank0(self._keep_best_of_both)
             self.progress["learningRateScale"] = 1
         else:
             preset = PRESETS[a.preset or DEFAULT_PRESET]
@@ -177,16 +194,19 @@ class Trainer:
             self.progress["evalsWithoutImprovement"] = 0
 
     def _keep_best_of_both(self):
-        """As session.ts: best/ is written before latest/, so a run stopped between the two leaves latest/
-        with an older best loss; the loss to beat is the lower one, so best/ is never replaced by a worse model."""
-        if self.progress["bestValLoss"] is None:
-            return  # nothing to beat yet, or the data changed and old losses are not comparable
+        """The progress to resume with. As session.ts: best/ is written before latest/, so a run stopped between
+        the two leaves latest/ with an older best loss; the loss to beat is the lower one, so best/ is never
+        replaced by a worse model."""
+        progress = dict(self.progress)
+        if progress["bestValLoss"] is None:
+            return progress  # nothing to beat yet, or the data changed and old losses are not comparable
         try:
             best = read_checkpoint_meta(resolve_checkpoint_dir(self.out, "best"))["progress"]
         except (CharmTorchError, KeyError, TypeError):
-            return
-        if best.get("bestValLoss") is not None and best["bestValLoss"] < self.progress["bestValLoss"]:
-            self.progress["bestValLoss"], self.progress["bestStep"] = best["bestValLoss"], best.get("bestStep")
+            return progress
+        if best.get("bestValLoss") is not None and best["bestValLoss"] < progress["bestValLoss"]:
+            progress["bestValLoss"], progress["bestStep"] = best["bestValLoss"], best.get("bestStep")
+        return progress
 
     def remove_old_checkpoints(self):
         """Before training a new model over an old one (--overwrite): best/ and latest/ never mix two models."""
