@@ -135,7 +135,7 @@ describe('charm_torch: DDP training and Charm checkpoints', function () {
     assert.equal(meta.history.train.length, 33, 'the history carries over');
   });
 
-  it('continues a charm train checkpoint, with its step count and optimizer state', async () => {
+  it('continues a charm train checkpoint with two processes, with its step count and optimizer state', async () => {
     const fromCharm = path.join(tmp.dir, 'from-charm');
     await runTrainingSession({
       paths: [corpus],
@@ -146,16 +146,18 @@ describe('charm_torch: DDP training and Charm checkpoints', function () {
     });
     const charmOptimizer = (JSON.parse(fs.readFileSync(path.join(fromCharm, 'latest', 'weights.json'), 'utf8')) as { optimizer: { sha256: string } }).optimizer;
     const resumeDebug = path.join(tmp.dir, 'resume-debug');
-    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', fromCharm, '--resume', '--max-steps', '3', '--eval-every', '3', '--debug', resumeDebug], {
-      encoding: 'utf8',
-      env: pythonEnv(),
-      timeout: 60_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
+    const args = ['--data', data, '--out', fromCharm, '--resume', '--max-steps', '3', '--eval-every', '3', '--debug', resumeDebug];
+    const r = spawnSync(TORCHRUN, torchrunArgs(2, path.join(tmp.dir, 'resume-logs'), args), { encoding: 'utf8', env: pythonEnv(), timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Resuming from step 4/);
     assert.match(r.stdout, /from the start of an epoch \(it was written by `charm train`/, 'says what restarts');
-    const debugInfo = readRankDebug(resumeDebug, 0);
-    assert.equal(debugInfo.resumedOptimizerSha256, charmOptimizer.sha256, "Adam's moments are Charm's, byte for byte");
+    // Both ranks hold Charm's moments (rank 0 read them and sent them to rank 1).
+    for (const rank of [0, 1]) {
+      const info = readRankDebug(resumeDebug, rank);
+      assert.equal(info.resumedOptimizerSha256, charmOptimizer.sha256, `rank ${rank}: Adam's moments are Charm's, byte for byte`);
+      assert.equal(info.optimizerStep, 7);
+    }
+    assert.equal(readRankDebug(resumeDebug, 0).weightsSha256, readRankDebug(resumeDebug, 1).weightsSha256);
     const latest = path.join(fromCharm, 'latest');
     const meta = readCheckpointMeta(latest);
     assert.equal(meta.progress.step, 7);
