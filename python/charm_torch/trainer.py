@@ -395,7 +395,10 @@ class Trainer:
             # A peer died (gloo/nccl reports it here): keep what this rank trained, then stop.
             if self.rank == 0 and p["step"] > self.saved_at_step:
                 self.save("latest", True)
-            raise CharmTorchError(f"rank {self.rank}: lost another process ({str(error).splitlines()[0]}); the checkpoints in {self.out} are intact") from None
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise CharmTorchError(
+                f"rank {self.rank} stopped ({first_line}): another process of the job may have died; the checkpoints in {self.out} are intact"
+            ) from None
         p["elapsedSeconds"] = elapsed_before + time.perf_counter() - started
         if stop_reason not in ("interrupted", "diverged") and evaluated_at != p["step"]:
             self.evaluate_and_save(recent)
