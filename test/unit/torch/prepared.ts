@@ -13,6 +13,7 @@ export const PYTHON = '/usr/bin/python3';
 export const TORCHRUN = '/usr/bin/torchrun';
 export const TRAIN_PY = path.resolve(__dirname, '../../../python/charm_torch/train.py');
 const DUMP_LOGITS_PY = path.resolve(__dirname, '../../../python/charm_torch/dump_logits.py');
+const CHARM = path.resolve(__dirname, '../../../bin/charm.js');
 
 /** Fails (never skips) when torch cannot be imported: CI must install python3-torch. */
 export function requireTorch(): void {
@@ -21,44 +22,39 @@ export function requireTorch(): void {
 }
 
 /**
- * Writes `text` as a prepared-data folder, as `charm prepare` would (little-endian ids, the validation part
- * taken from the end). The one stand-in for `charm prepare` in these tests: replace its body by a
- * call to the command once it exists.
+ * Writes `text` as a prepared-data folder with `charm prepare` (the bundled CLI: `npm test` builds it
+ * first). uint32 ids, which prepare writes only for vocabularies of over 65,536 symbols, are written
+ * here by hand to the same contract, so the trainer's uint32 path is tested on a small corpus.
  */
 export function writePreparedData(dir: string, text: string, valFraction = 0.1, dtype: 'uint16' | 'uint32' = 'uint16'): Vocabulary {
-  fs.mkdirSync(dir, { recursive: true });
-  const vocab = Vocabulary.build(text);
-  const ids = vocab.encode(text);
-  const valLength = Math.floor(ids.length * valFraction);
-  const parts = { train: ids.subarray(0, ids.length - valLength), val: ids.subarray(ids.length - valLength) };
-  for (const [name, part] of Object.entries(parts)) {
-    const ids = dtype === 'uint16' ? Uint16Array.from(part) : Uint32Array.from(part);
-    fs.writeFileSync(path.join(dir, `${name}.bin`), Buffer.from(ids.buffer));
-  }
-  fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(vocab.toJSON()));
-  const manifest = {
-    format: 'charm-prepared',
-    version: 1,
-    dtype,
-    vocabulary: 'vocab.json',
-    vocabularySize: vocab.size,
-    train: { file: 'train.bin', tokens: parts.train.length },
-    val: { file: 'val.bin', tokens: parts.val.length },
-    valFraction,
-    seed: 1,
-    corpus: { sources: [dir], files: 1, chars: ids.length, trainChars: parts.train.length, valChars: parts.val.length, unknownChars: 0 },
-    sha256: Object.fromEntries(
-      ['train.bin', 'val.bin', 'vocab.json'].map((f) => [
-        f,
-        crypto
-          .createHash('sha256')
-          .update(fs.readFileSync(path.join(dir, f)))
-          .digest('hex'),
-      ]),
-    ),
-  };
-  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  const source = fs.mkdtempSync(path.join(path.dirname(dir), 'text-'));
+  fs.writeFileSync(path.join(source, 'corpus.txt'), text);
+  const r = spawnSync(process.execPath, [CHARM, 'prepare', path.join(source, 'corpus.txt'), '--out', dir, '--val-fraction', String(valFraction)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  fs.rmSync(source, { recursive: true, force: true });
+  assert.equal(r.status, 0, `charm prepare failed:\n${r.stderr}`);
+  const vocab = Vocabulary.fromJSON(JSON.parse(fs.readFileSync(path.join(dir, 'vocab.json'), 'utf8')));
+  if (dtype === 'uint32') widenIds(dir);
   return vocab;
+}
+
+/** Rewrites a prepared folder's uint16 ids as uint32, with its manifest's dtype and checksums. */
+function widenIds(dir: string): void {
+  const manifestPath = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { dtype: string; sha256: Record<string, string> };
+  for (const name of ['train.bin', 'val.bin']) {
+    const bytes = fs.readFileSync(path.join(dir, name));
+    const wide = Uint32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
+    fs.writeFileSync(path.join(dir, name), Buffer.from(wide.buffer));
+    manifest.sha256[name] = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, name)))
+      .digest('hex');
+  }
+  manifest.dtype = 'uint32';
+  fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 1));
 }
 
 /** The environment for python: no bytecode files in the repository. */
