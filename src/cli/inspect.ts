@@ -88,7 +88,7 @@ export async function evalCommand(paths: string[], flags: FlagValues, out: Outpu
     // As a resume would refuse it: the loss on text the model cannot spell says little.
     const warning =
       unknownShare > MAX_UNKNOWN_SHARE
-        ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); they count as the unknown symbol, so this loss says little about the model`
+        ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); ${checkpoint.vocab.unknownId === null ? 'they are skipped' : 'they count as the unknown symbol'}, so this loss says little about the model`
         : undefined;
     if (warning && !out.json) out.warning(warning);
     out.event(

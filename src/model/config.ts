@@ -8,6 +8,8 @@ export interface ModelConfig {
   embedding: number;
   units: number;
   layers: number;
+  /** Keras' recurrent_activation; absent = 'sigmoid'. 'hard_sigmoid' = clip(0.2x + 0.5, 0, 1) (Keras 2, tfjs-layers); 'hard_sigmoid_keras3' = clip(x / 6 + 0.5, 0, 1). */
+  recurrentActivation?: 'sigmoid' | 'hard_sigmoid' | 'hard_sigmoid_keras3';
 }
 
 export type PresetName = 'tiny' | 'small' | 'medium' | 'seed';

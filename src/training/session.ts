@@ -14,6 +14,7 @@ import { buildCorpus, Corpus, CorpusOptions, describeCorpus, SKIP_REASONS } from
 import {
   CheckpointMeta,
   CorpusStats,
+  ImportSource,
   TrainingProgress,
   checkpointBytes,
   loadCheckpoint,
@@ -163,6 +164,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
   let start: TrainingLoopStart = {};
   let fineTuning = false;
   let previousTraining: Record<string, unknown> = {};
+  let source: ImportSource | undefined;
 
   if (request.resume) {
     const loaded = await loadCheckpoint(out, { prefer: 'latest', withOptimizer: true });
@@ -188,6 +190,9 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     model = loaded.model;
     vocab = loaded.vocab;
     previousTraining = loaded.meta.training;
+    // An imported model stays imported after fine-tuning: info and the model view keep saying where it came from.
+    source = loaded.meta.source;
+    if (!loaded.optimizer) hooks.onWarning?.(`${out} has no optimizer state (an imported model): Adam starts fresh`);
     fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
     const saved = loaded.meta.training as Partial<Hyperparameters>;
     options = resolveHyperparameters(
@@ -223,7 +228,9 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
 
   const unknownChars = vocab.countUnknown(corpus.text);
   if (fineTuning && unknownChars > 0) {
-    hooks.onWarning?.(`${unknownChars} characters of the new corpus are not in the model's vocabulary; they map to the unknown symbol`);
+    hooks.onWarning?.(
+      `${unknownChars} characters of the new corpus are not in the model's vocabulary; ${vocab.unknownId === null ? 'they are skipped (the vocabulary has no unknown symbol)' : 'they map to the unknown symbol'}`,
+    );
   }
   const ids = vocab.encode(corpus.text);
   const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
@@ -284,6 +291,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
             history: state.history,
             backend: backend.name,
             savedAt: new Date().toISOString(),
+            ...(source ? { source } : {}),
           };
           let written: string;
           try {
