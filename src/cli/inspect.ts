@@ -126,12 +126,19 @@ export function infoCommand(flags: FlagValues, out: Output): void {
   const redacted = meta.corpus.redacted ?? [];
   const secrets = redacted.reduce((n, r) => n + r.count, 0);
   const FILES_SHOWN = 10;
+  const source = meta.source;
   out.event(
     { path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } },
     () =>
       [
         `Model:      ${dir}`,
         `Shape:      ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
+        ...(source
+          ? [
+              `Imported:   ${source.format} ${source.file}${source.kerasVersion ? ` (Keras ${source.kerasVersion})` : ''} on ${source.importedAt}; vocabulary ${source.vocabulary === 'from-text' ? 'rebuilt from text' : 'from a file'}` +
+                `${source.outputActivation === 'softmax' ? '; its softmax output is kept as logits' : ''}${source.windowLength ? `; trained on windows of ${source.windowLength} characters (many-to-one), run step by step` : ''}`,
+            ]
+          : []),
         `Trained:    step ${p.step}, epoch ${p.epoch}, ${plural(p.charsSeen, 'character')} seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
         `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
         `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,
