@@ -34,16 +34,19 @@ export interface ImportResult {
 
 /** The file's format, from its first bytes (a folder: tfjs-layers). */
 export function readModelFile(file: string): Promise<ModelFile> {
-  let head: Buffer;
+  const head = Buffer.alloc(8);
+  let directory: boolean;
   try {
-    if (fs.statSync(file).isDirectory()) return Promise.resolve(readTfjsLayers(file));
-    const fd = fs.openSync(file, 'r');
-    head = Buffer.alloc(8);
-    fs.readSync(fd, head, 0, 8, 0);
-    fs.closeSync(fd);
+    directory = fs.statSync(file).isDirectory();
+    if (!directory) {
+      const fd = fs.openSync(file, 'r');
+      fs.readSync(fd, head, 0, 8, 0);
+      fs.closeSync(fd);
+    }
   } catch {
     throw new CharmError(`Cannot read ${file}: the file does not exist or is unreadable`);
   }
+  if (directory) return Promise.resolve(readTfjsLayers(file));
   if (head[0] === 0x89 && head.subarray(1, 4).toString('latin1') === 'HDF') return readKerasH5(file);
   if (head.subarray(0, 2).toString('latin1') === 'PK') return readKerasZip(file);
   if (head.toString('utf8').trimStart().startsWith('{')) return Promise.resolve(readTfjsLayers(file));

@@ -126,6 +126,9 @@ export function mapKerasLayers(all: KerasLayer[], weightsOf: (layer: KerasLayer)
   const layers = all.filter((l) => !IGNORED.has(l.className));
   const shapeSource = all.find((l) => inputShape(l.config));
   const shape = shapeSource ? inputShape(shapeSource.config) : undefined;
+  for (const layer of layers) {
+    if (layer.className !== 'Embedding' && layer.className !== 'Dense' && !RECURRENT.has(layer.className)) unsupported(layer, file, 'is not supported');
+  }
   let k = 0;
   let embedding: KerasLayer | undefined;
   if (layers[k]?.className === 'Embedding') {
@@ -139,9 +142,6 @@ export function mapKerasLayers(all: KerasLayer[], weightsOf: (layer: KerasLayer)
   }
   const dense = layers[k];
   for (const layer of layers.slice(k + 1)) unsupported(layer, file, 'follows the output layer');
-  for (const layer of layers) {
-    if (layer.className !== 'Embedding' && layer.className !== 'Dense' && !RECURRENT.has(layer.className)) unsupported(layer, file, 'is not supported');
-  }
   if (recurrent.length === 0) throw new CharmError(`${file}: no LSTM or GRU layer after the input. ${SUPPORTED}`);
   if (!dense || dense.className !== 'Dense') throw new CharmError(`${file}: the model does not end with a Dense layer after its recurrent layers. ${SUPPORTED}`);
   const first = recurrent[0];

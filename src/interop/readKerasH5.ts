@@ -57,6 +57,10 @@ export async function readKerasH5(file: string): Promise<ModelFile> {
   const h5 = await openH5(file);
   try {
     return readH5Model(h5, file);
+  } catch (error) {
+    if (error instanceof CharmError) throw error;
+    // h5wasm throws plain errors ("name not defined!") on a damaged file.
+    throw new CharmError(`${file} is a damaged HDF5 file (truncated or corrupted): HDF5 cannot read it`);
   } finally {
     quietly(() => h5.close());
   }

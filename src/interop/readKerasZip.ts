@@ -105,6 +105,9 @@ export async function readKerasZip(file: string): Promise<ModelFile> {
         if (node) collectVars(node, `layers/${key}/`, file, found);
         weights.set(layer, found);
       }
+    } catch (error) {
+      if (error instanceof CharmError) throw error;
+      throw new CharmError(`${file}: model.weights.h5 in the archive is damaged (truncated or corrupted)`);
     } finally {
       quietly(() => h5.close());
     }
