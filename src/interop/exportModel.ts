@@ -95,7 +95,10 @@ async function writeH5(topology: KerasTopology, values: Float32Array[], shapes: 
         file.create_attribute('backend', 'tensorflow');
         file.create_attribute('model_config', JSON.stringify(topology.modelConfig));
         const weights = file.create_group('model_weights');
-        weights.create_attribute('layer_names', topology.layers.map((l) => l.name));
+        weights.create_attribute(
+          'layer_names',
+          topology.layers.map((l) => l.name),
+        );
         weights.create_attribute('backend', 'tensorflow');
         weights.create_attribute('keras_version', EXPORT_KERAS_VERSION);
         let k = 0;

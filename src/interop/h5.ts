@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { CharmError } from '../errors';
 
 /** The fs module object itself (what the ESM h5wasm calls), not an import's namespace copy. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the namespace of `import * as` is a read-only copy
 const nodeFs = require('node:fs') as { writeSync: typeof fs.writeSync };
 
 export type H5 = typeof import('h5wasm');
@@ -16,6 +17,7 @@ export type H5File = InstanceType<H5['File']>;
 export type H5Group = InstanceType<H5['Group']>;
 export type H5Dataset = InstanceType<H5['Dataset']>;
 
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body: Node's import() of an ESM package from CommonJS
 const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<H5>;
 
 let loaded: Promise<H5> | undefined;
@@ -35,7 +37,7 @@ export function quietly<T>(fn: () => T): T {
     if (fd === 2) return typeof data === 'string' ? Buffer.byteLength(data) : typeof rest[1] === 'number' ? rest[1] : data.byteLength;
     return (writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
   };
-  nodeFs.writeSync = patched as typeof fs.writeSync;
+  nodeFs.writeSync = patched;
   try {
     return fn();
   } finally {
@@ -78,6 +80,7 @@ export function stringListAttribute(node: H5Group, name: string): string[] {
   if (!attr) return [];
   const value = quietly(() => attr.value);
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v)));
+  if (Array.isArray(value))
+    return value.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : typeof v === 'string' ? v : JSON.stringify(v)));
   return [];
 }

@@ -33,7 +33,7 @@ export interface ImportResult {
 }
 
 /** The file's format, from its first bytes (a folder: tfjs-layers). */
-export function readModelFile(file: string): Promise<ModelFile> {
+function readModelFile(file: string): Promise<ModelFile> {
   const head = Buffer.alloc(8);
   let directory: boolean;
   try {
@@ -71,7 +71,10 @@ export async function importModel(request: ImportRequest): Promise<ImportResult>
   checkOut(out);
   const vocab = readVocabulary(request.vocabulary);
   const model = await readModelFile(file);
-  const mapped = mapKerasLayers(model.layers, model.weightsOf, { file, keras3: model.format !== 'tfjs-layers' && isKeras3(model.kerasVersion) });
+  const mapped = mapKerasLayers(model.layers, (layer) => model.weightsOf(layer), {
+    file,
+    keras3: model.format !== 'tfjs-layers' && isKeras3(model.kerasVersion),
+  });
   if (vocab.size !== mapped.config.vocabSize) {
     throw new CharmError(
       `The vocabulary has ${vocab.size} symbols but the model's input and output have ${mapped.config.vocabSize}: give the vocabulary the model was trained with`,

@@ -42,7 +42,15 @@ export function kerasTopology(config: ModelConfig, target: 'tfjs-layers' | 'kera
     { class_name: 'InputLayer', config: { name: 'input_1', batch_input_shape: [null, null], dtype: 'int32', sparse: false, ragged: false } },
     {
       class_name: 'Embedding',
-      config: { name: 'embedding', trainable: true, dtype: 'float32', input_dim: config.vocabSize, output_dim: config.embedding, mask_zero: false, input_length: null },
+      config: {
+        name: 'embedding',
+        trainable: true,
+        dtype: 'float32',
+        input_dim: config.vocabSize,
+        output_dim: config.embedding,
+        mask_zero: false,
+        input_length: null,
+      },
     },
   ];
   const weighted: TopologyLayer[] = [{ name: 'embedding', weightNames: ['embedding/embeddings:0'] }];
@@ -73,7 +81,10 @@ export function kerasTopology(config: ModelConfig, target: 'tfjs-layers' | 'kera
     const cell = `${name}/${lower}_cell${suffix}`;
     weighted.push({ name, weightNames: [`${cell}/kernel:0`, `${cell}/recurrent_kernel:0`, `${cell}/bias:0`] });
   }
-  layers.push({ class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: 'float32', units: config.vocabSize, activation: 'linear', use_bias: true } });
+  layers.push({
+    class_name: 'Dense',
+    config: { name: 'dense', trainable: true, dtype: 'float32', units: config.vocabSize, activation: 'linear', use_bias: true },
+  });
   weighted.push({ name: 'dense', weightNames: ['dense/kernel:0', 'dense/bias:0'] });
   return { modelConfig: { class_name: 'Sequential', config: { name: 'charm', layers } }, layers: weighted };
 }

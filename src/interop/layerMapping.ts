@@ -53,7 +53,7 @@ function activationName(value: unknown): string {
     if (typeof config === 'string') return snakeCase(config);
     if (typeof className === 'string') return snakeCase(className);
   }
-  return String(value);
+  return JSON.stringify(value);
 }
 
 /** The last part of a weight's name without TF's `:0`: kernel, recurrent_kernel, bias, embeddings. */
@@ -143,16 +143,22 @@ export function mapKerasLayers(all: KerasLayer[], weightsOf: (layer: KerasLayer)
   const dense = layers[k];
   for (const layer of layers.slice(k + 1)) unsupported(layer, file, 'follows the output layer');
   if (recurrent.length === 0) throw new CharmError(`${file}: no LSTM or GRU layer after the input. ${SUPPORTED}`);
-  if (!dense || dense.className !== 'Dense') throw new CharmError(`${file}: the model does not end with a Dense layer after its recurrent layers. ${SUPPORTED}`);
+  if (!dense || dense.className !== 'Dense')
+    throw new CharmError(`${file}: the model does not end with a Dense layer after its recurrent layers. ${SUPPORTED}`);
   const first = recurrent[0];
   for (const r of recurrent.slice(1)) {
     if (r.cell !== first.cell || r.units !== first.units || r.recurrentActivation !== first.recurrentActivation) {
-      unsupported(r.layer, file, `differs from "${first.layer.name}" (${first.cell}, ${first.units} units, ${first.recurrentActivation}); stacked layers must be alike`);
+      unsupported(
+        r.layer,
+        file,
+        `differs from "${first.layer.name}" (${first.cell}, ${first.units} units, ${first.recurrentActivation}); stacked layers must be alike`,
+      );
     }
   }
   recurrent.slice(0, -1).forEach((r) => r.returnSequences || unsupported(r.layer, file, 'returns only its last output but feeds another recurrent layer'));
   const denseActivation = activationName(dense.config.activation);
-  if (denseActivation !== 'linear' && denseActivation !== 'softmax') unsupported(dense, file, `has activation ${denseActivation}; linear and softmax are supported`);
+  if (denseActivation !== 'linear' && denseActivation !== 'softmax')
+    unsupported(dense, file, `has activation ${denseActivation}; linear and softmax are supported`);
 
   const denseWeights = pickWeights(dense, weightsOf(dense), ['kernel', 'bias'], ['bias'], file);
   const denseKernel = denseWeights.get('kernel') as FileWeight;

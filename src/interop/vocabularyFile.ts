@@ -35,7 +35,9 @@ function fromMap(map: Record<string, unknown>, file: string): Vocabulary {
   const symbols: string[] = new Array<string>(entries.length);
   for (const [symbol, index] of entries) {
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= entries.length || symbols[index] !== undefined) {
-      throw new CharmError(`${file}: a character -> index map needs the indices 0 to ${entries.length - 1}, each once (${JSON.stringify(symbol)} has ${JSON.stringify(index)})`);
+      throw new CharmError(
+        `${file}: a character -> index map needs the indices 0 to ${entries.length - 1}, each once (${JSON.stringify(symbol)} has ${JSON.stringify(index)})`,
+      );
     }
     symbols[index] = symbol;
   }

@@ -128,7 +128,7 @@ export class Vocabulary {
       distinct.add(s);
       checked.push(s);
     });
-    return new Vocabulary(checked, unknownId as number | null);
+    return new Vocabulary(checked, unknownId);
   }
 
   toJSON(): VocabularyJSON {

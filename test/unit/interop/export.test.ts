@@ -35,9 +35,16 @@ describe('charm export', () => {
     const out = path.join(tmp.dir, 'exported');
     const { files } = await exportModel({ model: root, format: 'tfjs-layers', out });
     assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['model.json', 'vocab.json', 'weights.bin']);
-    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
     const loaded = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(fs.readFileSync(path.join(out, 'weights.bin'))).buffer }),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: new Uint8Array(fs.readFileSync(path.join(out, 'weights.bin'))).buffer,
+      }),
     );
     const predicted = tf.tidy(() => (loaded.predict(tf.tensor2d([IDS], [1, IDS.length])) as tf.Tensor).reshape([-1, VOCAB]).arraySync() as number[][]);
     loaded.dispose();
@@ -54,13 +61,13 @@ describe('charm export', () => {
     const h5 = await loadH5();
     const file = new h5.File(out, 'r');
     try {
-      const config = JSON.parse(String(file.attrs.model_config.value)) as { class_name: string; config: { layers: { class_name: string }[] } };
+      const config = JSON.parse(file.attrs.model_config.value as string) as { class_name: string; config: { layers: { class_name: string }[] } };
       assert.equal(config.class_name, 'Sequential');
       assert.deepEqual(
         config.config.layers.map((l) => l.class_name),
         ['InputLayer', 'Embedding', 'LSTM', 'LSTM', 'Dense'],
       );
-      assert.match(String(file.attrs.keras_version.value), /^2\./);
+      assert.match(file.attrs.keras_version.value as string, /^2\./);
       const weights = file.get('model_weights') as InstanceType<typeof h5.Group>;
       assert.deepEqual(weights.attrs.layer_names.value, ['embedding', 'lstm', 'lstm_1', 'dense']);
       const lstm1 = weights.get('lstm_1') as InstanceType<typeof h5.Group>;

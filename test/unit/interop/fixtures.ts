@@ -87,7 +87,7 @@ export function kerasOutputs(model: tf.LayersModel, o: RecurrentOptions, ids: nu
 export async function charmLogProbs(root: string, ids: number[]): Promise<number[][]> {
   const { model } = await loadCheckpoint(root);
   try {
-    return tf.tidy(() => tf.logSoftmax(model.logits(tf.tensor2d([ids], [1, ids.length], 'int32'))).arraySync() as number[][]);
+    return tf.tidy(() => tf.logSoftmax(model.logits(tf.tensor2d([ids], [1, ids.length], 'int32'))).arraySync());
   } finally {
     model.dispose();
   }
@@ -99,6 +99,5 @@ export function assertClose(actual: number[][], expected: number[][], tolerance 
 }
 
 export function logSoftmaxRows(rows: number[][]): number[][] {
-  return tf.tidy(() => tf.logSoftmax(tf.tensor2d(rows)).arraySync() as number[][]);
+  return tf.tidy(() => tf.logSoftmax(tf.tensor2d(rows)).arraySync());
 }
-

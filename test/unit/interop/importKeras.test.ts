@@ -155,7 +155,14 @@ describe('charm import: Keras .h5 and .keras files', () => {
   it("a GRU with reset_after (bias [2, 3U]) from a Keras 2 .h5 computes Keras' GRU equations", async () => {
     const rng = new SeededRandom(9);
     const random = (shape: number[]): Weight => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() - 0.5) });
-    const [emb, kernel, rec, bias, dk, db] = [random([VOCAB, E]), random([E, 3 * U]), random([U, 3 * U]), random([2, 3 * U]), random([U, VOCAB]), random([VOCAB])];
+    const [emb, kernel, rec, bias, dk, db] = [
+      random([VOCAB, E]),
+      random([E, 3 * U]),
+      random([U, 3 * U]),
+      random([2, 3 * U]),
+      random([U, VOCAB]),
+      random([VOCAB]),
+    ];
     const config = {
       class_name: 'Sequential',
       config: {
@@ -238,7 +245,12 @@ describe('charm import: Keras .h5 and .keras files', () => {
     await assert.rejects(attempt({ class_name: 'Graph' }), /the model is a Graph; Charm imports Sequential models/);
     const seq = (layers: object[]) => ({ class_name: 'Sequential', config: { layers } });
     await assert.rejects(
-      attempt(seq([{ class_name: 'Embedding', config: { name: 'embedding' } }, { class_name: 'Bidirectional', config: { name: 'bidirectional' } }])),
+      attempt(
+        seq([
+          { class_name: 'Embedding', config: { name: 'embedding' } },
+          { class_name: 'Bidirectional', config: { name: 'bidirectional' } },
+        ]),
+      ),
       /layer "bidirectional" \(Bidirectional\) is not supported\. Charm imports Embedding, LSTM, GRU/,
     );
     await assert.rejects(
@@ -261,7 +273,17 @@ describe('charm import: Keras .h5 and .keras files', () => {
         layers: [
           { class_name: 'InputLayer', name: 'a', config: {}, inbound_nodes: [] },
           { class_name: 'InputLayer', name: 'b', config: {}, inbound_nodes: [] },
-          { class_name: 'Concatenate', name: 'c', config: {}, inbound_nodes: [[['a', 0, 0, {}], ['b', 0, 0, {}]]] },
+          {
+            class_name: 'Concatenate',
+            name: 'c',
+            config: {},
+            inbound_nodes: [
+              [
+                ['a', 0, 0, {}],
+                ['b', 0, 0, {}],
+              ],
+            ],
+          },
         ],
       },
     };

@@ -12,7 +12,19 @@ import { TextGenerator } from '../../../src/model/sampler';
 import { chooseNext } from '../../../src/model/sampling';
 import { SeededRandom } from '../../../src/util/random';
 import { tempDir, writeFiles } from '../helpers';
-import { assertClose, charModel, charmLogProbs, IDS, kerasOutputs, logSoftmaxRows, randomizeWeights, RecurrentOptions, saveTfjs, TEXT, VOCAB } from './fixtures';
+import {
+  assertClose,
+  charModel,
+  charmLogProbs,
+  IDS,
+  kerasOutputs,
+  logSoftmaxRows,
+  randomizeWeights,
+  RecurrentOptions,
+  saveTfjs,
+  TEXT,
+  VOCAB,
+} from './fixtures';
 
 describe('charm import: tfjs-layers models', () => {
   let tmp: ReturnType<typeof tempDir>;

@@ -35,7 +35,10 @@ function groupAt(parent: Group, parts: string[]): Group {
 }
 
 /** An .h5 as Keras 2 or Keras 3's legacy format writes it; `layerNames` lists every layer (weightless ones too). */
-export async function writeKerasH5(file: string, o: { kerasVersion: string; modelConfig: object | null; layerNames: string[]; layers: LayerWeights[] }): Promise<void> {
+export async function writeKerasH5(
+  file: string,
+  o: { kerasVersion: string; modelConfig: object | null; layerNames: string[]; layers: LayerWeights[] },
+): Promise<void> {
   const h5 = await loadH5();
   const f = new h5.File(file, 'w');
   try {
@@ -63,7 +66,10 @@ export async function writeKerasH5(file: string, o: { kerasVersion: string; mode
 }
 
 /** A Keras 3 .keras archive; `vars` maps each path under layers/ (e.g. "lstm/cell") to its variables in order. */
-export async function writeKerasZip(file: string, o: { config: object; vars: Record<string, { shape: number[]; data: Float32Array }[]>; scratch: string }): Promise<void> {
+export async function writeKerasZip(
+  file: string,
+  o: { config: object; vars: Record<string, { shape: number[]; data: Float32Array }[]>; scratch: string },
+): Promise<void> {
   const h5 = await loadH5();
   const f = new h5.File(o.scratch, 'w');
   try {
