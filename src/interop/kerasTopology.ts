@@ -38,6 +38,10 @@ export function kerasTopology(config: ModelConfig, target: 'tfjs-layers' | 'kera
     throw new CharmError("This model uses Keras 3's hard_sigmoid (x / 6 + 0.5), which neither tfjs-layers nor a Keras 2 file can express");
   }
   const lower = className.toLowerCase();
+  // tfjs-layers runs every initializer when it builds a model, loading one too: its orthogonal
+  // recurrent initializer takes minutes at 1024 units in JavaScript. The weights replace the values.
+  const zeros = { class_name: 'Zeros', config: {} };
+  const init = (...keys: string[]) => (target === 'tfjs-layers' ? Object.fromEntries(keys.map((k) => [k, zeros])) : {});
   const layers: Record<string, unknown>[] = [
     { class_name: 'InputLayer', config: { name: 'input_1', batch_input_shape: [null, null], dtype: 'int32', sparse: false, ragged: false } },
     {
@@ -75,6 +79,7 @@ export function kerasTopology(config: ModelConfig, target: 'tfjs-layers' | 'kera
         dropout: 0,
         recurrent_dropout: 0,
         ...(className === 'LSTM' ? { unit_forget_bias: true } : {}),
+        ...init('kernel_initializer', 'recurrent_initializer', 'bias_initializer'),
         ...(resetAfter !== undefined && target === 'keras-h5' ? { reset_after: resetAfter } : {}),
       },
     });

@@ -69,7 +69,11 @@ export function readTfjsLayers(target: string): ModelFile {
     format: 'tfjs-layers',
     kerasVersion: typeof topology.keras_version === 'string' ? topology.keras_version : undefined,
     layers,
-    // tfjs names a weight `<layer name>/<weight>` (converted Keras models: `<layer>/<cell>/<weight>`).
-    weightsOf: (layer) => weights.filter((w) => w.name.startsWith(`${layer.name}/`)),
+    // tfjs names a weight `<layer name>/<weight>` (converted Keras models: `<layer>/<cell>/<weight>`,
+    // or with the model's name in front).
+    weightsOf: (layer) => {
+      const own = weights.filter((w) => w.name.startsWith(`${layer.name}/`));
+      return own.length ? own : weights.filter((w) => w.name.includes(`/${layer.name}/`));
+    },
   };
 }
