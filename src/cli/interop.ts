@@ -42,7 +42,9 @@ export async function importCommand(positional: string[], flags: FlagValues, out
     [
       `Imported ${source?.format} model ${source?.file} into ${result.root}`,
       `  ${m.cell.toUpperCase()} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
-      ...(result.vocab.unknownId === null ? ['  The vocabulary has no unknown symbol: characters outside it are skipped (eval counts them).'] : []),
+      result.vocab.unknownId === null
+        ? '  The vocabulary has no unknown symbol: characters outside it are skipped (eval counts them).'
+        : `  Symbol ${result.vocab.unknownId} is the unknown symbol ([UNK]): characters outside the vocabulary map to it.`,
       `  No optimizer state: "charm train --resume" on its text starts Adam fresh; "--fine-tune" trains it on new text.`,
     ].join('\n'),
   );

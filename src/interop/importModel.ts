@@ -16,7 +16,7 @@ import { isKeras3, ModelFile } from './modelFile';
 import { readKerasH5 } from './readKerasH5';
 import { readKerasZip } from './readKerasZip';
 import { readTfjsLayers } from './readTfjsLayers';
-import { readVocabulary, VocabularySource } from './vocabularyFile';
+import { readVocabulary, VocabularySource, withUnknownFirst } from './vocabularyFile';
 
 export interface ImportRequest {
   /** A .h5, a .keras, a tfjs-layers model.json or the folder holding it. */
@@ -69,12 +69,13 @@ export async function importModel(request: ImportRequest): Promise<ImportResult>
   const file = path.resolve(request.file);
   const out = path.resolve(request.out);
   checkOut(out);
-  const vocab = readVocabulary(request.vocabulary);
+  let vocab = readVocabulary(request.vocabulary);
   const model = await readModelFile(file);
   const mapped = mapKerasLayers(model.layers, (layer) => model.weightsOf(layer), {
     file,
     keras3: model.format !== 'tfjs-layers' && isKeras3(model.kerasVersion),
   });
+  if (request.vocabulary.kind === 'from-text' && vocab.unknownId === null && vocab.size + 1 === mapped.config.vocabSize) vocab = withUnknownFirst(vocab);
   if (vocab.size !== mapped.config.vocabSize) {
     throw new CharmError(
       `The vocabulary has ${vocab.size} symbols but the model's input and output have ${mapped.config.vocabSize}: give the vocabulary the model was trained with`,

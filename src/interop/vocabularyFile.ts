@@ -1,8 +1,9 @@
 /**
  * The vocabulary of an imported model, which Keras and tfjs files do not carry: rebuilt from the
  * training text as the tutorials build it, or read from a JSON file: an index -> character list
- * (`["\n", " ", "!", ...]`, what `charm export` writes; an empty string marks the unknown symbol)
- * or a character -> index map (`{"\n": 0, " ": 1, ...}`), or a Charm vocab.json.
+ * (`["\n", " ", "!", ...]`, what `charm export` writes; an empty string or "[UNK]", as Keras'
+ * StringLookup lists it, marks the unknown symbol) or a character -> index map (`{"\n": 0, ...}`),
+ * or a Charm vocab.json.
  */
 import * as fs from 'node:fs';
 import { CharmError } from '../errors';
@@ -21,9 +22,13 @@ function readText(file: string, what: string): string {
   }
 }
 
-/** An index -> character list; "" at one index is the unknown symbol. */
-function fromList(list: unknown[], file: string): Vocabulary {
-  if (list.some((s) => typeof s !== 'string')) throw new CharmError(`${file}: a vocabulary list must hold strings, one character each`);
+/** StringLookup's out-of-vocabulary token, at index 0 of the TensorFlow tutorial's get_vocabulary(). */
+const KERAS_UNKNOWN = '[UNK]';
+
+/** An index -> character list; "" (or "[UNK]") at one index is the unknown symbol. */
+function fromList(raw: unknown[], file: string): Vocabulary {
+  if (raw.some((s) => typeof s !== 'string')) throw new CharmError(`${file}: a vocabulary list must hold strings, one character each`);
+  const list = raw.map((s) => (s === KERAS_UNKNOWN ? '' : s));
   const unknown = list.indexOf('');
   if (unknown >= 0 && list.indexOf('', unknown + 1) >= 0) throw new CharmError(`${file}: the vocabulary lists the empty string (the unknown symbol) twice`);
   return Vocabulary.fromJSON({ version: 1, symbols: list, unknownId: unknown >= 0 ? unknown : null });
@@ -42,6 +47,16 @@ function fromMap(map: Record<string, unknown>, file: string): Vocabulary {
     symbols[index] = symbol;
   }
   return fromList(symbols, file);
+}
+
+/**
+ * The TensorFlow tutorial's StringLookup puts [UNK] at id 0 before the sorted characters, so its
+ * model has one symbol more than the text has characters: the text's vocabulary with the unknown
+ * symbol first then fits it.
+ */
+export function withUnknownFirst(vocab: Vocabulary): Vocabulary {
+  const symbols = Array.from({ length: vocab.size }, (_, id) => vocab.symbolOf(id));
+  return Vocabulary.fromJSON({ version: 1, symbols: [Vocabulary.UNKNOWN, ...symbols], unknownId: 0 });
 }
 
 export function readVocabulary(source: VocabularySource): Vocabulary {

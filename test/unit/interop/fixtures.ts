@@ -49,6 +49,8 @@ export interface RecurrentOptions {
   /** Many-to-one: the last recurrent layer returns its last output only; the input has this many steps. */
   window?: number;
   recurrentActivation?: 'sigmoid' | 'hardSigmoid';
+  /** Input and output size; default VOCAB. */
+  vocab?: number;
 }
 
 /** Embedding (or one-hot input) -> recurrent layers -> Dense, as the tutorials build it. */
@@ -57,16 +59,17 @@ export function charModel(o: RecurrentOptions = {}): tf.LayersModel {
   const layers = o.layers ?? 1;
   const model = tf.sequential();
   const steps = o.window ?? null;
+  const vocab = o.vocab ?? VOCAB;
   if (o.oneHot) {
-    model.add(tf.layers.inputLayer({ batchInputShape: [null, steps, VOCAB] }));
+    model.add(tf.layers.inputLayer({ batchInputShape: [null, steps, vocab] }));
   } else {
-    model.add(tf.layers.embedding({ inputDim: VOCAB, outputDim: 5, batchInputShape: [null, steps] }));
+    model.add(tf.layers.embedding({ inputDim: vocab, outputDim: 5, batchInputShape: [null, steps] }));
   }
   for (let k = 0; k < layers; k++) {
     const args = { units, returnSequences: o.window ? k < layers - 1 : true, recurrentActivation: o.recurrentActivation ?? 'sigmoid' };
     model.add(o.cell === 'gru' ? tf.layers.gru(args) : tf.layers.lstm(args));
   }
-  model.add(tf.layers.dense({ units: VOCAB, activation: o.softmax ? 'softmax' : 'linear' }));
+  model.add(tf.layers.dense({ units: vocab, activation: o.softmax ? 'softmax' : 'linear' }));
   return model;
 }
 
@@ -76,9 +79,10 @@ export const IDS = [0, 3, 1, 7, 2, 2, 5, 4, 0, 6];
 /** tfjs-layers' output for IDS, as log-probabilities when the model ends in softmax, else logits: [steps or 1, V]. */
 export function kerasOutputs(model: tf.LayersModel, o: RecurrentOptions, ids: number[] = IDS): number[][] {
   return tf.tidy(() => {
-    const input = o.oneHot ? tf.oneHot(tf.tensor1d(ids, 'int32'), VOCAB).expandDims(0) : tf.tensor2d([ids], [1, ids.length]);
+    const vocab = o.vocab ?? VOCAB;
+    const input = o.oneHot ? tf.oneHot(tf.tensor1d(ids, 'int32'), vocab).expandDims(0) : tf.tensor2d([ids], [1, ids.length]);
     const out = model.predict(input) as tf.Tensor;
-    const rows = out.reshape([-1, VOCAB]);
+    const rows = out.reshape([-1, vocab]);
     return (o.softmax ? tf.log(rows) : rows).arraySync() as number[][];
   });
 }

@@ -60,6 +60,19 @@ describe('charm import: tfjs-layers models', () => {
     });
   }
 
+  it("the TensorFlow tutorial's vocabulary ([UNK] at 0, then the text's characters): --vocab-from-text fits a model one symbol larger", async () => {
+    const o: RecurrentOptions = { vocab: VOCAB + 1 };
+    const { keras, root } = await importFixture(o, 4);
+    const expected = logSoftmaxRows(kerasOutputs(keras, o));
+    assertClose(await charmLogProbs(root, IDS), expected);
+    const { vocab, model } = await loadCheckpoint(root);
+    model.dispose();
+    assert.equal(vocab.unknownId, 0);
+    assert.equal(vocab.symbolOf(1), '\n', 'the sorted characters follow [UNK]');
+    assert.equal(vocab.size, VOCAB + 1);
+    keras.dispose();
+  });
+
   it('a many-to-one LSTM: the last step equals predict, and the window length is recorded', async () => {
     const o: RecurrentOptions = { window: IDS.length, softmax: true };
     const { keras, root } = await importFixture(o, 5);

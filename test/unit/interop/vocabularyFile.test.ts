@@ -38,6 +38,9 @@ describe('imported vocabularies', () => {
     const list = read('list.json', JSON.stringify(['', 'a', 'b']));
     assert.equal(list.unknownId, 0);
     assert.deepEqual([...list.encode('bxa')], [2, 0, 1]);
+    const tutorial = read('unk.json', JSON.stringify(['[UNK]', '\n', 'a']));
+    assert.equal(tutorial.unknownId, 0);
+    assert.equal(tutorial.symbolOf(2), 'a');
     const map = read('map.json', JSON.stringify({ b: 1, a: 0, '\n': 2 }));
     assert.equal(map.unknownId, null);
     assert.deepEqual([...map.encode('ab\n')], [0, 1, 2]);
