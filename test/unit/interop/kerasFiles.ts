@@ -28,6 +28,11 @@ export interface LayerWeights {
 type H5 = Awaited<ReturnType<typeof loadH5>>;
 type Group = InstanceType<H5['Group']>;
 
+/** A list of names as h5py stores Keras' numpy array of bytes: fixed-length strings (dtype S<n>). */
+function createNames(node: Group, name: string, list: string[]): void {
+  node.create_attribute(name, list, [list.length], `S${Math.max(1, ...list.map((s) => Buffer.byteLength(s)))}`);
+}
+
 function groupAt(parent: Group, parts: string[]): Group {
   let node = parent;
   for (const part of parts) node = (node.get(part) as Group | null) ?? node.create_group(part);
@@ -47,14 +52,14 @@ export async function writeKerasH5(
     // null: what model.save_weights writes (no model_config).
     if (o.modelConfig) f.create_attribute('model_config', JSON.stringify(o.modelConfig));
     const root = f.create_group('model_weights');
-    root.create_attribute('layer_names', o.layerNames);
+    createNames(root, 'layer_names', o.layerNames);
     root.create_attribute('keras_version', o.kerasVersion);
     for (const name of o.layerNames) {
       const g = root.create_group(name);
       const layer = o.layers.find((l) => l.layer === name);
       const names = layer ? layer.weights.map((w) => w.name) : [];
       // h5py writes an empty list for a layer without weights (Dropout, InputLayer).
-      if (names.length) g.create_attribute('weight_names', names);
+      if (names.length) createNames(g, 'weight_names', names);
       for (const w of layer?.weights ?? []) {
         const parts = w.name.split('/');
         groupAt(g, parts.slice(0, -1)).create_dataset({ name: parts[parts.length - 1], data: w.data, shape: w.shape, dtype: '<f' });
