@@ -192,7 +192,9 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     previousTraining = loaded.meta.training;
     // An imported model stays imported after fine-tuning: info and the model view keep saying where it came from.
     source = loaded.meta.source;
-    if (!loaded.optimizer) hooks.onWarning?.(`${out} has no optimizer state (an imported model): Adam starts fresh`);
+    if (!loaded.optimizer) {
+      hooks.onWarning?.(`${out} has no optimizer state (${source ? 'an imported model' : 'latest/ is missing; resuming from best/'}): Adam starts fresh`);
+    }
     fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
     const saved = loaded.meta.training as Partial<Hyperparameters>;
     options = resolveHyperparameters(
