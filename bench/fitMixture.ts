@@ -63,7 +63,8 @@ async function main(): Promise<void> {
         return s < d.size ? d.probs[s] : 0;
       });
       rows.push({ p: p.map((v) => Math.max(v, 1e-6)) as [number, number, number], bucket: bucketOf(pDoc ? pDoc.matchedOrder : 0, pCorpus.matchedOrder) });
-      lstm.model.step(lstm.vocab.idOf(ch), state);
+      const id = lstm.vocab.idOf(ch);
+      if (id !== null) lstm.model.step(id, state);
       doc.add(ch, String.fromCodePoint(...history.slice(-7)));
       history.push(cp);
       if (history.length > 16) history.splice(0, history.length - 16);

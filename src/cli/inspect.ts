@@ -89,7 +89,7 @@ export async function evalCommand(paths: string[], flags: FlagValues, out: Outpu
     // As a resume would refuse it: the loss on text the model cannot spell says little.
     const warning =
       unknownShare > MAX_UNKNOWN_SHARE
-        ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); they count as the unknown symbol, so this loss says little about the model`
+        ? `${percent(unknownShare)} of the text's characters are not in the model's vocabulary (more than ${percent(MAX_UNKNOWN_SHARE)}); ${checkpoint.vocab.unknownId === null ? 'they are skipped' : 'they count as the unknown symbol'}, so this loss says little about the model`
         : undefined;
     if (warning && !out.json) out.warning(warning);
     out.event(
@@ -127,12 +127,19 @@ export function infoCommand(flags: FlagValues, out: Output): void {
   const redacted = meta.corpus.redacted ?? [];
   const secrets = redacted.reduce((n, r) => n + r.count, 0);
   const FILES_SHOWN = 10;
+  const source = meta.source;
   out.event(
     { path: dir, parameters: parameterCount(m), ...meta, history: { trainPoints: meta.history.train.length, valPoints: meta.history.val.length } },
     () =>
       [
         `Model:      ${dir}`,
         `Shape:      ${cellLabel(m)} ${m.layers}x${m.units}, embedding ${m.embedding}, vocabulary ${m.vocabSize}, ${parameterCount(m).toLocaleString('en-US')} parameters`,
+        ...(source
+          ? [
+              `Imported:   ${source.format} ${source.file}${source.kerasVersion ? ` (Keras ${source.kerasVersion})` : ''} on ${source.importedAt}; vocabulary ${source.vocabulary === 'from-text' ? 'rebuilt from text' : 'from a file'}` +
+                `${source.outputActivation === 'softmax' ? '; its softmax output is kept as logits' : ''}${source.windowLength ? `; trained on windows of ${source.windowLength} characters (many-to-one), run step by step` : ''}`,
+            ]
+          : []),
         `Trained:    step ${p.step}, epoch ${p.epoch}, ${plural(p.charsSeen, 'character')} seen in ${Math.round(p.elapsedSeconds)} s on ${meta.backend}`,
         `Best:       ${p.bestValLoss === null ? 'no validation loss yet' : `validation loss ${p.bestValLoss.toFixed(4)} nats/char at step ${p.bestStep ?? '-'}`}`,
         `Corpus:     ${plural(meta.corpus.files, 'file')}, ${plural(meta.corpus.chars, 'character')} (${meta.corpus.sources.join(', ')}); ${meta.corpus.skipped ? skippedText : 'skipped files not recorded'}`,

@@ -1,10 +1,11 @@
-/** The `charm` command: train, prepare, sample, eval, info and complete over the engine. */
+/** The `charm` command: train, prepare, sample, eval, info, complete, import and export over the engine. */
 import { parseArgs } from './args';
 import { COMPLETE_DEBOUNCE_MS, COMPLETE_FLAGS, completeCommand } from './complete';
 import { Output } from './output';
 import { TRAIN_FLAGS, trainCommand } from './train';
 import { PREPARE_FLAGS, prepareCommand } from './prepare';
 import { EVAL_FLAGS, INFO_FLAGS, SAMPLE_FLAGS, evalCommand, infoCommand, sampleCommand } from './inspect';
+import { EXPORT_FLAGS, IMPORT_FLAGS, exportCommand, importCommand } from './interop';
 import { CharmError } from '../errors';
 import { abandonSavesInProgress } from '../training/checkpoint';
 import { CELL_NAMES } from '../model/cells';
@@ -31,6 +32,8 @@ Usage:
   charm info --model DIR [--json]
   charm complete --model DIR [--corpus PATH]... [--max-length N] [--multiline] [--min-confidence P]
         [--temperature T] [--context-chars N] [--debounce-ms N] [--languages JSON] [--no-learn-saved] [--backend B]
+  charm import <model.h5|model.keras|model.json> --out DIR (--vocab FILE | --vocab-from-text FILE) [--json]
+  charm export --model DIR --format tfjs-layers|keras-h5 --out PATH [--json]
 
 train   Builds a corpus from the files and folders (honouring .gitignore; skipping binary, large
         and secret files and Charm checkpoints; secrets inside files become <secret> unless
@@ -66,6 +69,16 @@ complete
           --max-length ${range('inlineCompletions.maxLength')} (${INLINE.maxLength})   --min-confidence ${range('inlineCompletions.minConfidence')} (${INLINE.minConfidence})   --temperature ${range('inlineCompletions.temperature')} (${INLINE.temperature})
           --context-chars ${range('inlineCompletions.contextChars')} (${INLINE.contextChars})   --multiline (${INLINE.multiline ? 'on' : 'off'})   --languages '${JSON.stringify(INLINE.languages)}'
           --debounce-ms ${range('inlineCompletions.debounceMs')} (${COMPLETE_DEBOUNCE_MS} here, ${INLINE.debounceMs} in the editor: a stdio client asks once and waits)
+import  Turns a Keras model (.h5 from Keras 2 / tf.keras or Keras 3's model.save('m.h5'), a Keras 3
+        .keras archive) or a tfjs-layers model.json into a checkpoint folder (best/ and latest/) for
+        sample, eval, info, complete and train --resume. Layers: Embedding (or one-hot input), LSTM or
+        GRU (stacked alike), Dense (linear, or softmax: kept as logits), Dropout and InputLayer.
+        These files carry no vocabulary: --vocab-from-text rebuilds it as the tutorials do (the
+        sorted set of the text's characters); --vocab reads a JSON index -> character list or a
+        character -> index map. Characters outside it are skipped (eval counts them).
+export  Writes a checkpoint as a tfjs-layers model (--out is a folder: model.json, weights.bin,
+        vocab.json) or a Keras 2 HDF5 file (--out m.h5, and m.vocab.json beside it) that Keras and
+        TensorFlow.js load: Embedding -> LSTM/GRU... -> Dense producing logits.
 
 Presets: ${Object.entries(PRESETS)
   .map(([n, p]) => `${n} (E ${p.embedding}, U ${p.units}: ${p.description})`)
@@ -147,8 +160,18 @@ export async function main(argv: string[]): Promise<number> {
         await completeCommand(args.flags, controller.signal);
         return stoppedBy ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
       }
+      case 'import': {
+        const args = parseArgs(rest, IMPORT_FLAGS);
+        await importCommand(args.positional, args.flags, out);
+        return 0;
+      }
+      case 'export': {
+        const args = parseArgs(rest, EXPORT_FLAGS);
+        await exportCommand(args.positional, args.flags, out);
+        return 0;
+      }
       default:
-        throw new CharmError(`Unknown command "${command}": expected train, prepare, sample, eval, info or complete (see --help)`);
+        throw new CharmError(`Unknown command "${command}": expected train, prepare, sample, eval, info, complete, import or export (see --help)`);
     }
   } catch (error) {
     if (error instanceof CharmError) {

@@ -6,6 +6,7 @@
  */
 import { CharmError } from '../errors';
 import { importModel } from '../interop/importModel';
+import { parameterCount } from '../model/config';
 import { HostToImporter, ImporterToHost, isHostToImporter } from './protocol';
 
 let started = false;
@@ -22,7 +23,11 @@ function handle(message: HostToImporter): void {
   if (started) return;
   started = true;
   importModel(message.request).then(
-    (summary) => reply({ type: 'imported', summary }),
+    ({ root, meta, vocab }) =>
+      reply({
+        type: 'imported',
+        summary: { format: meta.source?.format ?? 'keras-h5', out: root, vocabularySize: vocab.size, parameters: parameterCount(meta.model) },
+      }),
     (e: unknown) => reply({ type: 'failed', message: e instanceof Error ? e.message : String(e), userError: e instanceof CharmError }),
   );
 }

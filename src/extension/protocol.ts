@@ -4,7 +4,7 @@
  * at the bottom (a message from an older or broken child must not crash the host).
  */
 import type { BackendChoice } from '../accel';
-import type { ImportRequest, ImportSummary } from '../interop/importModel';
+import type { ImportRequest } from '../interop/importModel';
 import type { PresetName } from '../model/config';
 import { messageGuard, Shape } from '../util/messageGuard';
 
@@ -152,6 +152,15 @@ export type InferenceToHost =
   | { type: 'failed'; id: number; message: string };
 
 // ------------------------------------------------------------------------- import process
+
+/** What the import process reports of a model it imported. */
+export interface ImportSummary {
+  format: 'keras-h5' | 'keras' | 'tfjs-layers';
+  /** The checkpoint root written. */
+  out: string;
+  vocabularySize: number;
+  parameters: number;
+}
 
 /** The host's one request to the import process (src/extension/importProcess.ts). */
 export type HostToImporter = { type: 'import'; request: ImportRequest };

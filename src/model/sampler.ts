@@ -13,9 +13,19 @@ import { SeededRandom } from '../util/random';
 /** What the generator needs of a vocabulary. */
 export interface SymbolCodec {
   readonly size: number;
-  readonly unknownId: number;
+  /** null: no unknown symbol (an imported vocabulary); nothing is banned from sampling. */
+  readonly unknownId: number | null;
   encode(text: string): Int32Array;
   decode(ids: ArrayLike<number>): string;
+}
+
+/**
+ * What an empty state is primed with: a newline, as training text starts after one; symbol 0 for
+ * an imported vocabulary without a newline (it has no unknown symbol to stand in).
+ */
+export function startIds(codec: Pick<SymbolCodec, 'encode'>): ArrayLike<number> {
+  const ids = codec.encode('\n');
+  return ids.length > 0 ? ids : [0];
 }
 
 export interface GenerateOptions extends Omit<SampleLoopOptions, 'seed'> {
@@ -65,9 +75,9 @@ export function* sampleLoop(
   codec: Omit<SymbolCodec, 'size'>,
   options: SampleLoopOptions,
 ): Generator<number, SampledText, void> {
-  if (!state.logits) steps.feed(codec.encode('\n'), state);
+  if (!state.logits) steps.feed(startIds(codec), state);
   const rng = new SeededRandom(options.seed);
-  const choice: ChoiceOptions = { temperature: options.temperature, topK: options.topK, topP: options.topP, bannedId: codec.unknownId };
+  const choice: ChoiceOptions = { temperature: options.temperature, topK: options.topK, topP: options.topP, bannedId: codec.unknownId ?? undefined };
   const stops = (options.stop ?? []).filter((t) => t.length > 0);
   const chunks: string[] = [];
   const logProbs: number[] = [];
@@ -126,7 +136,7 @@ export class TextGenerator {
 
   /** Logits of the next character's distribution; primes with a newline when nothing was fed. */
   nextLogits(): Float32Array {
-    if (!this.state.logits) this.feed('\n');
+    if (!this.state.logits) this.feedIds(startIds(this.codec));
     return this.state.logits as Float32Array;
   }
 

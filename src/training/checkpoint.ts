@@ -54,6 +54,19 @@ export interface CorpusStats {
   redacted?: { path: string; count: number }[];
 }
 
+/** Where an imported model came from (`charm import`). */
+export interface ImportSource {
+  format: 'keras-h5' | 'keras' | 'tfjs-layers';
+  file: string;
+  importedAt: string;
+  kerasVersion?: string;
+  /** The input length of a many-to-one model (trained on fixed windows), when its file says. */
+  windowLength?: number;
+  /** The file's Dense activation: a softmax's kernel and bias are kept as logits (log_softmax(z) = z - const). */
+  outputActivation?: 'linear' | 'softmax';
+  vocabulary: 'from-text' | 'file';
+}
+
 /** Everything in config.json besides the format marker. */
 export interface CheckpointMeta {
   model: ModelConfig;
@@ -64,6 +77,8 @@ export interface CheckpointMeta {
   history: LossHistory;
   backend: string;
   savedAt: string;
+  /** Absent for models Charm trained. */
+  source?: ImportSource;
 }
 
 interface WeightEntry {

@@ -14,6 +14,7 @@ import { TrainingInput, preparedInput, textInput } from './trainingInput';
 import {
   CheckpointMeta,
   CorpusStats,
+  ImportSource,
   TrainingProgress,
   checkpointBytes,
   loadCheckpoint,
@@ -167,6 +168,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
   let fineTuning = false;
   let previousTraining: Record<string, unknown> = {};
   let encoded: { ids: Int32Array; unknown: number };
+  let source: ImportSource | undefined;
 
   if (request.resume) {
     const loaded = await loadCheckpoint(out, { prefer: 'latest', withOptimizer: true });
@@ -193,6 +195,11 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
     model = loaded.model;
     vocab = loaded.vocab;
     previousTraining = loaded.meta.training;
+    // An imported model stays imported after fine-tuning: info and the model view keep saying where it came from.
+    source = loaded.meta.source;
+    if (!loaded.optimizer) {
+      hooks.onWarning?.(`${out} has no optimizer state (${source ? 'an imported model' : 'latest/ is missing; resuming from best/'}): Adam starts fresh`);
+    }
     fineTuning = (loaded.meta.training.corpusHash as string | undefined) !== corpusHash;
     const saved = loaded.meta.training as Partial<Hyperparameters>;
     options = resolveHyperparameters(
@@ -229,7 +236,9 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
 
   const { ids, unknown: unknownChars } = encoded;
   if (fineTuning && unknownChars > 0) {
-    hooks.onWarning?.(`${unknownChars} characters of the new corpus are not in the model's vocabulary; they map to the unknown symbol`);
+    hooks.onWarning?.(
+      `${unknownChars} characters of the new corpus are not in the model's vocabulary; ${vocab.unknownId === null ? 'they are skipped (the vocabulary has no unknown symbol)' : 'they map to the unknown symbol'}`,
+    );
   }
   const dataset = new CharDataset(ids, { seqLength: options.seqLength, batchSize: options.batchSize, valFraction: options.valFraction, seed: options.seed });
   const { sources, files, skipped, filesRead, redacted } = input.stats;
@@ -284,6 +293,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
             history: state.history,
             backend: backend.name,
             savedAt: new Date().toISOString(),
+            ...(source ? { source } : {}),
           };
           let written: string;
           try {

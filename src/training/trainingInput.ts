@@ -59,11 +59,12 @@ export function preparedInput(dir: string): TrainingInput {
     encode: (vocab) => {
       // Another vocabulary (a model resumed on this data): each symbol gets that vocabulary's id.
       const same = JSON.stringify(vocab.toJSON()) === JSON.stringify(own.toJSON());
-      const table = Int32Array.from({ length: own.size }, (_, id) => (same ? id : vocab.idOf(own.symbolOf(id))));
+      // -1: a symbol the vocabulary lacks and has no unknown symbol for (an imported model's): skipped, counted.
+      const table = Int32Array.from({ length: own.size }, (_, id) => (same ? id : (vocab.idOf(own.symbolOf(id)) ?? -1)));
       const mapped = same ? ids : ids.map((id) => table[id]);
       let unknown = 0;
-      for (let i = 0; i < mapped.length; i++) if (mapped[i] === vocab.unknownId) unknown++;
-      return { ids: mapped, unknown };
+      for (let i = 0; i < mapped.length; i++) if (mapped[i] === vocab.unknownId || mapped[i] < 0) unknown++;
+      return { ids: mapped.includes(-1) ? mapped.filter((id) => id >= 0) : mapped, unknown };
     },
   };
 }

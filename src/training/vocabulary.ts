@@ -3,7 +3,8 @@ import { CharmError } from '../errors';
 export interface VocabularyJSON {
   version: 1;
   symbols: string[];
-  unknownId: number;
+  /** null: no unknown symbol (an imported model's vocabulary); characters outside it are skipped. */
+  unknownId: number | null;
 }
 
 const DEFAULT_MAX_SIZE = 256;
@@ -26,7 +27,12 @@ export class Vocabulary {
   static readonly UNKNOWN_DISPLAY: string = '\uFFFD';
 
   readonly size: number;
-  readonly unknownId: number;
+  /**
+   * null for a vocabulary without an unknown symbol (imported models): `encode` then skips the
+   * characters outside it and `countUnknown` counts them, so eval reports them, sampling primes and
+   * completion contexts go on without them.
+   */
+  readonly unknownId: number | null;
 
   private readonly symbols: readonly string[];
   /** `symbols` with the unknown symbol shown as UNKNOWN_DISPLAY. */
@@ -34,14 +40,17 @@ export class Vocabulary {
   /** Id of each BMP code unit: a flat table is much faster than a Map on long texts. */
   private readonly bmp: Int32Array;
   private readonly astral: Map<number, number>;
+  /** What the tables hold for a character outside the vocabulary: unknownId, or -1 (skipped) without one. */
+  private readonly missing: number;
 
-  private constructor(symbols: string[], unknownId: number) {
+  private constructor(symbols: string[], unknownId: number | null) {
     this.symbols = Object.freeze(symbols);
     this.unknownId = unknownId;
+    this.missing = unknownId ?? -1;
     this.size = symbols.length;
     this.shown = Object.freeze(symbols.map((s, id) => (id === unknownId ? Vocabulary.UNKNOWN_DISPLAY : s)));
     this.bmp = new Int32Array(BMP_SIZE);
-    if (unknownId !== 0) this.bmp.fill(unknownId);
+    if (this.missing !== 0) this.bmp.fill(this.missing);
     this.astral = new Map();
     symbols.forEach((s, id) => {
       if (id === unknownId) return;
@@ -74,6 +83,21 @@ export class Vocabulary {
     return new Vocabulary([Vocabulary.UNKNOWN, ...kept.map((cp) => String.fromCodePoint(cp))], 0);
   }
 
+  /**
+   * A vocabulary of exactly these symbols, id = index, without an unknown symbol (the vocabulary of
+   * an imported model). Duplicates and symbols that are not one character throw a CharmError.
+   */
+  static fromSymbols(symbols: readonly string[]): Vocabulary {
+    return Vocabulary.fromJSON({ version: 1, symbols: [...symbols], unknownId: null });
+  }
+
+  /** The sorted set of the text's characters, by code point: Python's `sorted(set(text))`, as the Keras and TensorFlow tutorials build it. */
+  static fromTextCharacters(text: string): Vocabulary {
+    const seen = new Set<number>();
+    forEachCodePoint(text, (cp) => seen.add(cp));
+    return Vocabulary.fromSymbols([...seen].sort((a, b) => a - b).map((cp) => String.fromCodePoint(cp)));
+  }
+
   /** Restores a vocabulary saved with `toJSON`; malformed input throws a CharmError. */
   static fromJSON(json: unknown): Vocabulary {
     const bad = (why: string): never => {
@@ -83,8 +107,8 @@ export class Vocabulary {
     const { version, symbols, unknownId } = json as Record<string, unknown>;
     if (version !== 1) return bad(`unsupported version ${JSON.stringify(version) ?? 'undefined'}`);
     if (!Array.isArray(symbols) || symbols.length === 0) return bad('"symbols" must be a non-empty list');
-    if (typeof unknownId !== 'number' || !Number.isInteger(unknownId) || unknownId < 0 || unknownId >= symbols.length) {
-      return bad('"unknownId" must be the index of a symbol');
+    if (unknownId !== null && (typeof unknownId !== 'number' || !Number.isInteger(unknownId) || unknownId < 0 || unknownId >= symbols.length)) {
+      return bad('"unknownId" must be the index of a symbol, or null');
     }
     const distinct = new Set<string>();
     const checked: string[] = [];
@@ -107,10 +131,10 @@ export class Vocabulary {
     return { version: 1, symbols: [...this.symbols], unknownId: this.unknownId };
   }
 
-  /** One id per code point; characters outside the vocabulary become `unknownId`. */
+  /** One id per code point; characters outside the vocabulary become `unknownId`, or are skipped without one. */
   encode(text: string): Int32Array {
     const out = new Int32Array(text.length);
-    const { bmp, astral, unknownId } = this;
+    const { bmp, astral, missing } = this;
     const length = text.length;
     let n = 0;
     for (let i = 0; i < length; i++) {
@@ -118,14 +142,16 @@ export class Vocabulary {
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
         const d = text.charCodeAt(i + 1);
         if (d >= 0xdc00 && d <= 0xdfff) {
-          out[n++] = astral.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) ?? unknownId;
+          const id = astral.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) ?? missing;
+          if (id >= 0) out[n++] = id;
           i++;
           continue;
         }
       }
-      out[n++] = bmp[c];
+      const id = bmp[c];
+      if (id >= 0) out[n++] = id;
     }
-    // Only astral characters make the result shorter; copy then, so `.buffer` is exact.
+    // Only astral and skipped characters make the result shorter; copy then, so `.buffer` is exact.
     return n === length ? out : out.slice(0, n);
   }
 
@@ -148,11 +174,12 @@ export class Vocabulary {
     return chunks.length === 1 ? chunks[0] : chunks.join('');
   }
 
-  /** The id of a one-character symbol; `unknownId` for anything else or anything absent. */
-  idOf(symbol: string): number {
+  /** The id of a one-character symbol; `unknownId` (null without one) for anything else or anything absent. */
+  idOf(symbol: string): number | null {
     if (!isOneCodePoint(symbol)) return this.unknownId;
     const cp = symbol.codePointAt(0) ?? 0;
-    return cp < BMP_SIZE ? this.bmp[cp] : (this.astral.get(cp) ?? this.unknownId);
+    const id = cp < BMP_SIZE ? this.bmp[cp] : (this.astral.get(cp) ?? this.missing);
+    return id < 0 ? null : id;
   }
 
   /** The symbol of `id`: Vocabulary.UNKNOWN for the unknown id. Invalid ids throw a RangeError. */
@@ -162,13 +189,13 @@ export class Vocabulary {
     return s;
   }
 
-  /** How many code points of `text` would encode as `unknownId`. */
+  /** How many code points of `text` are outside the vocabulary (encode as `unknownId`, or are skipped without one). */
   countUnknown(text: string): number {
-    const { bmp, astral, unknownId } = this;
+    const { bmp, astral, missing } = this;
     let unknown = 0;
     forEachCodePoint(text, (cp) => {
-      const id = cp < BMP_SIZE ? bmp[cp] : (astral.get(cp) ?? unknownId);
-      if (id === unknownId) unknown++;
+      const id = cp < BMP_SIZE ? bmp[cp] : (astral.get(cp) ?? missing);
+      if (id === missing) unknown++;
     });
     return unknown;
   }

@@ -3,7 +3,8 @@
  * inline provider, the status bar, the model view and the commands, wired together.
  */
 import * as vscode from 'vscode';
-import type { ImportRequest, ImportSummary } from '../../interop/importModel';
+import type { ImportRequest } from '../../interop/importModel';
+import type { ImportSummary } from '../protocol';
 import { NATIVE_MODULES_ENV } from '../../util/nativePackage';
 import { CompletionService } from '../completion/completionService';
 import type { ChildOptions } from '../ipc/childProcess';

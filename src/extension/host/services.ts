@@ -1,5 +1,6 @@
 /** What the commands need from the extension; charm.ts provides it (an interface, so no import cycle). */
-import type { ImportRequest, ImportSummary } from '../../interop/importModel';
+import type { ImportRequest } from '../../interop/importModel';
+import type { ImportSummary } from '../protocol';
 import type { InferenceClient } from '../ipc/inferenceClient';
 import type { ModelChoice } from '../modelChoice';
 import type { CharmSettings } from '../settings';

@@ -114,7 +114,7 @@ async function importFile(s: CharmServices, picked: Extract<PickedModel, { kind:
   if (!vocabUri) return undefined;
   const out = importTarget(s.importsRoot(), picked.file);
   fs.mkdirSync(s.importsRoot(), { recursive: true });
-  const request = { input: picked.file, out, ...(vocab.source === 'text' ? { vocabFromText: vocabUri.fsPath } : { vocabPath: vocabUri.fsPath }) };
+  const request = { file: picked.file, out, vocabulary: { kind: vocab.source === 'text' ? ('from-text' as const) : ('file' as const), path: vocabUri.fsPath } };
   s.log.info(`importing ${picked.file} into ${out}`);
   try {
     const summary = await vscode.window.withProgress(

@@ -8,7 +8,7 @@ import type { StepModel, StepState } from '../../model/stepModel';
 
 /** What decoding needs of a vocabulary (the engine's Vocabulary has it). */
 export interface Codec {
-  readonly unknownId: number;
+  readonly unknownId: number | null;
   encode(text: string): Int32Array;
   decode(ids: ArrayLike<number>): string;
 }

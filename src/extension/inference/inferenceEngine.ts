@@ -14,6 +14,7 @@ import { DEFAULT_WEIGHTS, MixtureWeights, NextCharModel } from './nextChar';
 import { searchContinuation, SearchResult } from './search';
 import { StateCache } from './stateCache';
 import { copyState, StepState } from '../../model/stepModel';
+import { startIds } from '../../model/sampler';
 
 export interface CompletionResult extends SearchResult {
   reuse: StateReuse;
@@ -95,7 +96,7 @@ export class InferenceEngine {
       }
       this.states.remember(req.doc, context, req.offset, copyState(state));
       // An empty context starts as after a newline, as training text does.
-      if (!state.logits) model.feed(vocab.encode('\n'), state);
+      if (!state.logits) model.feed(startIds(vocab), state);
     }
     const document = o.documentCache && o.mixture !== 'lstm' ? this.documents.update(req.doc, window, req.offset) : null;
     const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * o.order))));

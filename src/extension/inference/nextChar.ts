@@ -14,7 +14,8 @@ import { copyState } from '../../model/stepModel';
 /** What the mixture needs of a vocabulary (the engine's Vocabulary has it). */
 export interface SymbolTable {
   readonly size: number;
-  readonly unknownId: number;
+  /** null: no unknown symbol (an imported vocabulary): characters outside it do not step the LSTM. */
+  readonly unknownId: number | null;
   symbolOf(id: number): string;
 }
 
@@ -162,8 +163,8 @@ export class NextCharModel {
     if (this.lstm && lstm) {
       if (copy) lstm = copyState(lstm);
       const cp = this.cpOfSlot[slot];
-      const id = slot < this.lstm.vocab.size ? slot : this.lstm.vocab.unknownId;
-      this.lstm.model.step(cp < 0 ? this.lstm.vocab.unknownId : id, lstm);
+      const id = cp < 0 || slot >= this.lstm.vocab.size ? this.lstm.vocab.unknownId : slot;
+      if (id !== null) this.lstm.model.step(id, lstm);
     }
     const history = this.trimHistory([...point.history, this.cpOfSlot[slot]]);
     return { lstm, history };
@@ -199,7 +200,7 @@ export class NextCharModel {
     const floor = pred.floor / Math.max(1, size - pred.symbols.length);
     out.fill(floor);
     for (let k = 0; k < pred.symbols.length; k++) out[slots[k]] = pred.probs[k];
-    if (this.lstm) out[this.lstm.vocab.unknownId] = 0;
+    if (this.lstm && this.lstm.vocab.unknownId !== null) out[this.lstm.vocab.unknownId] = 0;
     return out;
   }
 }

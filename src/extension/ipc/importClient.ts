@@ -4,7 +4,8 @@
  * ended; cancelling kills the process (the import writes into a staging folder the caller removes).
  */
 import { CharmError } from '../../errors';
-import type { ImportRequest, ImportSummary } from '../../interop/importModel';
+import type { ImportRequest } from '../../interop/importModel';
+import type { ImportSummary } from '../protocol';
 import { HostToImporter, ImporterToHost, isImporterToHost } from '../protocol';
 import { ChildChannel, ChildOptions, describeExit } from './childProcess';
 

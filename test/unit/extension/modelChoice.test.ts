@@ -31,6 +31,7 @@ import { modelRows } from '../../../src/extension/modelView/reportText';
 import { statusView } from '../../../src/extension/status';
 import { tempDir, writeFiles } from '../helpers';
 import { saveTinyCheckpoint } from './tinyCheckpoint';
+import { charModel, randomizeWeights, saveTfjs, TEXT, VOCAB } from '../interop/fixtures';
 
 const SRC = path.resolve(__dirname, '..', '..', '..', 'src', 'extension');
 const child = (name: string, file: string): ChildOptions => ({
@@ -256,12 +257,25 @@ describe('Use Model and Install Native Backend: the processes', function () {
     }
   });
 
-  it("runs the import in its own process and brings back the importer's one-line error", async function () {
-    await assert.rejects(runImport(child('import', 'importProcess.ts'), { input: path.join(dir, 'm.h5'), out: path.join(dir, 'out') }), (e: unknown) => {
-      assert.ok(e instanceof CharmError, String(e));
-      assert.equal(e.message, 'Model import is not built in this branch');
-      return true;
-    });
+  it('runs the import in its own process: a tfjs-layers model becomes a checkpoint; a bad file is the importer\'s one-line error', async function () {
+    const model = charModel();
+    randomizeWeights(model, 3);
+    const file = path.join(dir, 'tfjs-model');
+    await saveTfjs(model, file);
+    writeFiles(dir, { 'train.txt': TEXT });
+    const out = path.join(dir, 'imported');
+    const summary = await runImport(child('import', 'importProcess.ts'), { file, out, vocabulary: { kind: 'from-text', path: path.join(dir, 'train.txt') } });
+    assert.deepEqual({ ...summary, parameters: summary.parameters > 0 }, { format: 'tfjs-layers', out, vocabularySize: VOCAB, parameters: true });
+    assert.ok(readModelSummary(out), 'a checkpoint Charm reads');
+    writeFiles(dir, { 'bad.h5': 'not an HDF5 file at all' });
+    await assert.rejects(
+      runImport(child('import', 'importProcess.ts'), { file: path.join(dir, 'bad.h5'), out: path.join(dir, 'out'), vocabulary: { kind: 'from-text', path: path.join(dir, 'train.txt') } }),
+      (e: unknown) => {
+        assert.ok(e instanceof CharmError, String(e));
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      },
+    );
     assert.ok(!fs.existsSync(path.join(dir, 'out')));
   });
 
@@ -271,7 +285,7 @@ describe('Use Model and Install Native Backend: the processes', function () {
     assert.ok(isImporterToHost({ type: 'failed', message: 'bad', userError: true }));
     assert.ok(!isImporterToHost({ type: 'failed', message: 'bad' }));
     assert.ok(!isImporterToHost({ type: 'imported' }));
-    assert.ok(isHostToImporter({ type: 'import', request: { input: 'a', out: 'b' } }));
+    assert.ok(isHostToImporter({ type: 'import', request: { file: 'a', out: 'b', vocabulary: { kind: 'file', path: 'v.json' } } }));
     assert.ok(!isHostToImporter({ type: 'import', request: 'a' }));
     assert.ok(isHostToInference({ type: 'load', root: '/r', backend: 'wasm', memoryRoot: '/m' }));
     assert.ok(isHostToInference({ type: 'load', root: '/r', backend: 'wasm' }));
@@ -281,6 +295,6 @@ describe('Use Model and Install Native Backend: the processes', function () {
   it('a cancelled import kills its process', async function () {
     const abort = new AbortController();
     abort.abort();
-    await assert.rejects(runImport(child('import', 'importProcess.ts'), { input: 'x', out: 'y' }, abort.signal), /cancelled/);
+    await assert.rejects(runImport(child('import', 'importProcess.ts'), { file: 'x', out: 'y', vocabulary: { kind: 'file', path: 'v.json' } }, abort.signal), /cancelled/);
   });
 });

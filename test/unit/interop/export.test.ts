@@ -1,0 +1,83 @@
+/**
+ * charm export: tfjs-layers' own loader reads the exported model and predicts Charm's logits;
+ * export -> import gives identical logits in both formats; the .h5 has Keras 2's layout.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/accel';
+import { exportModel, h5VocabularyPath } from '../../../src/interop/exportModel';
+import { loadH5 } from '../../../src/interop/h5';
+import { importModel } from '../../../src/interop/importModel';
+import { tempDir, writeFiles } from '../helpers';
+import { assertClose, charModel, charmLogProbs, IDS, logSoftmaxRows, randomizeWeights, saveTfjs, TEXT, VOCAB } from './fixtures';
+
+describe('charm export', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let root: string;
+  before(async () => {
+    await initBackend('cpu');
+  });
+  beforeEach(async () => {
+    tmp = tempDir('charm-export-');
+    writeFiles(tmp.dir, { 'corpus.txt': TEXT });
+    const keras = charModel({ layers: 2 });
+    randomizeWeights(keras, 11);
+    await saveTfjs(keras, path.join(tmp.dir, 'source'));
+    keras.dispose();
+    root = path.join(tmp.dir, 'charm');
+    await importModel({ file: path.join(tmp.dir, 'source'), out: root, vocabulary: { kind: 'from-text', path: path.join(tmp.dir, 'corpus.txt') } });
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('tfjs-layers: tf.loadLayersModel reads it and predicts the same logits; importing it back gives identical logits', async () => {
+    const out = path.join(tmp.dir, 'exported');
+    const { files } = await exportModel({ model: root, format: 'tfjs-layers', out });
+    assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['model.json', 'vocab.json', 'weights.bin']);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: new Uint8Array(fs.readFileSync(path.join(out, 'weights.bin'))).buffer,
+      }),
+    );
+    const predicted = tf.tidy(() => (loaded.predict(tf.tensor2d([IDS], [1, IDS.length])) as tf.Tensor).reshape([-1, VOCAB]).arraySync() as number[][]);
+    loaded.dispose();
+    const charm = await charmLogProbs(root, IDS);
+    assertClose(logSoftmaxRows(predicted), charm);
+    const back = path.join(tmp.dir, 'back');
+    await importModel({ file: out, out: back, vocabulary: { kind: 'file', path: path.join(out, 'vocab.json') } });
+    assert.deepEqual(await charmLogProbs(back, IDS), charm);
+  });
+
+  it('keras-h5: Keras 2 layout (model_config, model_weights, layer_names, weight_names, keras_version); importing it back gives identical logits', async () => {
+    const out = path.join(tmp.dir, 'm.h5');
+    await exportModel({ model: root, format: 'keras-h5', out });
+    const h5 = await loadH5();
+    const file = new h5.File(out, 'r');
+    try {
+      const config = JSON.parse(file.attrs.model_config.value as string) as { class_name: string; config: { layers: { class_name: string }[] } };
+      assert.equal(config.class_name, 'Sequential');
+      assert.deepEqual(
+        config.config.layers.map((l) => l.class_name),
+        ['InputLayer', 'Embedding', 'LSTM', 'LSTM', 'Dense'],
+      );
+      assert.match(file.attrs.keras_version.value as string, /^2\./);
+      const weights = file.get('model_weights') as InstanceType<typeof h5.Group>;
+      assert.deepEqual(weights.attrs.layer_names.value, ['embedding', 'lstm', 'lstm_1', 'dense']);
+      const lstm1 = weights.get('lstm_1') as InstanceType<typeof h5.Group>;
+      assert.deepEqual(lstm1.attrs.weight_names.value, ['lstm_1/lstm_cell_1/kernel:0', 'lstm_1/lstm_cell_1/recurrent_kernel:0', 'lstm_1/lstm_cell_1/bias:0']);
+      assert.deepEqual((weights.get('lstm_1/lstm_1/lstm_cell_1/recurrent_kernel:0') as InstanceType<typeof h5.Dataset>).shape, [6, 24]);
+    } finally {
+      file.close();
+    }
+    const back = path.join(tmp.dir, 'back');
+    await importModel({ file: out, out: back, vocabulary: { kind: 'file', path: h5VocabularyPath(out) } });
+    assert.deepEqual(await charmLogProbs(back, IDS), await charmLogProbs(root, IDS));
+  });
+});
