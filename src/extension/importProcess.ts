@@ -4,6 +4,7 @@
  * importModel, which loads tfjs, off the extension host, and answers once over Node IPC
  * (protocol.ts). If the host goes away, the process goes too.
  */
+import { initBackend } from '../accel';
 import { CharmError } from '../errors';
 import { importModel } from '../interop/importModel';
 import { parameterCount } from '../model/config';
@@ -22,14 +23,17 @@ function reply(message: ImporterToHost): void {
 function handle(message: HostToImporter): void {
   if (started) return;
   started = true;
-  importModel(message.request).then(
-    ({ root, meta, vocab }) =>
-      reply({
-        type: 'imported',
-        summary: { format: meta.source?.format ?? 'keras-h5', out: root, vocabularySize: vocab.size, parameters: parameterCount(meta.model) },
-      }),
-    (e: unknown) => reply({ type: 'failed', message: e instanceof Error ? e.message : String(e), userError: e instanceof CharmError }),
-  );
+  // The cpu backend is enough for copying weights; initBackend also keeps tfjs' banner off stdout.
+  initBackend('cpu')
+    .then(() => importModel(message.request))
+    .then(
+      ({ root, meta, vocab }) =>
+        reply({
+          type: 'imported',
+          summary: { format: meta.source?.format ?? 'keras-h5', out: root, vocabularySize: vocab.size, parameters: parameterCount(meta.model) },
+        }),
+      (e: unknown) => reply({ type: 'failed', message: e instanceof Error ? e.message : String(e), userError: e instanceof CharmError }),
+    );
 }
 
 process.on('message', (message: unknown) => {

@@ -36,7 +36,7 @@ const SUPPORTED =
 const IGNORED = new Set(['InputLayer', 'Dropout']);
 const RECURRENT = new Set(['LSTM', 'GRU']);
 /** The GRU with reset_after false (the cells branch adds this cell; until then it is an unknown cell). */
-const GRU_RESET_BEFORE = 'gru-reset-before' as CellName;
+const GRU_RESET_BEFORE: CellName = 'gru-reset-before';
 
 type Config = Record<string, unknown>;
 
