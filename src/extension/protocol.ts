@@ -126,6 +126,8 @@ export interface LoadedInfo {
   backend: string;
   backendDetail: string;
   savedAt: string;
+  /** Saved files the loaded LSTM was adapted to (its adapted/ checkpoint); 0: none. */
+  adaptedFiles?: number;
 }
 
 export type StateReuse = 'hit' | 'advance' | 'prime';
