@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { BackendChoice, initBackend } from '../accel';
 import { CharmError } from '../errors';
 import { CharModel } from '../model/charModel';
+import { ADAPT_DEFAULTS } from './adaptLimits';
 import { Adaptation, CheckpointMeta, loadCheckpoint, removeStaleTempFolders, saveCheckpoint } from './checkpoint';
 import { CheckpointIo } from './checkpointIo';
 import { lockCheckpointFolder } from './checkpointLock';
@@ -20,8 +21,6 @@ import { DEFAULT_HYPERPARAMETERS, Hyperparameters } from './hyperparameters';
 
 export const ADAPTED_FOLDER = 'adapted';
 
-/** The defaults the integrator measured (+0.8 points of keystrokes saved): 20 steps at 1e-3, no schedule. */
-export const ADAPT_DEFAULTS = { steps: 20, learningRate: 1e-3, maxSeconds: 60, maxChars: 200_000 };
 
 /** Files learned from an earlier adaptation are listed up to this many (the newest). */
 const MAX_LISTED_FILES = 1000;
