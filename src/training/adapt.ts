@@ -19,8 +19,7 @@ import { ensureWritableFolder } from './outputFolder';
 import { evaluateBatches, evaluationBatchSize, StopReason, TrainingLoop } from './trainingLoop';
 import { DEFAULT_HYPERPARAMETERS, Hyperparameters } from './hyperparameters';
 
-export const ADAPTED_FOLDER = 'adapted';
-
+const ADAPTED_FOLDER = 'adapted';
 
 /** Files learned from an earlier adaptation are listed up to this many (the newest). */
 const MAX_LISTED_FILES = 1000;

@@ -146,7 +146,13 @@ describe('adaptation to saved files', function () {
     assert.deepEqual(digests(path.join(root, 'adapted.prev')), previous);
     assert.equal((await loadForInference(root, 'cpu')).dir, path.join(root, 'adapted.prev'));
     // The next adaptation takes the dead writer's lock over and cleans up after it.
-    const next = await adaptModel({ from: completionCheckpoint(root) as string, texts: [{ path: 'mul.js', text: SAVED }], out: root, steps: 2, backend: 'wasm' });
+    const next = await adaptModel({
+      from: completionCheckpoint(root) as string,
+      texts: [{ path: 'mul.js', text: SAVED }],
+      out: root,
+      steps: 2,
+      backend: 'wasm',
+    });
     assert.ok(next.written);
     assert.deepEqual(
       fs.readdirSync(root).filter((n) => n.startsWith('adapted') || n.includes('.tmp-')),
