@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdaptationClient } from '../../src/extension/ipc/adaptationClient';
+import { InferenceClient } from '../../src/extension/ipc/inferenceClient';
 import { loadForInference } from '../../src/extension/inference/modelLoader';
 import { adaptedCheckpoint, completionCheckpoint, writeMemorySpec } from '../../src/extension/modelStore';
 import { AdaptationRequest } from '../../src/extension/protocol';
@@ -22,6 +23,7 @@ import { repetitiveText, tempDir, writeFiles } from './helpers';
 
 const SAVED = 'function add(a, b) {\n  return a + b;\n}\n'.repeat(60);
 const TRAINER = path.resolve(__dirname, '..', '..', 'src', 'extension', 'trainerProcess.ts');
+const INFERENCE = path.resolve(__dirname, '..', '..', 'src', 'extension', 'inferenceProcess.ts');
 
 /** SHA-256 of every file under `dir`, by relative path. */
 function digests(dir: string): Record<string, string> {
@@ -174,6 +176,22 @@ describe('adaptation to saved files', function () {
     assert.ok(outcome.type === 'adapted' && outcome.written && outcome.files === 1, JSON.stringify(outcome));
     assert.ok(adaptedCheckpoint(root)?.meta.adaptation?.files.includes(path.join(workspace, 'div.js')));
     assert.ok(!adaptedCheckpoint(root)?.meta.adaptation?.files.some((f) => f.endsWith('.env')));
+  });
+
+  it('the inference process completes with adapted/ and says how many saved files it learned', async () => {
+    const client = new InferenceClient({ name: 'inference', modulePath: INFERENCE, execArgv: ['--require', require.resolve('tsx/cjs')] });
+    try {
+      client.load(root, 'cpu');
+      const deadline = Date.now() + 60_000;
+      while (client.state.kind !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const state = client.state;
+      assert.ok(state.kind === 'ready', JSON.stringify(state));
+      assert.equal(state.info.dir, path.join(root, 'adapted'));
+      assert.equal(state.info.adaptedFiles, adaptedCheckpoint(root)?.meta.adaptation?.files.length);
+      assert.ok((state.info.adaptedFiles ?? 0) >= 2);
+    } finally {
+      client.dispose();
+    }
   });
 
   it('stopping the adapt job writes nothing', async () => {
