@@ -16,6 +16,7 @@ import { adaptedCheckpoint, completionCheckpoint, writeMemorySpec } from '../../
 import { AdaptationRequest } from '../../src/extension/protocol';
 import { adaptModel } from '../../src/training/adapt';
 import { loadCheckpoint } from '../../src/training/checkpoint';
+import { LOCK_OWNER_NAME } from '../../src/training/checkpointLock';
 import { sequentialBatches } from '../../src/training/dataset';
 import { runTrainingSession } from '../../src/training/session';
 import { evaluateBatches } from '../../src/training/trainingLoop';
@@ -205,6 +206,31 @@ describe('adaptation to saved files', function () {
     const outcome = await client.outcome;
     assert.ok(outcome.type === 'ended' || (outcome.type === 'adapted' && !outcome.written), JSON.stringify(outcome));
     assert.deepEqual(digests(path.join(root, 'adapted')), before);
+  });
+});
+
+describe('adaptation when the window closes', function () {
+  this.timeout(120_000);
+  const tmp = tempDir('charm-adapt-close-');
+  after(() => tmp.cleanup());
+
+  it('the trainer process ends without writing when its host disconnects', async () => {
+    const root = path.join(tmp.dir, 'model');
+    const workspace = path.join(tmp.dir, 'ws');
+    writeFiles(workspace, { 'cat.txt': repetitiveText(3000), 'add.js': SAVED });
+    await runTrainingSession({ paths: [workspace], out: root, preset: 'tiny', backend: 'wasm', options: { maxSteps: 5, evalEvery: 5 } });
+    writeMemorySpec(root, { paths: [workspace], corpus: { exclude: [], secretPatterns: [], maxFileBytes: 1_000_000 } });
+    const child = fork(TRAINER, [], { execArgv: ['--require', require.resolve('tsx/cjs')], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.send({ type: 'adapt', job: adaptJob(root, [path.join(workspace, 'add.js')], 1_000_000) });
+    // Adapting: it holds the folder's lock (its owner file names it).
+    const owner = path.join(root, LOCK_OWNER_NAME);
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(owner) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.match(fs.readFileSync(owner, 'utf8'), /adapting to saved files/);
+    child.disconnect();
+    assert.equal(await exited, 0);
+    assert.equal(fs.existsSync(path.join(root, 'adapted')), false);
   });
 });
 
