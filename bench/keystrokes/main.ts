@@ -88,7 +88,7 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
                   steps: fineTuneSteps,
                   learningRate: fineTuneRate ?? 1e-3,
                   baseModelDir: modelDir,
-                  cli: path.join(ROOT, 'bin', 'charm.js'),
+                  backend: o.backend,
                   scratch: fs.mkdtempSync(path.join(os.tmpdir(), 'charm-bench-ft-')),
                 }
               : undefined,

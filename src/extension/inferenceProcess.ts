@@ -82,6 +82,7 @@ function load(root: string, backend: BackendChoice, memoryRoot = root): void {
           backend: loaded.backend.name,
           backendDetail: loaded.backend.detail,
           savedAt: loaded.meta.savedAt,
+          adaptedFiles: loaded.meta.adaptation?.files.length ?? 0,
         };
       } else {
         engineInfo = {
@@ -94,6 +95,7 @@ function load(root: string, backend: BackendChoice, memoryRoot = root): void {
           backend: 'n-gram',
           backendDetail: 'workspace memory',
           savedAt: '',
+          adaptedFiles: 0,
         };
       }
       send({ type: 'loaded', info: engineInfo });

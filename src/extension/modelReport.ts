@@ -5,7 +5,7 @@
 import { cellLabel } from '../model/cells';
 import { parameterCount } from '../model/config';
 import type { ModelState } from './ipc/inferenceClient';
-import { ModelSummary, thinHistory } from './modelStore';
+import { adaptedCheckpoint, ModelSummary, thinHistory } from './modelStore';
 import type { TrainingStatus } from './status';
 
 export interface ModelReport {
@@ -37,6 +37,8 @@ export interface ModelReport {
     batchSize?: number;
     learningRate?: number;
   };
+  /** The adapted/ checkpoint completions use (fine-tuned on saved files), when it is current. */
+  adaptation?: { files: number; steps: number; lossBefore: number; lossAfter: number };
   corpus?: { sources: string[]; files: number; chars: number; trainChars: number; valChars: number; unknownChars: number };
   inference: { state: ModelState['kind']; backend?: string; detail?: string; message?: string };
   training?: TrainingStatus;
@@ -64,6 +66,7 @@ export function buildModelReport(
   const { meta } = summary;
   const t = meta.training;
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const a = adaptedCheckpoint(root)?.meta.adaptation;
   return {
     root,
     inUse,
@@ -91,6 +94,7 @@ export function buildModelReport(
       batchSize: num(t.batchSize),
       learningRate: num(t.learningRate),
     },
+    adaptation: a && { files: a.files.length, steps: a.steps, lossBefore: a.lossBefore, lossAfter: a.lossAfter },
     corpus: { ...meta.corpus },
     inference: inf,
     training,

@@ -30,6 +30,40 @@ export function findCheckpoint(root: string, prefer: 'best' | 'latest' = 'best')
   return order.map((k) => path.join(root, k)).find((d) => fs.existsSync(path.join(d, 'config.json')));
 }
 
+/** Written by src/training/adapt.ts (this side never loads tfjs, so the name is repeated here). */
+const ADAPTED = 'adapted';
+
+function readMeta(dir: string): CheckpointMeta | undefined {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as CheckpointMeta;
+    return meta.model && meta.progress && meta.history ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The adapted/ checkpoint of `root` (fine-tuned on saved files) when it derives from the checkpoint
+ * completions would use otherwise (best/ now: same step and savedAt); else undefined, and the stale
+ * one is ignored. A chosen checkpoint folder (not a root) has none.
+ */
+export function adaptedCheckpoint(root: string): { dir: string; meta: CheckpointMeta } | undefined {
+  if (fs.existsSync(path.join(root, 'config.json'))) return undefined;
+  const dir = [ADAPTED, `${ADAPTED}.prev`].map((k) => path.join(root, k)).find((d) => fs.existsSync(path.join(d, 'config.json')));
+  const base = findCheckpoint(root);
+  if (!dir || !base) return undefined;
+  const meta = readMeta(dir);
+  const current = readMeta(base);
+  const from = meta?.adaptation?.base;
+  if (!meta || !current || !from || from.step !== current.progress.step || from.savedAt !== current.savedAt) return undefined;
+  return { dir, meta };
+}
+
+/** The checkpoint completions load from `root`: a current adapted/, else best/ (then latest/). */
+export function completionCheckpoint(root: string): string | undefined {
+  return adaptedCheckpoint(root)?.dir ?? findCheckpoint(root);
+}
+
 export function hasModel(root: string): boolean {
   return findCheckpoint(root) !== undefined;
 }

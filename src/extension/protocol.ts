@@ -36,8 +36,25 @@ export interface TrainingRequest {
   };
 }
 
+/**
+ * The host's request to adapt the model in use to saved files (the 'adapt' message; the process
+ * then runs that alone and exits). See src/extension/training/adaptJob.ts.
+ */
+export interface AdaptationRequest {
+  /** The workspace's own model root: adapted/ is written there; its memory.json names the rules files are read with. */
+  root: string;
+  /** The saved files, oldest first. */
+  files: string[];
+  steps: number;
+  learningRate: number;
+  maxSeconds: number;
+  maxChars: number;
+  backend: BackendChoice;
+}
+
 export type HostToTrainer =
   | { type: 'train'; job: TrainingRequest }
+  | { type: 'adapt'; job: AdaptationRequest }
   /** Stop after saving a checkpoint. */
   | { type: 'stop' };
 
@@ -61,6 +78,8 @@ export type TrainerToHost =
   | { type: 'checkpoint'; step: number; path: string; best: boolean }
   | { type: 'warning'; message: string }
   | { type: 'done'; stopReason: string; step: number; stepsThisRun: number; bestValLoss: number | null }
+  /** The adaptation's end: `written` false says why nothing was (`reason`: interrupted, no-gain, no-text, diverged). */
+  | { type: 'adapted'; written: boolean; reason: string; files: number; lossBefore: number | null; lossAfter: number | null }
   /** `userError`: a CharmError (bad input), shown without a stack. */
   | { type: 'failed'; message: string; userError: boolean };
 
@@ -126,6 +145,8 @@ export interface LoadedInfo {
   backend: string;
   backendDetail: string;
   savedAt: string;
+  /** Saved files the loaded LSTM was adapted to (its adapted/ checkpoint); 0: none. */
+  adaptedFiles?: number;
 }
 
 export type StateReuse = 'hit' | 'advance' | 'prime';
@@ -179,11 +200,13 @@ const TRAINER_TO_HOST: Record<TrainerToHost['type'], Shape> = {
   checkpoint: { step: 'number', path: 'string', best: 'boolean' },
   warning: { message: 'string' },
   done: { stopReason: 'string', step: 'number', stepsThisRun: 'number', bestValLoss: 'number|null' },
+  adapted: { written: 'boolean', reason: 'string', files: 'number', lossBefore: 'number|null', lossAfter: 'number|null' },
   failed: { message: 'string', userError: 'boolean' },
 };
 
 const HOST_TO_TRAINER: Record<HostToTrainer['type'], Shape> = {
   train: { job: 'object' },
+  adapt: { job: 'object' },
   stop: {},
 };
 

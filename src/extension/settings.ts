@@ -26,6 +26,8 @@ export interface TrainingSettings {
   maxMinutes: number;
   exclude: string[];
   maxFileSizeKB: number;
+  /** Saved files fine-tune the LSTM in the background (src/extension/training/adaptScheduler.ts). */
+  adaptToSavedFiles: boolean;
 }
 
 export interface CharmSettings {
@@ -52,7 +54,7 @@ export const DEFAULT_SETTINGS: CharmSettings = {
   },
   generateLength: 200,
   preset: DEFAULT_PRESET,
-  training: { maxMinutes: 10, exclude: [...DEFAULT_SECRET_PATTERNS], maxFileSizeKB: 1000 },
+  training: { maxMinutes: 10, exclude: [...DEFAULT_SECRET_PATTERNS], maxFileSizeKB: 1000, adaptToSavedFiles: true },
   backend: 'auto',
 };
 
@@ -108,6 +110,7 @@ export function readSettings(get: (key: string) => unknown): CharmSettings {
       maxMinutes: num('training.maxMinutes', d.training.maxMinutes),
       exclude: Array.isArray(exclude) ? exclude.filter((p): p is string => typeof p === 'string' && p.trim() !== '') : d.training.exclude,
       maxFileSizeKB: num('training.maxFileSizeKB', d.training.maxFileSizeKB),
+      adaptToSavedFiles: bool('training.adaptToSavedFiles', d.training.adaptToSavedFiles),
     },
     backend: typeof backend === 'string' && (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendChoice) : d.backend,
   };

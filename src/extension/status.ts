@@ -50,7 +50,7 @@ export function statusView(s: HostState): StatusView {
       const i = s.model.info;
       const memory = i.memory ? `\nWorkspace memory: ${formatCount(i.memory.files)} files, ${formatCount(i.memory.chars)} characters.` : '';
       const about = i.neural
-        ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${formatCount(i.parameters)} parameters.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
+        ? `Model: step ${i.step}, validation loss ${formatLoss(i.bestValLoss)}, ${formatCount(i.parameters)} parameters${adaptedNote(i.adaptedFiles)}.\nBackend: ${i.backend} (${i.backendDetail}).${memory}`
         : `No checkpoint yet: completing from the workspace memory alone.${memory}`;
       if (!s.inlineEnabled)
         return {
@@ -68,4 +68,9 @@ export function statusView(s: HostState): StatusView {
     case 'none':
       return { kind: 'no model', text: '$(circle-outline) Charm: no model', tooltip: 'Charm: no model yet. Click to train one on this workspace.' };
   }
+}
+
+/** ", adapted to 3 saved files" when the LSTM in use learned saved files (src/training/adapt.ts). */
+function adaptedNote(files: number | undefined): string {
+  return files ? `, adapted to ${formatCount(files)} saved file${files === 1 ? '' : 's'}` : '';
 }

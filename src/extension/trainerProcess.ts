@@ -1,6 +1,7 @@
 /**
  * Entry of the training process (forked by the extension host for one training run, built to
  * dist/trainerProcess.js): runs the engine's runTrainingSession and reports over Node IPC (protocol.ts).
+ * It also runs the background adaptation to saved files (training/adaptJob.ts), at the same low priority.
  * "stop" aborts the run, which saves a checkpoint before it ends. If the host disappears, the
  * run is stopped the same way, so a closed window never leaves a training process behind.
  */
@@ -8,6 +9,7 @@ import * as os from 'node:os';
 import { CharmError } from '../errors';
 import { runTrainingSession } from '../training/session';
 import { HostToTrainer, isHostToTrainer, TrainerToHost, TrainingRequest } from './protocol';
+import { runAdaptation } from './training/adaptJob';
 
 // Lowest priority first, before tfjs starts any worker thread: on Linux the nice value belongs to
 // each thread and new threads inherit their creator's, so setting it later from the host would
@@ -105,7 +107,9 @@ function handle(message: HostToTrainer): void {
   }
   if (started) return;
   started = true;
-  train(message.job).then(
+  // One job per process: a training run, or an adaptation to saved files (which a 'stop' ends without writing).
+  const job = message.type === 'train' ? train(message.job) : runAdaptation(message.job, controller.signal).then(sendLast);
+  job.then(
     () => finish(0),
     (e: unknown) => {
       const aborted = controller.signal.aborted && !(e instanceof CharmError);

@@ -79,6 +79,19 @@ export interface CheckpointMeta {
   savedAt: string;
   /** Absent for models Charm trained. */
   source?: ImportSource;
+  /** Only in an adapted/ checkpoint (src/training/adapt.ts): what it was fine-tuned from and on. */
+  adaptation?: Adaptation;
+}
+
+/** An adapted/ checkpoint's origin: the base checkpoint (its step and savedAt identify it) and the saved files. */
+export interface Adaptation {
+  base: { step: number; savedAt: string };
+  files: string[];
+  chars: number;
+  steps: number;
+  /** Mean loss on the saved text before and after (nats/char). */
+  lossBefore: number;
+  lossAfter: number;
 }
 
 interface WeightEntry {
@@ -105,6 +118,8 @@ export interface LoadedCheckpoint {
 }
 
 export type CheckpointKind = 'latest' | 'best';
+/** The folders saveCheckpoint writes: training's two, and the adaptation to saved files (never read by training). */
+export type SavedKind = CheckpointKind | 'adapted';
 
 function sha256(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
@@ -140,9 +155,9 @@ async function swapDirectory(io: CheckpointIo, kind: string, source: string, tar
 /** Temporary folders of saves running in this process, for abandonSavesInProgress. */
 const savesInProgress = new Set<string>();
 
-const TEMP_NAME = /^\.(best|latest)\.tmp-(\d+)-[0-9a-f]+$/;
+const TEMP_NAME = /^\.(best|latest|adapted)\.tmp-(\d+)-[0-9a-f]+$/;
 
-function tempFolderName(kind: CheckpointKind): string {
+function tempFolderName(kind: SavedKind): string {
   // The writer's pid is part of the name, so a later run can tell a dead writer's leftovers.
   return `.${kind}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 }
@@ -155,7 +170,7 @@ export function checkpointBytes(config: ModelConfig, withOptimizer: boolean): nu
 
 export async function saveCheckpoint(
   root: string,
-  kind: CheckpointKind,
+  kind: SavedKind,
   data: { model: CharModel; vocab: Vocabulary; meta: CheckpointMeta; optimizer?: AdamState },
   io: CheckpointIo = fileSystemIo,
 ): Promise<string> {
@@ -212,7 +227,7 @@ export function abandonSavesInProgress(): void {
   savesInProgress.clear();
 }
 
-/** Removes `.best.tmp-*` / `.latest.tmp-*` folders whose writer process is gone; returns their names. */
+/** Removes `.best.tmp-*` / `.latest.tmp-*` / `.adapted.tmp-*` folders whose writer process is gone; returns their names. */
 export async function removeStaleTempFolders(root: string): Promise<string[]> {
   let names: string[];
   try {

@@ -24,6 +24,7 @@ import {
   saveCheckpoint,
 } from './checkpoint';
 import { CheckpointIo } from './checkpointIo';
+import { removeAdaptation } from './adapt';
 import { lockCheckpointFolder } from './checkpointLock';
 import { ensureWritableFolder, errnoCode, removeIfEmpty, saveFailure } from './outputFolder';
 import { CharDataset } from './dataset';
@@ -303,6 +304,7 @@ async function trainLocked(request: SessionRequest, out: string, budgetStartedAt
             throw error;
           }
           onSaved();
+          if (kind === 'best') await removeAdaptation(out);
           hooks.onCheckpoint?.({ step: state.progress.step, path: written, best: kind === 'best' });
         },
       },

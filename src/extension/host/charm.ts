@@ -11,7 +11,10 @@ import type { ChildOptions } from '../ipc/childProcess';
 import { runImport } from '../ipc/importClient';
 import { InferenceClient } from '../ipc/inferenceClient';
 import { describeSource, importSourceOf, isModelChoice, ModelChoice } from '../modelChoice';
-import { findCheckpoint, hasCompletionSource, importsRoot, modelRoot } from '../modelStore';
+import { findCheckpoint, hasCompletionSource, hasModel, importsRoot, modelRoot, readMemorySpec } from '../modelStore';
+import { AdaptationClient } from '../ipc/adaptationClient';
+import { ADAPT_DEFAULTS } from '../../training/adaptLimits';
+import { AdaptScheduler, RunningAdaptation } from '../training/adaptScheduler';
 import { nativeFolder } from '../native/installNative';
 import type { CharmSettings } from '../settings';
 import type { StatusKind } from '../status';
@@ -47,6 +50,7 @@ export class Charm implements CharmServices, vscode.Disposable {
   readonly inference: InferenceClient;
   readonly training: TrainingSupervisor;
   readonly modelView: ModelView;
+  readonly adaptation: AdaptScheduler;
   private readonly completions: CompletionService;
   private readonly status: StatusBar;
   private cachedSettings: CharmSettings | undefined;
@@ -82,6 +86,15 @@ export class Charm implements CharmServices, vscode.Disposable {
       },
       this.log,
     );
+    this.adaptation = new AdaptScheduler({
+      clock: { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) },
+      // Only the workspace's own model adapts (a chosen folder is never written), and only with its memory.json rules.
+      canAdapt: () => {
+        const root = this.modelRoot();
+        return this.settings().training.adaptToSavedFiles && !this.training.running && !this.chosenModel() && hasModel(root) && !!readMemorySpec(root);
+      },
+      start: (files) => this.startAdaptation(files),
+    });
     this.completions = new CompletionService(
       {
         get ready() {
@@ -143,6 +156,7 @@ export class Charm implements CharmServices, vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (this.settings().inline.learnFromSavedFiles && d.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(d.uri))
           this.inference.learnFile(d.uri.fsPath);
+        if (d.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(d.uri)) this.adaptation.saved(d.uri.fsPath, d.getText().length);
       }),
     );
     this.loadModel();
@@ -220,6 +234,27 @@ export class Charm implements CharmServices, vscode.Disposable {
     else this.inference.unload();
   }
 
+  /** One adaptation in a low-priority trainer process; completions reload when it wrote adapted/. */
+  private startAdaptation(files: string[]): RunningAdaptation {
+    const root = this.modelRoot();
+    const { steps, learningRate, maxSeconds, maxChars } = ADAPT_DEFAULTS;
+    this.log.info(`adapting the model to ${files.length} saved file${files.length === 1 ? '' : 's'}`);
+    const client = new AdaptationClient(
+      { root, files, steps, learningRate, maxSeconds, maxChars, backend: this.settings().backend },
+      this.child('adapter', 'trainerProcess.js'),
+    );
+    const done = client.outcome.then((o) => {
+      if (o.type === 'adapted') {
+        const loss = o.lossBefore !== null && o.lossAfter !== null ? `; loss on them ${o.lossBefore.toFixed(3)} -> ${o.lossAfter.toFixed(3)}` : '';
+        this.log.info(`adaptation to ${o.files} saved files: ${o.written ? 'written' : `nothing written (${o.reason})`}${loss}`);
+        if (o.written) this.loadModel();
+      } else {
+        this.log.warn(`adaptation to saved files ${o.type === 'failed' ? `failed: ${o.message}` : `ended: ${o.reason}`}`);
+      }
+    });
+    return { done, stop: () => client.stop() };
+  }
+
   refresh(): void {
     const { root, choice } = this.inUse();
     this.status.update({
@@ -252,6 +287,7 @@ export class Charm implements CharmServices, vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.adaptation.dispose();
     await this.training.dispose();
     this.inference.dispose();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();

@@ -29,6 +29,7 @@ export async function deleteModelCommand(s: CharmServices): Promise<void> {
   );
   if (answer !== 'Delete') return;
   if (s.training.running) await s.training.stop();
+  await s.adaptation.cancel();
   s.inference.unload();
   try {
     await deleteModel(root);

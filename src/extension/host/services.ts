@@ -6,6 +6,7 @@ import type { ModelChoice } from '../modelChoice';
 import type { CharmSettings } from '../settings';
 import type { ModelView } from './modelView';
 import type { TrainingSupervisor } from './trainingSupervisor';
+import type { AdaptScheduler } from '../training/adaptScheduler';
 import type { Logger } from './logger';
 
 export interface CharmServices {
@@ -13,6 +14,8 @@ export interface CharmServices {
   readonly inference: InferenceClient;
   readonly training: TrainingSupervisor;
   readonly modelView: ModelView;
+  /** The background adaptation of the LSTM to saved files (stopped before a training starts). */
+  readonly adaptation: AdaptScheduler;
   settings(): CharmSettings;
   /** The checkpoint folder of this window's own model (training writes here). */
   modelRoot(): string;

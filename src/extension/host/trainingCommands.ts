@@ -74,6 +74,8 @@ async function train(s: CharmServices, paths: string[], title: string, scopes: v
   const chosen = s.chosenModel();
   const mode = chosen ? await askWithChosen(s, chosen, root) : hasModel(root) ? await askContinue(s) : 'new';
   if (!mode) return;
+  // Training holds the model folder's lock: a background adaptation stops first (it writes nothing then).
+  await s.adaptation.cancel();
   if (chosen) {
     if (mode === 'fine-tune-chosen') {
       s.log.info(`copying ${chosen.root} into ${root} to fine-tune it`);

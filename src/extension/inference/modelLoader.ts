@@ -11,6 +11,7 @@ import { parameterCount } from '../../model/config';
 import { StepModel } from '../../model/stepModel';
 import { CheckpointKind, CheckpointMeta, loadCheckpoint } from '../../training/checkpoint';
 import { Vocabulary } from '../../training/vocabulary';
+import { adaptedCheckpoint } from '../modelStore';
 
 export interface LoadedModel {
   dir: string;
@@ -26,7 +27,7 @@ export async function loadForInference(root: string, choice: BackendChoice, pref
   const products = matVecFor(choice === 'tensorflow' ? (await initBackend('tensorflow')).name : choice === 'cpu' ? 'cpu' : 'wasm');
   // The tensors only live for the moment of copying: cpu needs no threads and no wasm files.
   if (choice !== 'tensorflow') await initBackend('cpu');
-  const loaded = await loadCheckpoint(root, { prefer });
+  const loaded = await loadPreferringAdapted(root, prefer);
   try {
     return {
       dir: loaded.dir,
@@ -39,4 +40,17 @@ export async function loadForInference(root: string, choice: BackendChoice, pref
   } finally {
     loaded.model.dispose();
   }
+}
+
+/** A current adapted/ (saved files learned) before best/; a damaged one is passed over, best/ still loads. */
+async function loadPreferringAdapted(root: string, prefer: CheckpointKind) {
+  const adapted = prefer === 'best' ? adaptedCheckpoint(root) : undefined;
+  if (adapted) {
+    try {
+      return await loadCheckpoint(adapted.dir);
+    } catch (e) {
+      process.stderr.write(`ignoring the adapted model ${adapted.dir}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  return loadCheckpoint(root, { prefer });
 }

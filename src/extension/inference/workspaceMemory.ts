@@ -44,7 +44,7 @@ export type SavedOutcome = 'learned' | 'outside' | 'excluded' | 'secret' | 'too-
  * learned when saved: it is the user's own text, open in the editor.
  */
 export async function learnSavedFile(memory: WorkspaceMemory, file: string, bytes: Uint8Array): Promise<SavedOutcome> {
-  const outcome = await savedText(memory, path.resolve(file), bytes);
+  const outcome = await savedFileText(memory, path.resolve(file), bytes);
   if (typeof outcome === 'string') {
     memory.saved.unlearn(path.resolve(file));
     return outcome;
@@ -53,7 +53,15 @@ export async function learnSavedFile(memory: WorkspaceMemory, file: string, byte
   return 'learned';
 }
 
-async function savedText(memory: WorkspaceMemory, file: string, bytes: Uint8Array): Promise<{ text: string } | Exclude<SavedOutcome, 'learned'>> {
+/**
+ * The rule check of a saved file (see learnSavedFile), for whoever learns saved files: the memory,
+ * and the LSTM's adaptation (src/extension/training/adaptJob.ts). Its text has secrets redacted.
+ */
+export async function savedFileText(
+  memory: Pick<WorkspaceMemory, 'paths' | 'rules'>,
+  file: string,
+  bytes: Uint8Array,
+): Promise<{ text: string } | Exclude<SavedOutcome, 'learned'>> {
   const root = memory.paths.map((p) => path.resolve(p)).find((p) => file === p || file.startsWith(p.endsWith(path.sep) ? p : p + path.sep));
   if (root === undefined) return 'outside';
   const rel = path.relative(root, file).split(path.sep).join('/');

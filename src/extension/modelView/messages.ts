@@ -42,6 +42,7 @@ const REPORT: ShapeOf<ModelReport> = {
   root: 'string',
   inUse: 'object?',
   model: 'object?',
+  adaptation: 'object?',
   progress: 'object?',
   corpus: 'object?',
   inference: 'object',

@@ -41,7 +41,13 @@ export function modelRows(r: ModelReport): Row[] {
     ['Trained with', `${p.trainedOn} backend${p.seqLength ? `, seq ${p.seqLength}, batch ${p.batchSize}, lr ${p.learningRate}` : ''}`],
     ['Completes with', r.inference.state === 'ready' ? `${r.inference.backend} (${r.inference.detail})` : r.inference.message || r.inference.state],
     ['Saved', new Date(p.savedAt).toLocaleString()],
+    ...(r.adaptation ? [adaptationRow(r.adaptation)] : []),
   ];
+}
+
+function adaptationRow(a: NonNullable<ModelReport['adaptation']>): Row {
+  const files = `${formatCount(a.files)} saved file${a.files === 1 ? '' : 's'}`;
+  return ['Adapted', `to ${files} (${formatCount(a.steps)} steps; loss on them ${formatLoss(a.lossBefore)} → ${formatLoss(a.lossAfter)} nats/char)`];
 }
 
 function inUseRow(u: NonNullable<ModelReport['inUse']>): Row {
