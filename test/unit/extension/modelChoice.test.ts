@@ -257,7 +257,7 @@ describe('Use Model and Install Native Backend: the processes', function () {
     }
   });
 
-  it('runs the import in its own process: a tfjs-layers model becomes a checkpoint; a bad file is the importer\'s one-line error', async function () {
+  it("runs the import in its own process: a tfjs-layers model becomes a checkpoint; a bad file is the importer's one-line error", async function () {
     const model = charModel();
     randomizeWeights(model, 3);
     const file = path.join(dir, 'tfjs-model');
@@ -269,7 +269,11 @@ describe('Use Model and Install Native Backend: the processes', function () {
     assert.ok(readModelSummary(out), 'a checkpoint Charm reads');
     writeFiles(dir, { 'bad.h5': 'not an HDF5 file at all' });
     await assert.rejects(
-      runImport(child('import', 'importProcess.ts'), { file: path.join(dir, 'bad.h5'), out: path.join(dir, 'out'), vocabulary: { kind: 'from-text', path: path.join(dir, 'train.txt') } }),
+      runImport(child('import', 'importProcess.ts'), {
+        file: path.join(dir, 'bad.h5'),
+        out: path.join(dir, 'out'),
+        vocabulary: { kind: 'from-text', path: path.join(dir, 'train.txt') },
+      }),
       (e: unknown) => {
         assert.ok(e instanceof CharmError, String(e));
         assert.doesNotMatch(e.message, /\n/);
@@ -295,6 +299,9 @@ describe('Use Model and Install Native Backend: the processes', function () {
   it('a cancelled import kills its process', async function () {
     const abort = new AbortController();
     abort.abort();
-    await assert.rejects(runImport(child('import', 'importProcess.ts'), { file: 'x', out: 'y', vocabulary: { kind: 'file', path: 'v.json' } }, abort.signal), /cancelled/);
+    await assert.rejects(
+      runImport(child('import', 'importProcess.ts'), { file: 'x', out: 'y', vocabulary: { kind: 'file', path: 'v.json' } }, abort.signal),
+      /cancelled/,
+    );
   });
 });
