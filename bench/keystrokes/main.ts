@@ -11,6 +11,7 @@ import { CharmError } from '../../src/errors';
 import { LocalCompletionModel } from '../../src/extension/inference/localModel';
 import { readModelSummary } from '../../src/extension/modelStore';
 import { DEFAULT_PRESET } from '../../src/model/config';
+import { ADAPT_DEFAULTS } from '../../src/training/adaptLimits';
 import { BENCH_INLINE } from './limits';
 import { ensureModel } from './model';
 import { BenchOptions, parseOptions, USAGE } from './options';
@@ -75,25 +76,30 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
   if (o.suggesters.includes('charm') && modelDir) {
     for (const v of [DEFAULT_VARIANT, ...o.variants]) {
       out.push(async () => {
-        const { decision, minConfidence, calibration, learnSaved, fineTuneSteps, fineTuneRate, ...engine } = v.engine;
+        const { decision, minConfidence, calibration, learnSaved, adapt, fineTuneSteps, fineTuneRate, ...engine } = v.engine;
         const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
+        // As the extension does by default (charm.training.adaptToSavedFiles): saved files adapt the LSTM.
+        const scratch = adapt === false ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'charm-bench-adapt-'));
         return {
           suggester: new CharmSuggester(
             v.name,
             model,
             trainDir,
             { decision, minConfidence, calibration, learnSaved },
-            fineTuneSteps
+            scratch
               ? {
-                  steps: fineTuneSteps,
-                  learningRate: fineTuneRate ?? 1e-3,
+                  steps: fineTuneSteps ?? ADAPT_DEFAULTS.steps,
+                  learningRate: fineTuneRate ?? ADAPT_DEFAULTS.learningRate,
                   baseModelDir: modelDir,
                   backend: o.backend,
-                  scratch: fs.mkdtempSync(path.join(os.tmpdir(), 'charm-bench-ft-')),
+                  scratch,
                 }
               : undefined,
           ),
-          dispose: () => model.dispose(),
+          dispose: () => {
+            model.dispose();
+            if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+          },
         };
       });
     }

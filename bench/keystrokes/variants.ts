@@ -13,7 +13,8 @@ export interface VariantOptions extends Partial<EngineOptions> {
   minConfidence?: number;
   calibration?: number;
   learnSaved?: boolean;
-  /** Fine-tune the LSTM on each saved file with this many steps (the continuous-learning experiment), at fineTuneRate (1e-3). */
+  /** Saved files adapt the LSTM (the extension's default: true), with fineTuneSteps steps at fineTuneRate (default: the extension's, adaptLimits.ts). */
+  adapt?: boolean;
   fineTuneSteps?: number;
   fineTuneRate?: number;
 }
@@ -33,6 +34,8 @@ const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
   greedy: { beam: 1 },
   'no-cache': { documentCache: false },
   'no-saved': { learnSaved: false },
+  'no-adapt': { adapt: false },
+  'no-learning': { learnSaved: false, adapt: false },
   longest: { decision: 'longest' },
   expected: { decision: 'expected' },
   'expected-token': { decision: 'expected-token' },
@@ -49,7 +52,7 @@ const CHOICES: Record<string, readonly string[]> = {
   decision: ['expected', 'expected-token', 'longest', 'longest-token'],
 };
 const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument', 'fineTuneSteps'];
-const BOOLEANS = ['documentCache', 'learnSaved'];
+const BOOLEANS = ['documentCache', 'learnSaved', 'adapt'];
 const PROBABILITIES = ['minConfidence', 'calibration', 'fineTuneRate'];
 
 /** Undefined or '': no extra rows. */
