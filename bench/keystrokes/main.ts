@@ -12,6 +12,7 @@ import { LocalCompletionModel } from '../../src/extension/inference/localModel';
 import { readModelSummary } from '../../src/extension/modelStore';
 import { DEFAULT_PRESET } from '../../src/model/config';
 import { ADAPT_DEFAULTS } from '../../src/training/adaptLimits';
+import { DEFAULT_SETTINGS } from '../../src/extension/settings';
 import { BENCH_INLINE } from './limits';
 import { ensureModel } from './model';
 import { BenchOptions, parseOptions, USAGE } from './options';
@@ -78,8 +79,9 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
       out.push(async () => {
         const { decision, minConfidence, calibration, learnSaved, adapt, fineTuneSteps, fineTuneRate, ...engine } = v.engine;
         const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
-        // As the extension does by default (charm.training.adaptToSavedFiles): saved files adapt the LSTM.
-        const scratch = adapt === false ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'charm-bench-adapt-'));
+        // Saved files adapt the LSTM when charm.training.adaptToSavedFiles is on (its default unless the variant says).
+        const adapting = adapt ?? DEFAULT_SETTINGS.training.adaptToSavedFiles;
+        const scratch = adapting ? fs.mkdtempSync(path.join(os.tmpdir(), 'charm-bench-adapt-')) : undefined;
         return {
           suggester: new CharmSuggester(
             v.name,

@@ -13,7 +13,7 @@ export interface VariantOptions extends Partial<EngineOptions> {
   minConfidence?: number;
   calibration?: number;
   learnSaved?: boolean;
-  /** Saved files adapt the LSTM (the extension's default: true), with fineTuneSteps steps at fineTuneRate (default: the extension's, adaptLimits.ts). */
+  /** Saved files adapt the LSTM (default: charm.training.adaptToSavedFiles' default), with fineTuneSteps steps at fineTuneRate (default: adaptLimits.ts). */
   adapt?: boolean;
   fineTuneSteps?: number;
   fineTuneRate?: number;
@@ -34,6 +34,7 @@ const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
   greedy: { beam: 1 },
   'no-cache': { documentCache: false },
   'no-saved': { learnSaved: false },
+  adapt: { adapt: true },
   'no-adapt': { adapt: false },
   'no-learning': { learnSaved: false, adapt: false },
   longest: { decision: 'longest' },

@@ -54,7 +54,7 @@ export const DEFAULT_SETTINGS: CharmSettings = {
   },
   generateLength: 200,
   preset: DEFAULT_PRESET,
-  training: { maxMinutes: 10, exclude: [...DEFAULT_SECRET_PATTERNS], maxFileSizeKB: 1000, adaptToSavedFiles: true },
+  training: { maxMinutes: 10, exclude: [...DEFAULT_SECRET_PATTERNS], maxFileSizeKB: 1000, adaptToSavedFiles: false },
   backend: 'auto',
 };
 
