@@ -68,9 +68,12 @@ dpkg-query -W -f='${Status}' libkrb5-dev 2>/dev/null | grep -q 'install ok insta
 command -v g++ >/dev/null 2>&1 || need_pkgs+=(g++)
 command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+# The PyTorch trainer's tests (test/unit/torch) run Debian's torch under the system python (a pyenv
+# python3 first on PATH does not count).
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_pkgs+=(python3-torch)
 
 if [ ${#need_pkgs[@]} -eq 0 ]; then
-  say "apt: chromium, libkrb5-dev and build tools already installed: skip"
+  say "apt: chromium, libkrb5-dev, python3-torch and build tools already installed: skip"
 else
   command -v apt-get >/dev/null 2>&1 || die "missing ${need_pkgs[*]} and no apt-get: install them by hand"
   [ "$(id -u)" = 0 ] || [ -n "$SUDO" ] || die "missing ${need_pkgs[*]}: run as root (or with sudo)"
