@@ -8,9 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharmError } from '../errors';
+import type { ImportSource } from '../training/checkpoint';
 import { findCheckpoint, readModelSummary } from './modelStore';
 
-export type ModelFileFormat = 'keras-h5' | 'keras' | 'tfjs-layers';
+export type ModelFileFormat = ImportSource['format'];
 
 /** The model a workspace completes with instead of the one trained on it; stored in its workspaceState. */
 export interface ModelChoice {
@@ -96,16 +97,6 @@ export function importTarget(importsRoot: string, file: string, now = new Date()
 }
 
 /** Where an imported model came from: config.json's `source` (src/interop writes it), checked field by field. */
-export interface ImportSource {
-  format: ModelFileFormat;
-  file: string;
-  importedAt: string;
-  kerasVersion?: string;
-  windowLength?: number;
-  outputActivation?: 'linear' | 'softmax';
-  vocabulary: 'from-text' | 'file';
-}
-
 export function importSourceOf(checkpointDir: string): ImportSource | undefined {
   let config: unknown;
   try {

@@ -5,6 +5,7 @@
  */
 import type { BackendChoice } from '../accel';
 import type { ImportRequest } from '../interop/importModel';
+import type { ImportSource } from '../training/checkpoint';
 import type { PresetName } from '../model/config';
 import { messageGuard, Shape } from '../util/messageGuard';
 
@@ -176,7 +177,7 @@ export type InferenceToHost =
 
 /** What the import process reports of a model it imported. */
 export interface ImportSummary {
-  format: 'keras-h5' | 'keras' | 'tfjs-layers';
+  format: ImportSource['format'];
   /** The checkpoint root written. */
   out: string;
   vocabularySize: number;

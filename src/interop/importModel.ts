@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CharmError } from '../errors';
 import { CharModel } from '../model/charModel';
-import { CheckpointMeta, ImportSource, saveCheckpoint } from '../training/checkpoint';
+import { CheckpointMeta, freshProgress, ImportSource, saveCheckpoint } from '../training/checkpoint';
 import type { Vocabulary } from '../training/vocabulary';
 import { mapKerasLayers } from './layerMapping';
 import { isKeras3, ModelFile } from './modelFile';
@@ -94,17 +94,7 @@ export async function importModel(request: ImportRequest): Promise<ImportResult>
     model: mapped.config,
     training: {},
     corpus: { sources: [file], files: 0, chars: 0, trainChars: 0, valChars: 0, unknownChars: 0 },
-    progress: {
-      step: 0,
-      epoch: 0,
-      batchInEpoch: 0,
-      charsSeen: 0,
-      elapsedSeconds: 0,
-      bestValLoss: null,
-      bestStep: null,
-      evalsWithoutImprovement: 0,
-      learningRateScale: 1,
-    },
+    progress: freshProgress(),
     history: { train: [], val: [] },
     backend: tf.getBackend(),
     savedAt: source.importedAt,

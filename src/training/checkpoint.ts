@@ -33,6 +33,21 @@ export interface TrainingProgress {
   learningRateScale: number;
 }
 
+/** The progress of a model that has not trained yet. */
+export function freshProgress(): TrainingProgress {
+  return {
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    charsSeen: 0,
+    elapsedSeconds: 0,
+    bestValLoss: null,
+    bestStep: null,
+    evalsWithoutImprovement: 0,
+    learningRateScale: 1,
+  };
+}
+
 export interface LossHistory {
   /** [step, loss] pairs. */
   train: [number, number][];

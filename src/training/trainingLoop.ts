@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CharModel } from '../model/charModel';
 import { Adam, AdamState, clipByGlobalNorm } from './adam';
-import { CheckpointKind, LossHistory, TrainingProgress } from './checkpoint';
+import { CheckpointKind, freshProgress, LossHistory, TrainingProgress } from './checkpoint';
 import { CharDataset } from './dataset';
 import { DEFAULT_EPOCHS, Hyperparameters } from './hyperparameters';
 import { TimeBudget } from './timeBudget';
@@ -59,20 +59,6 @@ export interface TrainingLoopStart {
 }
 
 const MAX_RECOVERIES = 8;
-
-function freshProgress(): TrainingProgress {
-  return {
-    step: 0,
-    epoch: 0,
-    batchInEpoch: 0,
-    charsSeen: 0,
-    elapsedSeconds: 0,
-    bestValLoss: null,
-    bestStep: null,
-    evalsWithoutImprovement: 0,
-    learningRateScale: 1,
-  };
-}
 
 export class TrainingLoop {
   private readonly optimizer: Adam;

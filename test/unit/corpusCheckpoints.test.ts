@@ -2,43 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../src/accel';
-import { CharModel } from '../../src/model/charModel';
-import { CHECKPOINT_FORMAT, CheckpointMeta, saveCheckpoint } from '../../src/training/checkpoint';
+import { CHECKPOINT_FORMAT } from '../../src/training/checkpoint';
 import { Corpus, buildCorpus, describeCorpus } from '../../src/training/corpus';
-import { Vocabulary } from '../../src/training/vocabulary';
 import { tempDir, writeFiles } from './helpers';
+import { saveTinyCheckpoint } from './tinyCheckpoint';
 
 const NOTES = 'the cat sat on the mat. ';
-
-/** Saves a real (tiny) checkpoint of `kind` under `root`, as training does. */
-async function saveTiny(root: string, kind: 'best' | 'latest'): Promise<void> {
-  const vocab = Vocabulary.build(NOTES);
-  const model = CharModel.create({ cell: 'lstm', vocabSize: vocab.size, embedding: 4, units: 8, layers: 1 }, 3);
-  const meta: CheckpointMeta = {
-    model: model.config,
-    training: {},
-    corpus: { sources: [], files: 1, chars: NOTES.length, trainChars: NOTES.length, valChars: 0, unknownChars: 0 },
-    progress: {
-      step: 1,
-      epoch: 0,
-      batchInEpoch: 1,
-      charsSeen: 10,
-      elapsedSeconds: 1,
-      bestValLoss: null,
-      bestStep: null,
-      evalsWithoutImprovement: 0,
-      learningRateScale: 1,
-    },
-    history: { train: [[1, 3]], val: [] },
-    backend: 'cpu',
-    savedAt: new Date(0).toISOString(),
-  };
-  try {
-    await saveCheckpoint(root, kind, { model, vocab, meta });
-  } finally {
-    model.dispose();
-  }
-}
 
 function rel(root: string, p: string): string {
   return path.relative(root, p).split(path.sep).join('/');
@@ -60,9 +29,9 @@ describe('corpus: Charm checkpoint folders are never read', function () {
     root = path.join(tmp.dir, 'project');
     writeFiles(root, { 'notes.txt': NOTES, 'src/config.json': '{"format": "prettier", "semi": true}' });
     // `charm train .` with the default --out inside the folder, and a renamed copy elsewhere in it.
-    await saveTiny(path.join(root, 'charm-model'), 'best');
-    await saveTiny(path.join(root, 'charm-model'), 'latest');
-    await saveTiny(path.join(root, 'old', 'my-run'), 'latest');
+    await saveTinyCheckpoint(path.join(root, 'charm-model'), 'best');
+    await saveTinyCheckpoint(path.join(root, 'charm-model'), 'latest');
+    await saveTinyCheckpoint(path.join(root, 'old', 'my-run'), 'latest');
     fs.renameSync(path.join(root, 'old', 'my-run', 'latest'), path.join(root, 'old', 'my-run', 'latest.prev'));
   });
   after(() => tmp.cleanup());

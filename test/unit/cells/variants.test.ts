@@ -26,7 +26,7 @@ import { cellLabel } from '../../../src/model/cells';
 import { CharModel, disposeState, weightSpecs } from '../../../src/model/charModel';
 import { ModelConfig, parameterCount, validateModelConfig } from '../../../src/model/config';
 import { StepModel } from '../../../src/model/stepModel';
-import { CheckpointMeta, loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../../../src/training/checkpoint';
+import { CheckpointMeta, freshProgress, loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../../../src/training/checkpoint';
 import { runTrainingSession } from '../../../src/training/session';
 import { Vocabulary } from '../../../src/training/vocabulary';
 import { CharmError } from '../../../src/errors';
@@ -193,17 +193,7 @@ function metaFor(config: ModelConfig): CheckpointMeta {
     model: config,
     training: {},
     corpus: { sources: ['imported'], files: 0, chars: 0, trainChars: 0, valChars: 0, unknownChars: 0 },
-    progress: {
-      step: 0,
-      epoch: 0,
-      batchInEpoch: 0,
-      charsSeen: 0,
-      elapsedSeconds: 0,
-      bestValLoss: null,
-      bestStep: null,
-      evalsWithoutImprovement: 0,
-      learningRateScale: 1,
-    },
+    progress: freshProgress(),
     history: { train: [], val: [] },
     backend: 'cpu',
     savedAt: '2026-12-01T00:00:00Z',

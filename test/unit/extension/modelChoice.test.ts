@@ -30,7 +30,7 @@ import { readModelSummary, writeMemorySpec } from '../../../src/extension/modelS
 import { modelRows } from '../../../src/extension/modelView/reportText';
 import { statusView } from '../../../src/extension/status';
 import { tempDir, writeFiles } from '../helpers';
-import { saveTinyCheckpoint } from './tinyCheckpoint';
+import { saveTinyCheckpoint } from '../tinyCheckpoint';
 import { charModel, randomizeWeights, saveTfjs, TEXT, VOCAB } from '../interop/fixtures';
 
 const SRC = path.resolve(__dirname, '..', '..', '..', 'src', 'extension');

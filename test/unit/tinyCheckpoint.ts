@@ -1,6 +1,6 @@
-import { CharModel } from '../../../src/model/charModel';
-import { CheckpointMeta, saveCheckpoint } from '../../../src/training/checkpoint';
-import { Vocabulary } from '../../../src/training/vocabulary';
+import { CharModel } from '../../src/model/charModel';
+import { CheckpointMeta, saveCheckpoint } from '../../src/training/checkpoint';
+import { Vocabulary } from '../../src/training/vocabulary';
 
 /** Saves a real (tiny, untrained) checkpoint of `kind` under `root`, as training does; `step` tells copies apart. */
 export async function saveTinyCheckpoint(root: string, kind: 'best' | 'latest', step = 1, text = 'the cat sat on the mat. '): Promise<void> {
