@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   const lstm = await loadForInference(modelDir, 'auto');
   const next = new NextCharModel({ model: lstm.model, vocab: lstm.vocab }, ngram);
   // One model per part, each answering alone (the document part: neither LSTM nor corpus).
-  const parts = [0, 1, 2].map((k) => new NextCharModel(k === 0 ? { model: lstm.model, vocab: lstm.vocab } : null, k === 1 ? ngram : null));
+  const parts = [0, 1, 2].map(
+    (k) => new NextCharModel(k === 0 ? { model: lstm.model, vocab: lstm.vocab } : null, k === 1 ? ngram : null, DEFAULT_WEIGHTS, 8, null, null),
+  );
   // Per position: the probability each part gives the true character, and the cache's bucket.
   const rows: { p: [number, number, number]; bucket: number }[] = [];
   for (const file of heldOut) {
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
       const pCorpus = ngram.predict(point.history);
       const p = parts.map((m, k) => {
         if (k === 2 && !pDoc) return 0;
-        const d = m.distribution(point, k === 2 ? doc : null);
+        const d = m.distribution(point, k === 2 ? { ngram: doc, match: null } : null);
         const s = m.slotOf(cp);
         return s < d.size ? d.probs[s] : 0;
       });

@@ -77,7 +77,7 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
   if (o.suggesters.includes('charm') && modelDir) {
     for (const v of [DEFAULT_VARIANT, ...o.variants]) {
       out.push(async () => {
-        const { decision, minConfidence, calibration, learnSaved, adapt, fineTuneSteps, fineTuneRate, ...engine } = v.engine;
+        const { decision, minConfidence, calibration, multiline, maxLength, learnSaved, adapt, fineTuneSteps, fineTuneRate, ...engine } = v.engine;
         const model = await LocalCompletionModel.open({ modelDir, backend: o.backend, corpusPaths: [trainDir], engine });
         // Saved files adapt the LSTM when charm.training.adaptToSavedFiles is on (its default unless the variant says).
         const adapting = adapt ?? DEFAULT_SETTINGS.training.adaptToSavedFiles;
@@ -87,7 +87,7 @@ async function buildSuggesters(o: BenchOptions, split: Split, modelDir: string |
             v.name,
             model,
             trainDir,
-            { decision, minConfidence, calibration, learnSaved },
+            { decision, minConfidence, calibration, multiline, maxLength, learnSaved },
             scratch
               ? {
                   steps: fineTuneSteps ?? ADAPT_DEFAULTS.steps,

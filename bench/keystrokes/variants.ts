@@ -12,6 +12,9 @@ export interface VariantOptions extends Partial<EngineOptions> {
   decision?: DecisionRule;
   minConfidence?: number;
   calibration?: number;
+  /** The charm.inlineCompletions settings of the same names. */
+  multiline?: boolean;
+  maxLength?: number;
   learnSaved?: boolean;
   /** Saved files adapt the LSTM (default: charm.training.adaptToSavedFiles' default), with fineTuneSteps steps at fineTuneRate (default: adaptLimits.ts). */
   adapt?: boolean;
@@ -33,6 +36,8 @@ const NAMED_VARIANTS: Readonly<Record<string, VariantOptions>> = {
   mix: { mixture: 'mix' },
   greedy: { beam: 1 },
   'no-cache': { documentCache: false },
+  multiline: { multiline: true },
+  'no-match': { matchWeights: null },
   'no-saved': { learnSaved: false },
   adapt: { adapt: true },
   'no-adapt': { adapt: false },
@@ -52,8 +57,8 @@ const CHOICES: Record<string, readonly string[]> = {
   mixture: ['lstm', 'ngram', 'mix'],
   decision: ['expected', 'expected-token', 'longest', 'longest-token'],
 };
-const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument', 'fineTuneSteps'];
-const BOOLEANS = ['documentCache', 'learnSaved', 'adapt'];
+const INTEGERS = ['beam', 'order', 'maxAdvance', 'maxDocuments', 'maxPerDocument', 'fineTuneSteps', 'maxLength'];
+const BOOLEANS = ['documentCache', 'learnSaved', 'adapt', 'multiline'];
 const PROBABILITIES = ['minConfidence', 'calibration', 'fineTuneRate'];
 
 /** Undefined or '': no extra rows. */
@@ -99,11 +104,21 @@ function engineFromJson(name: string, json: string): VariantOptions {
       const ok =
         Array.isArray(rows) && rows.length === 9 && rows.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => typeof x === 'number' && x >= 0));
       if (!ok) throw new CharmError(`--variants: ${name}.weights must be {"byMatch": [9 rows of 3 non-negative numbers]}`);
+    } else if (key === 'matchWeights') {
+      // The match model's weights by match length ({"document": [6 numbers], "corpus": [6 numbers]}), or null to leave it out.
+      const ok =
+        v === null ||
+        (typeof v === 'object' &&
+          ['document', 'corpus'].every((k) => {
+            const row = (v as Record<string, unknown>)[k];
+            return Array.isArray(row) && row.length === 6 && row.every((x) => typeof x === 'number' && x >= 0 && x < 1);
+          }));
+      if (!ok) throw new CharmError(`--variants: ${name}.matchWeights must be null or {"document": [6 numbers in [0, 1)], "corpus": [the same]}`);
     } else if (PROBABILITIES.includes(key)) {
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new CharmError(`--variants: ${name}.${key} must be a number from 0 to 1`);
     } else {
       throw new CharmError(
-        `--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES, 'weights'].join(', ')})`,
+        `--variants: ${name}: unknown engine option "${key}" (known: ${[...Object.keys(CHOICES), ...INTEGERS, ...BOOLEANS, ...PROBABILITIES, 'weights', 'matchWeights'].join(', ')})`,
       );
     }
     engine[key] = v;

@@ -21,6 +21,14 @@ describe('keystroke benchmark setup', () => {
     assert.throws(() => parseVariants('x={"colour":1}'), /unknown engine option/);
     assert.throws(() => parseVariants('x={oops'), /valid JSON/);
     assert.throws(() => parseVariants('lstm,lstm'), /twice/);
+    const m = { document: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], corpus: [0, 0, 0, 0, 0, 0.9] };
+    assert.deepEqual(parseVariants(`m=${JSON.stringify({ matchWeights: m, multiline: true, maxLength: 80 })}`), [
+      { name: 'charm:m', engine: { matchWeights: m, multiline: true, maxLength: 80 } },
+    ]);
+    assert.deepEqual(parseVariants('no-match'), [{ name: 'charm:no-match', engine: { matchWeights: null } }]);
+    assert.throws(() => parseVariants('x={"matchWeights":{"document":[0.1],"corpus":[0.1]}}'), /matchWeights must be null or/);
+    assert.throws(() => parseVariants('x={"matchWeights":{"document":[1,1,1,1,1,1],"corpus":[0,0,0,0,0,0]}}'), /matchWeights must be null or/);
+    assert.throws(() => parseVariants('x={"multiline":"yes"}'), /multiline must be true or false/);
   });
 
   it('parses the options with their defaults and refuses contradictions', () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { NEVER_CANCELLED } from '../../src/extension/completion/cancellation';
 import { LocalCompletionModel } from '../../src/extension/inference/localModel';
 import { SavedFiles } from '../../src/extension/inference/savedFiles';
+import { MatchIndex } from '../../src/model/matchModel';
 import { buildWorkspaceMemory, learnSavedFile } from '../../src/extension/inference/workspaceMemory';
 import { tempDir, writeFiles } from './helpers';
 
@@ -62,7 +63,7 @@ describe('saved files (continuous learning of the workspace memory)', () => {
 
   it('stays within its bound: the files saved longest ago are unlearned first', () => {
     const ngram = new CharNgram({ order: 4 });
-    const saved = new SavedFiles(ngram, 100);
+    const saved = new SavedFiles(ngram, null, 100);
     saved.learn('a', 'alpha_one();\n'.repeat(4)); // 52
     saved.learn('b', 'beta_two();\n'.repeat(4)); // 48
     saved.learn('a', 'alpha_one();\n'.repeat(4)); // unchanged: stays the older one
@@ -72,6 +73,37 @@ describe('saved files (continuous learning of the workspace memory)', () => {
     assert.ok(probOf(ngram, 'bet', 'a_two') > 0.5);
     saved.learn('huge', 'x'.repeat(101));
     assert.deepEqual(saved.size, { files: 2, chars: 84 });
+  });
+});
+
+describe('saved files in the match model', () => {
+  const cps = (t: string) => Array.from(t, (c) => c.codePointAt(0) as number);
+  const predicted = (m: MatchIndex, context: string) => {
+    const f = m.find(cps(context));
+    return f ? String.fromCodePoint(f.next) : undefined;
+  };
+
+  it('finds the latest save first, rebuilds past twice its bound, and clear() leaves the corpus', () => {
+    const ngram = new CharNgram({ order: 4 });
+    const match = new MatchIndex();
+    match.append('const limit = readLimit(1);\n');
+    const saved = new SavedFiles(ngram, match, 200);
+    saved.learn('a', 'const limit = readLimit(2);\n');
+    assert.equal(predicted(match, 'const limit = readLimit('), '2');
+    saved.learn('a', 'const limit = readLimit(3);\n');
+    assert.equal(predicted(match, 'const limit = readLimit('), '3', 'the re-save wins');
+    const grown = match.length;
+    for (let k = 0; k < 20; k++) saved.learn('b', `let filler${k} = ${'z'.repeat(30)};\n`);
+    // Twenty versions of b would be 20 x 46 characters; the rebuilds keep the text under 2 x 200.
+    assert.ok(match.length - grown < 2 * 200 + 100, `match text grew by ${match.length - grown}`);
+    assert.equal(predicted(match, 'const limit = readLimit('), '3', 'still learned after a rebuild');
+    saved.learn('c', 'function onlyInC(x) { return x; }\n');
+    assert.equal(predicted(match, 'function onlyIn'), 'C');
+    saved.unlearn('c');
+    assert.equal(predicted(match, 'function onlyIn'), undefined, 'an unlearned file is gone from the match model');
+    assert.equal(predicted(match, 'const limit = readLimit('), '3');
+    saved.clear();
+    assert.equal(predicted(match, 'const limit = readLimit('), '1', 'only the corpus is left');
   });
 });
 

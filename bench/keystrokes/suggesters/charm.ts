@@ -42,12 +42,17 @@ export class CharmSuggester implements Suggester {
     private readonly model: LocalCompletionModel,
     /** The workspace folder the memory was built from: saved files are written there. */
     private readonly workspaceDir: string,
-    levers: { decision?: DecisionRule; minConfidence?: number; calibration?: number; learnSaved?: boolean } = {},
+    levers: { decision?: DecisionRule; minConfidence?: number; calibration?: number; multiline?: boolean; maxLength?: number; learnSaved?: boolean } = {},
     private readonly fineTune?: FineTune,
   ) {
     this.modelDir = fineTune?.baseModelDir;
     this.learnSaved = levers.learnSaved ?? true;
-    const settings = { ...BENCH_INLINE, minConfidence: levers.minConfidence ?? BENCH_INLINE.minConfidence };
+    const settings = {
+      ...BENCH_INLINE,
+      minConfidence: levers.minConfidence ?? BENCH_INLINE.minConfidence,
+      multiline: levers.multiline ?? BENCH_INLINE.multiline,
+      maxLength: levers.maxLength ?? BENCH_INLINE.maxLength,
+    };
     this.service = new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected', calibration: levers.calibration });
   }
 

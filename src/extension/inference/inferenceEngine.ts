@@ -10,7 +10,9 @@ import { normalizeEol } from '../text';
 import { decode, Decoded, prime } from './decode';
 import { DocumentMemory } from './documentMemory';
 import type { LoadedModel } from './modelLoader';
-import { DEFAULT_WEIGHTS, MixtureWeights, NextCharModel } from './nextChar';
+import { DEFAULT_MATCH_WEIGHTS, DEFAULT_WEIGHTS, MatchWeights, MixtureWeights, NextCharModel } from './nextChar';
+import type { MatchIndex } from '../../model/matchModel';
+import { MAX_MATCH } from '../../model/matchModel';
 import { searchContinuation, SearchResult } from './search';
 import { StateCache } from './stateCache';
 import { copyState, StepState } from '../../model/stepModel';
@@ -28,6 +30,8 @@ export interface EngineOptions {
   /** Learn the document being edited (the cache); off only for the ablation. */
   documentCache: boolean;
   weights: MixtureWeights;
+  /** The match model's weights by match length; null leaves the match model out (the ablation). */
+  matchWeights: MatchWeights | null;
   /** n-gram order of the document cache. */
   order: number;
   /** Typed characters fed to a remembered state before re-priming from the window is cheaper. */
@@ -41,6 +45,7 @@ const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   beam: 4,
   documentCache: true,
   weights: DEFAULT_WEIGHTS,
+  matchWeights: DEFAULT_MATCH_WEIGHTS,
   order: 8,
   maxAdvance: 64,
   maxDocuments: 32,
@@ -52,6 +57,8 @@ export interface EngineModels {
   lstm?: LoadedModel;
   /** The workspace memory: an n-gram over the training corpus. */
   corpus?: CharNgram;
+  /** The match model over the same text. */
+  corpusMatch?: MatchIndex;
 }
 
 export class InferenceEngine {
@@ -68,7 +75,9 @@ export class InferenceEngine {
     const o = this.options;
     const lstm = o.mixture !== 'ngram' && models.lstm ? { model: models.lstm.model, vocab: models.lstm.vocab } : null;
     const corpus = o.mixture !== 'lstm' ? (models.corpus ?? null) : null;
-    this.next = new NextCharModel(lstm, corpus, o.weights, o.order);
+    const corpusMatch = o.mixture !== 'lstm' ? (models.corpusMatch ?? null) : null;
+    const matchWeights = o.mixture !== 'lstm' ? o.matchWeights : null;
+    this.next = new NextCharModel(lstm, corpus, o.weights, o.order, corpusMatch, matchWeights);
     this.states = new StateCache<StepState>({ copy: copyState, maxDocuments: o.maxDocuments, maxPerDocument: o.maxPerDocument });
     this.documents = new DocumentMemory({ order: o.order, maxDocuments: o.maxDocuments, maxChars: 1 << 20 });
   }
@@ -99,7 +108,7 @@ export class InferenceEngine {
       if (!state.logits) model.feed(startIds(vocab), state);
     }
     const document = o.documentCache && o.mixture !== 'lstm' ? this.documents.update(req.doc, window, req.offset) : null;
-    const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * o.order))));
+    const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * Math.max(o.order, MAX_MATCH)))));
     const found = await searchContinuation(
       this.next,
       { lstm: state, history },

@@ -7,10 +7,9 @@
  * With a temperature above 0 the continuation is sampled instead (one candidate, drawn from the
  * tempered distribution), still only as long as it stays likely enough.
  */
-import type { CharNgram } from '../../model/ngram';
 import { SeededRandom } from '../../util/random';
 import { yieldNow } from './decode';
-import type { NextCharModel, Point } from './nextChar';
+import type { DocumentModels, NextCharModel, Point } from './nextChar';
 
 export interface SearchOptions {
   /** Longest continuation, in UTF-16 code units. */
@@ -50,7 +49,7 @@ const NEWLINE = 10;
 export async function searchContinuation(
   model: NextCharModel,
   root: Point,
-  document: CharNgram | null,
+  document: DocumentModels | null,
   options: SearchOptions,
   isCancelled: () => boolean,
 ): Promise<SearchResult | undefined> {

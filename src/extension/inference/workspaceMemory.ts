@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { CharNgram, DEFAULT_NGRAM_OPTIONS } from '../../model/ngram';
+import { MatchIndex } from '../../model/matchModel';
 import { buildCorpus, CorpusOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_SECRET_PATTERNS, decodeText } from '../../training/corpus';
 import { baseNameMatcher, pathMatcher } from '../../training/corpusRules';
 import { redactSecrets } from '../../training/secrets';
@@ -16,6 +17,8 @@ const MAX_CHARS = 8_000_000;
 
 export interface WorkspaceMemory {
   ngram: CharNgram;
+  /** The match model over the same text (saved files appended). */
+  match: MatchIndex;
   /** Files saved since the memory was built, learned into `ngram` (continuous learning). */
   saved: SavedFiles;
   /** The folders and files it was built from, and the rules it read them with (saved files get the same). */
@@ -31,7 +34,18 @@ export async function buildWorkspaceMemory(paths: readonly string[], rules: Corp
   const corpus = await buildCorpus(paths, { maxTotalChars: MAX_CHARS, ...rules });
   const ngram = new CharNgram({ order });
   ngram.add(corpus.text);
-  return { ngram, saved: new SavedFiles(ngram), paths, rules, files: corpus.files.length, chars: corpus.text.length, ms: performance.now() - started };
+  const match = new MatchIndex(MatchIndex.bitsFor(corpus.text.length));
+  match.append(corpus.text);
+  return {
+    ngram,
+    match,
+    saved: new SavedFiles(ngram, match),
+    paths,
+    rules,
+    files: corpus.files.length,
+    chars: corpus.text.length,
+    ms: performance.now() - started,
+  };
 }
 
 /** What became of a saved file: learned, or why not (then any earlier version of it is unlearned). */

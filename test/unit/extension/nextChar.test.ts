@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { CharNgram } from '../../../src/model/ngram';
 import type { StepModel, StepState } from '../../../src/model/stepModel';
 import { DocumentMemory } from '../../../src/extension/inference/documentMemory';
-import { DEFAULT_WEIGHTS, MixtureWeights, NextCharModel, Point } from '../../../src/extension/inference/nextChar';
+import { DEFAULT_WEIGHTS, MatchWeights, MixtureWeights, NextCharModel, Point } from '../../../src/extension/inference/nextChar';
+import { MatchIndex } from '../../../src/model/matchModel';
 import { searchContinuation } from '../../../src/extension/inference/search';
 
 /** An LSTM stand-in over "\uFFFD\nab" (id 0 unknown) whose next distribution is always `probs`. */
@@ -43,7 +44,7 @@ describe('next-character mixture (LSTM + workspace n-gram + document cache)', ()
     ]) {
       const m = new NextCharModel(l ? lstm : null, c ? corpus : null, DEFAULT_WEIGHTS, 4);
       for (const context of ['', 'ab', 'zzz', 'cab']) {
-        const dist = m.distribution({ lstm: l ? state : null, history: cps(context) }, d ? doc : null);
+        const dist = m.distribution({ lstm: l ? state : null, history: cps(context) }, d ? { ngram: doc, match: null } : null);
         assert.ok(Math.abs(sumOf(dist) - 1) < 1e-9, `parts ${l}${c}${d} context ${context}: ${sumOf(dist)}`);
         for (let k = 0; k < dist.size; k++) assert.ok(dist.probs[k] >= 0);
       }
@@ -84,7 +85,7 @@ describe('next-character mixture (LSTM + workspace n-gram + document cache)', ()
     ] as const) {
       const pred = doc.predict(cps(history));
       const pDoc = pred.probs[Array.from(pred.symbols).indexOf(B)];
-      const d = m.distribution({ lstm: state, history: cps(history) }, doc);
+      const d = m.distribution({ lstm: state, history: cps(history) }, { ngram: doc, match: null });
       // The LSTM gives B nothing (it is not in its vocabulary); the cache's share is its weight.
       // (Within 0.1 %: renormalising after the floors are spread moves it a little.)
       assert.ok(Math.abs(d.probs[m.slotOf(B)] - w * pDoc) < 1e-3 * w * pDoc, `${history}: ${d.probs[m.slotOf(B)]} vs ${w * pDoc}`);
@@ -92,15 +93,58 @@ describe('next-character mixture (LSTM + workspace n-gram + document cache)', ()
   });
 });
 
+describe('match model in the mixture', () => {
+  const weights: MatchWeights = { document: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], corpus: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3] };
+
+  it("moves its bucket's weight onto the character the latest match predicts, and stays a distribution", () => {
+    const corpus = new CharNgram({ order: 4 });
+    const text = 'const subscription = source.subscribe(observer);\n';
+    corpus.add(text);
+    const corpusMatch = new MatchIndex();
+    corpusMatch.append(text);
+    const { lstm, state } = fixedLstm([0.001, 0.2, 0.5, 0.299]);
+    const plain = new NextCharModel(lstm, corpus, DEFAULT_WEIGHTS, 4, corpusMatch, null);
+    const withMatch = new NextCharModel(lstm, corpus, DEFAULT_WEIGHTS, 4, corpusMatch, weights);
+    // 'subscription = sour' agrees for 19 code points: the [16, 24) bucket, corpus weight 0.15.
+    const point = { lstm: state, history: cps('st subscription = sour') };
+    const before = plain.distribution(point, null);
+    const after = withMatch.distribution(point, null);
+    assert.ok(Math.abs(sumOf(after) - 1) < 1e-9, `sums to ${sumOf(after)}`);
+    const c = withMatch.slotOf('c'.codePointAt(0) as number);
+    const pc = before.probs[plain.slotOf('c'.codePointAt(0) as number)];
+    assert.ok(Math.abs(after.probs[c] - (0.85 * pc + 0.15)) < 1e-9, `P(c) ${after.probs[c]} vs ${0.85 * pc + 0.15}`);
+  });
+
+  it("prefers the document's match when it is at least as long, and does nothing without a match", () => {
+    const corpusMatch = new MatchIndex();
+    corpusMatch.append('let value = readSetting(1);');
+    const documentMatch = new MatchIndex();
+    documentMatch.append('let value = readSetting(2);');
+    const m = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, corpusMatch, weights);
+    const doc = new CharNgram({ order: 4 });
+    doc.add('x');
+    const d = m.distribution({ lstm: null, history: cps('let value = readSetting(') }, { ngram: doc, match: documentMatch });
+    assert.ok(Math.abs(sumOf(d) - 1) < 1e-9);
+    const two = d.probs[m.slotOf('2'.codePointAt(0) as number)];
+    const one = d.probs[m.slotOf('1'.codePointAt(0) as number)] ?? 0;
+    // 25 code points agree: the [24, 32) bucket, document weight 0.4.
+    assert.ok(two >= 0.4 && one < 0.01, `P(2) ${two}, P(1) ${one}`);
+    const away = { lstm: null, history: cps('nothing like it') };
+    const none = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, corpusMatch, weights).distribution(away, { ngram: doc, match: documentMatch });
+    const plain = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, corpusMatch, null).distribution(away, { ngram: doc, match: documentMatch });
+    assert.deepEqual(Array.from(none.probs.subarray(0, none.size)), Array.from(plain.probs.subarray(0, plain.size)));
+  });
+});
+
 describe('document memory (the cache learns what is typed)', () => {
   it('learns each typed character at once, and an identifier typed once is predicted next time', () => {
     const memory = new DocumentMemory({ order: 8, maxDocuments: 4, maxChars: 10_000 });
     let text = 'let x = 1;\n';
-    let ngram = memory.update('d', text, text.length);
+    let ngram = memory.update('d', text, text.length).ngram;
     const before = ngram.total;
     for (const ch of 'const zebraQuux = 2;\nzebra') {
       text += ch;
-      ngram = memory.update('d', text, text.length);
+      ngram = memory.update('d', text, text.length).ngram;
     }
     assert.equal(ngram.total, before + 'const zebraQuux = 2;\nzebra'.length, 'one count per typed character');
     const p = ngram.predict(cps(text));
@@ -111,9 +155,9 @@ describe('document memory (the cache learns what is typed)', () => {
   it('relearns from the window after a jump, and keeps documents apart', () => {
     const memory = new DocumentMemory({ order: 4, maxDocuments: 4, maxChars: 10_000 });
     memory.update('a', 'hello world', 11);
-    const jumped = memory.update('a', 'hello', 5);
+    const jumped = memory.update('a', 'hello', 5).ngram;
     assert.equal(jumped.total, 5);
-    const other = memory.update('b', 'xyz', 3);
+    const other = memory.update('b', 'xyz', 3).ngram;
     assert.equal(other.total, 3);
   });
 });
