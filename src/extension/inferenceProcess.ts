@@ -69,7 +69,7 @@ function load(root: string, backend: BackendChoice, memoryRoot = root): void {
       const memoryInfo = built ? { files: built.files, chars: built.chars } : null;
       const loaded = hasModel(root) || !built ? await loadWithRetry(root, backend) : undefined;
       if (engine) retired.push(engine);
-      engine = new InferenceEngine({ lstm: loaded, corpus: built?.ngram, corpusMatch: built?.match });
+      engine = new InferenceEngine({ lstm: loaded, corpus: built?.ngram, memoryMatches: built && [built.match, built.saved.match] });
       if (loaded) {
         const p = loaded.meta.progress;
         engineInfo = {

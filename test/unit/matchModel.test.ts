@@ -15,8 +15,24 @@ describe('match model (latest earlier occurrence of the context)', () => {
     assert.equal(found.length, '\nimport { filter } from "rx'.length);
     const latest = m.find(cps(' } from "rx'));
     assert.ok(latest);
-    // ' } from "rx' occurs twice; the latest one is preceded by "filter", so the agreement is 11.
+    // The history is 11 code points long: all of it agrees.
     assert.equal(latest.length, ' } from "rx'.length);
+    const twice = new MatchIndex();
+    twice.append('call(alpha, 1); call(alpha, 2); ');
+    assert.equal(String.fromCodePoint(twice.find(cps('call(alpha, '))?.next ?? 0), '2', 'the latest occurrence');
+  });
+
+  it('prefers a long match to a later short one', () => {
+    const m = new MatchIndex();
+    m.append('const settings = readSettings(workspace, "first");\n');
+    // Shares 21 code points with the history below: found by the 8-point table only.
+    m.append('other code; xSettings(workspace, "second");\n');
+    const long = m.find(cps('const settings = readSettings(workspace, "'));
+    assert.ok(long);
+    assert.equal(String.fromCodePoint(long.next), 'f', 'the 24+ code point match, not the later 8+ one');
+    assert.ok(long.length >= 24);
+    const short = m.find(cps('q Settings(workspace, "'));
+    assert.equal(String.fromCodePoint(short?.next ?? 0), 's', 'without a long match, the latest short one');
   });
 
   it('needs 8 agreeing code points, and measures at most MAX_MATCH', () => {
@@ -46,7 +62,7 @@ describe('match model (latest earlier occurrence of the context)', () => {
     const alphabet = 'ab(){};\n ';
     let text = '';
     for (let k = 0; k < 20_000; k++) text += alphabet[Math.floor(rng.next() * alphabet.length)];
-    const m = new MatchIndex(12); // a small table: many collisions
+    const m = new MatchIndex();
     m.append(text);
     const t = cps(text);
     let found = 0;
@@ -64,13 +80,17 @@ describe('match model (latest earlier occurrence of the context)', () => {
     assert.ok(found > 100, `only ${found} matches found`);
   });
 
-  it('matches across characters outside the BMP but never predicts one', () => {
+  it('never matches or predicts characters outside the BMP', () => {
     const m = new MatchIndex();
-    m.append('emoji: \u{1F600} then text; emoji: \u{1F600}');
-    const f = m.find(cps('emoji: \u{1F600}'));
-    assert.ok(f);
-    assert.equal(String.fromCodePoint(f.next), ' ');
-    assert.equal(m.find(cps('; emoji: ')), null, 'the predicted character is wide: no prediction');
+    m.append('a prefix \u{1F600}\u{1F600} then; emoji here: \u{1F600}');
+    assert.equal(m.find(cps('a prefix \u{1F601}\u{1F602}')), null, 'two different emoji are not a match');
+    const f = m.find(cps('x prefix \u{1F600}'));
+    assert.equal(f, null, 'a wide character ends the agreement (only 0 code points agree before the prediction)');
+    assert.equal(m.find(cps('; emoji here: ')), null, 'the predicted character is wide: no prediction');
+    const fallback = new MatchIndex();
+    fallback.append('a long enough context to match: \u{1F600} and later: \u{1F600}? context to match: X');
+    const g = fallback.find(cps('a long enough context to match: '));
+    assert.equal(String.fromCodePoint(g?.next ?? 0), 'X', 'a long match that predicts a wide character falls back to the short table');
   });
 
   it('grows past its first buffer, and truncate forgets what came after', () => {

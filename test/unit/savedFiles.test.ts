@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { NEVER_CANCELLED } from '../../src/extension/completion/cancellation';
 import { LocalCompletionModel } from '../../src/extension/inference/localModel';
 import { SavedFiles } from '../../src/extension/inference/savedFiles';
-import { MatchIndex } from '../../src/model/matchModel';
+import type { MatchIndex } from '../../src/model/matchModel';
 import { buildWorkspaceMemory, learnSavedFile } from '../../src/extension/inference/workspaceMemory';
 import { tempDir, writeFiles } from './helpers';
 
@@ -63,7 +63,7 @@ describe('saved files (continuous learning of the workspace memory)', () => {
 
   it('stays within its bound: the files saved longest ago are unlearned first', () => {
     const ngram = new CharNgram({ order: 4 });
-    const saved = new SavedFiles(ngram, null, 100);
+    const saved = new SavedFiles(ngram, 100);
     saved.learn('a', 'alpha_one();\n'.repeat(4)); // 52
     saved.learn('b', 'beta_two();\n'.repeat(4)); // 48
     saved.learn('a', 'alpha_one();\n'.repeat(4)); // unchanged: stays the older one
@@ -83,27 +83,33 @@ describe('saved files in the match model', () => {
     return f ? String.fromCodePoint(f.next) : undefined;
   };
 
-  it('finds the latest save first, rebuilds past twice its bound, and clear() leaves the corpus', () => {
+  it('holds exactly the files learned now: a re-save replaces, eviction and unlearn remove, clear() empties', () => {
     const ngram = new CharNgram({ order: 4 });
-    const match = new MatchIndex();
-    match.append('const limit = readLimit(1);\n');
-    const saved = new SavedFiles(ngram, match, 200);
-    saved.learn('a', 'const limit = readLimit(2);\n');
-    assert.equal(predicted(match, 'const limit = readLimit('), '2');
-    saved.learn('a', 'const limit = readLimit(3);\n');
-    assert.equal(predicted(match, 'const limit = readLimit('), '3', 'the re-save wins');
-    const grown = match.length;
-    for (let k = 0; k < 20; k++) saved.learn('b', `let filler${k} = ${'z'.repeat(30)};\n`);
-    // Twenty versions of b would be 20 x 46 characters; the rebuilds keep the text under 2 x 200.
-    assert.ok(match.length - grown < 2 * 200 + 100, `match text grew by ${match.length - grown}`);
-    assert.equal(predicted(match, 'const limit = readLimit('), '3', 'still learned after a rebuild');
-    saved.learn('c', 'function onlyInC(x) { return x; }\n');
-    assert.equal(predicted(match, 'function onlyIn'), 'C');
-    saved.unlearn('c');
-    assert.equal(predicted(match, 'function onlyIn'), undefined, 'an unlearned file is gone from the match model');
-    assert.equal(predicted(match, 'const limit = readLimit('), '3');
+    const saved = new SavedFiles(ngram, 200);
+    const match = saved.match;
+    saved.learn('a', 'const limit = readFromVault(2);\n');
+    assert.equal(predicted(match, 'const limit = readFromV'), 'a');
+    saved.learn('a', 'const limit = readFromEnv(3);\n');
+    assert.equal(predicted(match, 'const limit = readFromV'), undefined, 'the earlier version is gone');
+    assert.equal(predicted(match, 'const limit = readFromE'), 'n');
+    const b = 'function onlyInB(x) { return x; }\n';
+    saved.learn('b', b);
+    assert.equal(predicted(match, 'function onlyIn'), 'B');
+    // c is 147 characters: a (30) goes to stay within 200, b (35) stays.
+    const c = `let filler = "${'z'.repeat(130)}";\n`;
+    saved.learn('c', c);
+    assert.equal(predicted(match, 'const limit = readFromE'), undefined, 'the evicted file is gone');
+    assert.equal(predicted(match, 'function onlyIn'), 'B');
+    assert.equal(match.length, 2 + b.length + 2 + c.length, 'the text is what is learned, each file after a blank line');
+    saved.unlearn('b');
+    assert.equal(predicted(match, 'function onlyIn'), undefined, 'an unlearned file is gone');
+    saved.learn('c', 'x'.repeat(201));
+    assert.equal(saved.size.files, 0, 'too large to learn: its earlier version is unlearned');
+    assert.equal(match.length, 0);
+    saved.learn('d', 'let once = 1;\nlet twice = 2;\n');
     saved.clear();
-    assert.equal(predicted(match, 'const limit = readLimit('), '1', 'only the corpus is left');
+    assert.equal(match.length, 0);
+    assert.equal(predicted(match, 'let once = '), undefined);
   });
 });
 

@@ -30,7 +30,9 @@ export interface FineTune {
 }
 
 export class CharmSuggester implements Suggester {
-  private readonly service: CompletionService;
+  private service: CompletionService;
+  /** A new service per simulated user: the calibration it learns from one user must not help the next on the same files. */
+  private readonly newService: () => CompletionService;
   /** The checkpoint folder in use (fine-tuned copies replace it). */
   private modelDir: string | undefined;
   private fineTunes = 0;
@@ -53,7 +55,8 @@ export class CharmSuggester implements Suggester {
       multiline: levers.multiline ?? BENCH_INLINE.multiline,
       maxLength: levers.maxLength ?? BENCH_INLINE.maxLength,
     };
-    this.service = new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected', calibration: levers.calibration });
+    this.newService = () => new CompletionService(model, () => settings, { decision: levers.decision ?? 'expected', calibration: levers.calibration });
+    this.service = this.newService();
   }
 
   open(): void {
@@ -91,6 +94,7 @@ export class CharmSuggester implements Suggester {
   }
 
   async startSession(): Promise<void> {
+    this.service = this.newService();
     this.model.forgetSaved();
     if (this.fineTune && this.modelDir !== this.fineTune.baseModelDir) {
       this.modelDir = this.fineTune.baseModelDir;

@@ -30,7 +30,7 @@ export class DocumentMemory {
   constructor(private readonly options: DocumentMemoryOptions) {}
 
   /** The document's cache, brought up to `offset` (`window` is the text before it). */
-  update(doc: string, window: string, offset: number): DocumentModels {
+  update(doc: string, window: string, offset: number): Entry {
     let e = this.docs.get(doc);
     const typed = e ? typedSince(e.mark, offset, window) : undefined;
     if (e && typed !== undefined && e.learned < this.options.maxChars) {

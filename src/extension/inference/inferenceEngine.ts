@@ -12,7 +12,6 @@ import { DocumentMemory } from './documentMemory';
 import type { LoadedModel } from './modelLoader';
 import { DEFAULT_MATCH_WEIGHTS, DEFAULT_WEIGHTS, MatchWeights, MixtureWeights, NextCharModel } from './nextChar';
 import type { MatchIndex } from '../../model/matchModel';
-import { MAX_MATCH } from '../../model/matchModel';
 import { searchContinuation, SearchResult } from './search';
 import { StateCache } from './stateCache';
 import { copyState, StepState } from '../../model/stepModel';
@@ -57,8 +56,8 @@ export interface EngineModels {
   lstm?: LoadedModel;
   /** The workspace memory: an n-gram over the training corpus. */
   corpus?: CharNgram;
-  /** The match model over the same text. */
-  corpusMatch?: MatchIndex;
+  /** The workspace memory's match models: over its corpus, and over the files saved since. */
+  memoryMatches?: MatchIndex[];
 }
 
 export class InferenceEngine {
@@ -75,9 +74,9 @@ export class InferenceEngine {
     const o = this.options;
     const lstm = o.mixture !== 'ngram' && models.lstm ? { model: models.lstm.model, vocab: models.lstm.vocab } : null;
     const corpus = o.mixture !== 'lstm' ? (models.corpus ?? null) : null;
-    const corpusMatch = o.mixture !== 'lstm' ? (models.corpusMatch ?? null) : null;
+    const memoryMatches = o.mixture !== 'lstm' ? (models.memoryMatches ?? []) : [];
     const matchWeights = o.mixture !== 'lstm' ? o.matchWeights : null;
-    this.next = new NextCharModel(lstm, corpus, o.weights, o.order, corpusMatch, matchWeights);
+    this.next = new NextCharModel(lstm, corpus, o.weights, o.order, memoryMatches, matchWeights);
     this.states = new StateCache<StepState>({ copy: copyState, maxDocuments: o.maxDocuments, maxPerDocument: o.maxPerDocument });
     this.documents = new DocumentMemory({ order: o.order, maxDocuments: o.maxDocuments, maxChars: 1 << 20 });
   }
@@ -108,7 +107,8 @@ export class InferenceEngine {
       if (!state.logits) model.feed(startIds(vocab), state);
     }
     const document = o.documentCache && o.mixture !== 'lstm' ? this.documents.update(req.doc, window, req.offset) : null;
-    const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * Math.max(o.order, MAX_MATCH)))));
+    // Twice the code points kept, in UTF-16 units: enough even if every one is a surrogate pair.
+    const history = this.next.trimHistory(codePoints(normalizeEol(window.slice(-2 * this.next.historyLength))));
     const found = await searchContinuation(
       this.next,
       { lstm: state, history },

@@ -36,7 +36,11 @@ export class LocalCompletionModel implements CompletionModel {
     if (!options.modelDir && !options.corpusPaths?.length) throw new Error('LocalCompletionModel: give a model folder, a corpus, or both');
     const lstm = options.modelDir ? await loadForInference(options.modelDir, options.backend ?? 'auto') : undefined;
     const memory = options.corpusPaths?.length ? await buildWorkspaceMemory(options.corpusPaths) : undefined;
-    return new LocalCompletionModel(new InferenceEngine({ lstm, corpus: memory?.ngram, corpusMatch: memory?.match }, options.engine), memory, options);
+    return new LocalCompletionModel(
+      new InferenceEngine({ lstm, corpus: memory?.ngram, memoryMatches: memory && [memory.match, memory.saved.match] }, options.engine),
+      memory,
+      options,
+    );
   }
 
   get ready(): boolean {
@@ -61,7 +65,10 @@ export class LocalCompletionModel implements CompletionModel {
   async replaceModel(modelDir: string): Promise<void> {
     const lstm = await loadForInference(modelDir, this.options.backend ?? 'auto');
     const old = this.engine;
-    this.engine = new InferenceEngine({ lstm, corpus: this.memory?.ngram, corpusMatch: this.memory?.match }, this.options.engine);
+    this.engine = new InferenceEngine(
+      { lstm, corpus: this.memory?.ngram, memoryMatches: this.memory && [this.memory.match, this.memory.saved.match] },
+      this.options.engine,
+    );
     old.dispose();
   }
 

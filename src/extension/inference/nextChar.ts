@@ -12,7 +12,8 @@
 import type { StepModel, StepState } from '../../model/stepModel';
 import type { CharNgram, NgramPrediction } from '../../model/ngram';
 import { copyState } from '../../model/stepModel';
-import { MatchIndex, MAX_MATCH } from '../../model/matchModel';
+import type { Match, MatchIndex } from '../../model/matchModel';
+import { MAX_MATCH } from '../../model/matchModel';
 
 /** What the mixture needs of a vocabulary (the engine's Vocabulary has it). */
 export interface SymbolTable {
@@ -72,9 +73,13 @@ export const DEFAULT_WEIGHTS: MixtureWeights = {
  * document's match is used when it is at least as long as the corpus's.
  */
 export interface MatchWeights {
-  document: number[];
-  corpus: number[];
+  document: MatchRow;
+  /** The workspace memory's matches: its corpus and the saved files. */
+  corpus: MatchRow;
 }
+
+/** One weight per match-length bucket (MATCH_BUCKETS' bounds make six). */
+export type MatchRow = [number, number, number, number, number, number];
 
 const MATCH_BUCKETS = [12, 16, 24, 32, 48];
 
@@ -101,11 +106,11 @@ export interface DocumentModels {
   match: MatchIndex | null;
 }
 
-/** One point of the search: the LSTM state after the text so far and the n-gram context. */
+/** One point of the search: the LSTM state after the text so far and the memories' context. */
 export interface Point {
   /** Null when there is no LSTM. */
   lstm: StepState | null;
-  /** Code points before this point (at least the n-grams' order - 1 of them, when known). */
+  /** Code points before this point (up to historyLength of them: the n-grams' order - 1, or MAX_MATCH for the match models). */
   history: number[];
 }
 
@@ -120,7 +125,8 @@ export class NextCharModel {
   private readonly cpOfSlot: number[] = [];
   private readonly lstmProbs: Float64Array;
   private slotBuffer = new Int32Array(256);
-  private readonly historyLength: number;
+  /** Code points of context kept at each point (trimHistory). */
+  readonly historyLength: number;
 
   constructor(
     readonly lstm: Lstm | null,
@@ -128,8 +134,9 @@ export class NextCharModel {
     readonly weights: MixtureWeights = DEFAULT_WEIGHTS,
     /** Longest n-gram order used. */
     order = 8,
-    /** The workspace text's match model (null: no match model). */
-    readonly corpusMatch: MatchIndex | null = null,
+    /** The workspace memory's match models (its corpus, its saved files; the later ones win ties). */
+    readonly memoryMatches: readonly MatchIndex[] = [],
+    /** Null: no match model at all. */
     readonly matchWeights: MatchWeights | null = DEFAULT_MATCH_WEIGHTS,
   ) {
     this.historyLength = matchWeights ? Math.max(order - 1, MAX_MATCH) : order - 1;
@@ -159,7 +166,7 @@ export class NextCharModel {
     return slot;
   }
 
-  /** Keeps the last code points an n-gram can use. */
+  /** Keeps the last code points the n-grams and the match models can use. */
   trimHistory(history: number[]): number[] {
     return history.length > this.historyLength ? history.slice(history.length - this.historyLength) : history;
   }
@@ -199,13 +206,20 @@ export class NextCharModel {
     return this.withMatch({ probs, size }, point.history, documentModels?.match ?? null);
   }
 
-  /** The match model's prediction mixed in: the longer match of the document's and the corpus's. */
+  /**
+   * The match model's prediction mixed in: the longest match of the document's and the memory's
+   * match models (the document's wins a tie: it is the text being written).
+   */
   private withMatch(dist: Distribution, history: readonly number[], documentMatch: MatchIndex | null): Distribution {
     if (!this.matchWeights) return dist;
+    let match: Match | null = null;
+    for (const index of this.memoryMatches) {
+      const m = index.find(history);
+      if (m && (!match || m.length >= match.length)) match = m;
+    }
     const fromDoc = documentMatch ? documentMatch.find(history) : null;
-    const fromCorpus = this.corpusMatch ? this.corpusMatch.find(history) : null;
-    const useDoc = fromDoc !== null && (fromCorpus === null || fromDoc.length >= fromCorpus.length);
-    const match = useDoc ? fromDoc : fromCorpus;
+    const useDoc = fromDoc !== null && (match === null || fromDoc.length >= match.length);
+    if (useDoc) match = fromDoc;
     if (!match) return dist;
     const weight = (useDoc ? this.matchWeights.document : this.matchWeights.corpus)[matchBucket(match.length)];
     const slot = this.slotOf(match.next);

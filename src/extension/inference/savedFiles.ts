@@ -8,12 +8,12 @@
  * version of a file the model was trained on stays counted beside its saved version until the
  * memory is rebuilt (the next training): the corpus text is not kept to subtract it.
  *
- * The match model learns saved files too. It cannot subtract, so a re-save is appended (the
- * latest occurrence is the one found) and its text is rebuilt from the corpus and the files
- * learned now when that grows past twice the bound, or when a file is unlearned.
+ * Saved files have a match model of their own (`match`), beside the corpus's: it holds exactly
+ * the files learned now. A new file is appended; a re-saved, unlearned or evicted one makes it
+ * rebuild from what is learned, which costs the saved text only (at most the bound).
  */
 import type { CharNgram } from '../../model/ngram';
-import type { MatchIndex } from '../../model/matchModel';
+import { MatchIndex } from '../../model/matchModel';
 import { normalizeEol } from '../text';
 
 /** The context a saved file is learned after: a file starts as after the corpus' separator. */
@@ -26,17 +26,13 @@ export class SavedFiles {
   /** Key -> the text learned for it, oldest save first (re-saving moves a file to the end). */
   private readonly learned = new Map<string, string>();
   private chars = 0;
-  /** The match model's length before any saved file: saved text is appended after it. */
-  private readonly matchBase: number;
+  /** The match model of the files learned now. */
+  readonly match = new MatchIndex();
 
   constructor(
     private readonly ngram: CharNgram,
-    /** The match model learns saved files too; it cannot unlearn, so it is rebuilt when it holds too much. */
-    private readonly match: MatchIndex | null = null,
     private readonly maxChars = MAX_SAVED_CHARS,
-  ) {
-    this.matchBase = match?.length ?? 0;
-  }
+  ) {}
 
   /** How many files and characters are learned now. */
   get size(): { files: number; chars: number } {
@@ -48,19 +44,18 @@ export class SavedFiles {
     const normalized = normalizeEol(text);
     const previous = this.learned.get(key);
     if (previous === normalized) return;
-    this.drop(key);
-    if (normalized.length === 0 || normalized.length > this.maxChars) {
-      if (previous !== undefined) this.rebuildMatch();
-      return;
+    let removed = this.drop(key);
+    if (normalized.length > 0 && normalized.length <= this.maxChars) {
+      this.ngram.add(normalized, FILE_START);
+      this.learned.set(key, normalized);
+      this.chars += normalized.length;
+      for (const oldest of this.learned.keys()) {
+        if (this.chars <= this.maxChars) break;
+        removed = this.drop(oldest) || removed;
+      }
     }
-    this.ngram.add(normalized, FILE_START);
-    this.learned.set(key, normalized);
-    this.chars += normalized.length;
-    for (const oldest of this.learned.keys()) {
-      if (this.chars <= this.maxChars) break;
-      this.drop(oldest);
-    }
-    this.appendToMatch(normalized);
+    if (removed) this.rebuildMatch();
+    else if (this.learned.has(key)) this.match.append(FILE_START + normalized);
   }
 
   /** Removes what was learned for `key` (a deleted file), if anything. */
@@ -71,27 +66,16 @@ export class SavedFiles {
   /** Unlearns every saved file (the benchmark starts each simulated user afresh). */
   clear(): void {
     for (const key of [...this.learned.keys()]) this.drop(key);
-    this.match?.truncate(this.matchBase);
+    this.match.truncate(0);
   }
 
-  /**
-   * The latest save is found first (a match is the latest occurrence); earlier versions stay in the
-   * match model's text until it holds twice the bound, when it is rebuilt from what is learned now.
-   */
-  private appendToMatch(text: string): void {
-    if (!this.match) return;
-    if (this.match.length - this.matchBase + text.length > 2 * this.maxChars) this.rebuildMatch();
-    else this.match.append(FILE_START + text);
-  }
-
-  /** The match model's text: the corpus, then what is learned now (the latest save last). */
+  /** The match model's text: the files learned now, the latest save last. */
   private rebuildMatch(): void {
-    if (!this.match) return;
-    this.match.truncate(this.matchBase);
+    this.match.truncate(0);
     for (const kept of this.learned.values()) this.match.append(FILE_START + kept);
   }
 
-  /** Unlearns `key` from the n-gram; true if it was learned (the match model is the caller's). */
+  /** Unlearns `key` from the n-gram; true if it was learned (rebuilding the match model is the caller's). */
   private drop(key: string): boolean {
     const text = this.learned.get(key);
     if (text === undefined) return false;

@@ -17,7 +17,7 @@ const MAX_CHARS = 8_000_000;
 
 export interface WorkspaceMemory {
   ngram: CharNgram;
-  /** The match model over the same text (saved files appended). */
+  /** The match model over the same text (saved files have their own: saved.match). */
   match: MatchIndex;
   /** Files saved since the memory was built, learned into `ngram` (continuous learning). */
   saved: SavedFiles;
@@ -34,12 +34,12 @@ export async function buildWorkspaceMemory(paths: readonly string[], rules: Corp
   const corpus = await buildCorpus(paths, { maxTotalChars: MAX_CHARS, ...rules });
   const ngram = new CharNgram({ order });
   ngram.add(corpus.text);
-  const match = new MatchIndex(MatchIndex.bitsFor(corpus.text.length));
+  const match = new MatchIndex();
   match.append(corpus.text);
   return {
     ngram,
     match,
-    saved: new SavedFiles(ngram, match),
+    saved: new SavedFiles(ngram),
     paths,
     rules,
     files: corpus.files.length,

@@ -103,9 +103,9 @@ describe('match model in the mixture', () => {
     const corpusMatch = new MatchIndex();
     corpusMatch.append(text);
     const { lstm, state } = fixedLstm([0.001, 0.2, 0.5, 0.299]);
-    const plain = new NextCharModel(lstm, corpus, DEFAULT_WEIGHTS, 4, corpusMatch, null);
-    const withMatch = new NextCharModel(lstm, corpus, DEFAULT_WEIGHTS, 4, corpusMatch, weights);
-    // 'subscription = sour' agrees for 19 code points: the [16, 24) bucket, corpus weight 0.15.
+    const plain = new NextCharModel(lstm, corpus, DEFAULT_WEIGHTS, 4, [corpusMatch], null);
+    const withMatch = new NextCharModel(lstm, corpus, DEFAULT_WEIGHTS, 4, [corpusMatch], weights);
+    // All 22 code points of the history agree: the [16, 24) bucket, corpus weight 0.15.
     const point = { lstm: state, history: cps('st subscription = sour') };
     const before = plain.distribution(point, null);
     const after = withMatch.distribution(point, null);
@@ -113,6 +113,32 @@ describe('match model in the mixture', () => {
     const c = withMatch.slotOf('c'.codePointAt(0) as number);
     const pc = before.probs[plain.slotOf('c'.codePointAt(0) as number)];
     assert.ok(Math.abs(after.probs[c] - (0.85 * pc + 0.15)) < 1e-9, `P(c) ${after.probs[c]} vs ${0.85 * pc + 0.15}`);
+    assert.equal(after.probs[0], 0, "the LSTM's unknown symbol still gets nothing");
+  });
+
+  it('keeps MAX_MATCH code points of context with the match model, order - 1 without', () => {
+    const long = cps('x'.repeat(100));
+    assert.equal(new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [], weights).trimHistory(long).length, 64);
+    assert.equal(new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [], null).trimHistory(long).length, 3);
+  });
+
+  it('takes the longest of the memory matches, the later one (saved files) on a tie', () => {
+    const corpusMatch = new MatchIndex();
+    corpusMatch.append('  return readSetting(1);');
+    const savedMatch = new MatchIndex();
+    savedMatch.append('  return readSetting(2);');
+    const m = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [corpusMatch, savedMatch], weights);
+    const doc = new CharNgram({ order: 4 });
+    doc.add('x');
+    const d = m.distribution({ lstm: null, history: cps('  return readSetting(') }, { ngram: doc, match: null });
+    const two = d.probs[m.slotOf('2'.codePointAt(0) as number)];
+    assert.ok(two >= 0.15, `P(2) ${two}: the saved file's match ([16, 24): corpus weight 0.15)`);
+    assert.ok((d.probs[m.slotOf('1'.codePointAt(0) as number)] ?? 0) < 0.01);
+    const corpusLonger = new MatchIndex();
+    corpusLonger.append('x;\n  return readSetting(3);');
+    const n = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [corpusLonger, savedMatch], weights);
+    const e = n.distribution({ lstm: null, history: cps('x;\n  return readSetting(') }, { ngram: doc, match: null });
+    assert.ok(e.probs[n.slotOf('3'.codePointAt(0) as number)] >= 0.2, 'a longer corpus match wins over a shorter saved one');
   });
 
   it("prefers the document's match when it is at least as long, and does nothing without a match", () => {
@@ -120,18 +146,18 @@ describe('match model in the mixture', () => {
     corpusMatch.append('let value = readSetting(1);');
     const documentMatch = new MatchIndex();
     documentMatch.append('let value = readSetting(2);');
-    const m = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, corpusMatch, weights);
+    const m = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [corpusMatch], weights);
     const doc = new CharNgram({ order: 4 });
     doc.add('x');
     const d = m.distribution({ lstm: null, history: cps('let value = readSetting(') }, { ngram: doc, match: documentMatch });
     assert.ok(Math.abs(sumOf(d) - 1) < 1e-9);
     const two = d.probs[m.slotOf('2'.codePointAt(0) as number)];
     const one = d.probs[m.slotOf('1'.codePointAt(0) as number)] ?? 0;
-    // 25 code points agree: the [24, 32) bucket, document weight 0.4.
+    // All 24 code points of the history agree: the [24, 32) bucket, document weight 0.4.
     assert.ok(two >= 0.4 && one < 0.01, `P(2) ${two}, P(1) ${one}`);
     const away = { lstm: null, history: cps('nothing like it') };
-    const none = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, corpusMatch, weights).distribution(away, { ngram: doc, match: documentMatch });
-    const plain = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, corpusMatch, null).distribution(away, { ngram: doc, match: documentMatch });
+    const none = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [corpusMatch], weights).distribution(away, { ngram: doc, match: documentMatch });
+    const plain = new NextCharModel(null, null, DEFAULT_WEIGHTS, 4, [corpusMatch], null).distribution(away, { ngram: doc, match: documentMatch });
     assert.deepEqual(Array.from(none.probs.subarray(0, none.size)), Array.from(plain.probs.subarray(0, plain.size)));
   });
 });
@@ -150,6 +176,9 @@ describe('document memory (the cache learns what is typed)', () => {
     const p = ngram.predict(cps(text));
     const q = p.probs[Array.from(p.symbols).indexOf('Q'.codePointAt(0) as number)];
     assert.ok(q > 0.5, `P(Q | ...zebra) = ${q}`);
+    const { match } = memory.update('d', text, text.length);
+    assert.equal(match.length, text.length, 'the match model learned the typing too');
+    assert.equal(String.fromCodePoint(match.find(cps('nst zebra'))?.next ?? 0), 'Q');
   });
 
   it('relearns from the window after a jump, and keeps documents apart', () => {
