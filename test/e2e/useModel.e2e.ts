@@ -47,10 +47,23 @@ async function chooseFolderInDialog(s: CodeServerSession, folder: string): Promi
   // The dialog fills in a default folder asynchronously: wait for it before typing ours.
   await waitFor('the folder dialog', async () => (await input.inputValue()).startsWith('/'), 10_000, 100);
   await input.fill(folder);
-  await new Promise((r) => setTimeout(r, 300));
+  // The dialog may still replace the value with its own default after our fill (seen once in CI,
+  // under load): wait until ours has stuck, filling it again if not.
+  await waitFor(
+    `${folder} in the folder dialog`,
+    async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      if ((await input.inputValue()).replace(/\/$/, '') === folder) return true;
+      await input.fill(folder);
+      return false;
+    },
+    15_000,
+    100,
+  );
   // Enter on a folder's path may first open the folder (its value then ends with "/"); Enter again,
   // or the dialog's OK button, accepts the folder shown.
   for (let attempt = 0; attempt < 4 && (await widget.isVisible()); attempt++) {
+    if (!(await input.inputValue()).startsWith(folder)) await input.fill(folder);
     const ok = widget.locator('.monaco-button', { hasText: /^(OK|Use This Model)$/ });
     if (attempt > 0 && (await ok.count()) > 0) await ok.first().click();
     else await s.pressKey('Enter');

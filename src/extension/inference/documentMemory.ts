@@ -1,8 +1,9 @@
 /**
  * An n-gram cache and a match model (matchModel.ts) per document: what the user has in front of
- * them and types, learned at once. Requests carry the text before the cursor (a bounded window). Typing forward adds just the new
- * characters; any other move (a jump, an edit elsewhere, Backspace) relearns the window, which is
- * bounded, so a cache never grows past what a window and the typing since hold.
+ * them and types, learned at once. Requests carry the text before the cursor (a bounded window).
+ * Typing forward adds just the new characters; any other move (a jump, an edit elsewhere,
+ * Backspace) relearns the window, which is bounded, so a cache never grows past what a window and
+ * the typing since hold.
  */
 import { CharNgram } from '../../model/ngram';
 import { MatchIndex } from '../../model/matchModel';

@@ -1,10 +1,10 @@
 /**
  * The next character's distribution for completions: the LSTM mixed with two n-gram memories,
  * the workspace corpus and the document being edited (a cache that learns each identifier the
- * moment it is typed), and then with the match model of the same two texts (matchModel.ts: what
- * followed the latest earlier occurrence of the last 8 to 64 characters). Any part may be
- * missing: before the first checkpoint the memories answer alone, and a model opened without a
- * corpus is the LSTM with the document's memories.
+ * moment it is typed), and then with match models (matchModel.ts: what followed the latest
+ * earlier occurrence of the last 8 to 64 characters) of the document, the corpus and the files
+ * saved since. Any part may be missing: before the first checkpoint the memories answer alone, and
+ * a model opened without a corpus is the LSTM with the document's memories.
  *
  * Symbols are code points, kept in slots: the LSTM vocabulary's ids first (slot = id), then code
  * points only the n-grams have seen, as they appear. Distributions are dense over the slots.
@@ -70,7 +70,7 @@ export const DEFAULT_WEIGHTS: MixtureWeights = {
 /**
  * How much the match model's prediction weighs (the rest goes to the mixture above), by the
  * length of the match: [8, 12), [12, 16), [16, 24), [24, 32), [32, 48), [48, MAX_MATCH]; the
- * document's match is used when it is at least as long as the corpus's.
+ * document's match is used when it is at least as long as the workspace memory's.
  */
 export interface MatchWeights {
   document: MatchRow;
@@ -110,7 +110,7 @@ export interface DocumentModels {
 export interface Point {
   /** Null when there is no LSTM. */
   lstm: StepState | null;
-  /** Code points before this point (up to historyLength of them: the n-grams' order - 1, or MAX_MATCH for the match models). */
+  /** Code points before this point: up to historyLength (order - 1, or MAX_MATCH with match models). */
   history: number[];
 }
 
