@@ -8,7 +8,7 @@ import * as fsp from 'node:fs/promises';
 import { CharmError } from '../errors';
 import type { BackendChoice } from '../accel';
 import { hasModel, readMemorySpec } from './modelStore';
-import { buildWorkspaceMemory, learnSavedFile, WorkspaceMemory } from './inference/workspaceMemory';
+import { buildWorkspaceMemory, learnSavedFile, memoryModels, WorkspaceMemory } from './inference/workspaceMemory';
 import { InferenceEngine } from './inference/inferenceEngine';
 import { loadForInference } from './inference/modelLoader';
 import { RequestQueue } from './inference/requestQueue';
@@ -69,7 +69,7 @@ function load(root: string, backend: BackendChoice, memoryRoot = root): void {
       const memoryInfo = built ? { files: built.files, chars: built.chars } : null;
       const loaded = hasModel(root) || !built ? await loadWithRetry(root, backend) : undefined;
       if (engine) retired.push(engine);
-      engine = new InferenceEngine({ lstm: loaded, corpus: built?.ngram, memoryMatches: built && [built.match, built.saved.match] });
+      engine = new InferenceEngine({ lstm: loaded, ...memoryModels(built) });
       if (loaded) {
         const p = loaded.meta.progress;
         engineInfo = {

@@ -108,18 +108,23 @@ export class MatchIndex {
 
   private push(cp: number): void {
     if (this.size === this.text.length) this.reserve(this.size + 1);
-    // The contexts ending here now have a follower: index them before the code point is counted.
-    if (this.size >= MIN_SHORT) this.shortTable[this.slot(this.shortHash)] = this.size;
-    if (this.size >= MIN_LONG) this.longTable[this.slot(this.longHash)] = this.size;
-    const c = narrow(cp);
-    this.text[this.size] = c;
-    this.size++;
-    this.shortHash = roll(this.shortHash, c, this.size > MIN_SHORT ? this.text[this.size - 1 - MIN_SHORT] : 0, BASE_SHORT);
-    this.longHash = roll(this.longHash, c, this.size > MIN_LONG ? this.text[this.size - 1 - MIN_LONG] : 0, BASE_LONG);
+    this.text[this.size] = narrow(cp);
+    this.advance();
     if (this.size > 1 << this.bits && this.bits < MAX_TABLE_BITS) {
       this.bits++;
       this.reindex();
     }
+  }
+
+  /** Counts text[size], already in place: its contexts are indexed as predicting it, and the hashes roll on. */
+  private advance(): void {
+    const k = this.size;
+    if (k >= MIN_SHORT) this.shortTable[this.slot(this.shortHash)] = k;
+    if (k >= MIN_LONG) this.longTable[this.slot(this.longHash)] = k;
+    const c = this.text[k];
+    this.shortHash = roll(this.shortHash, c, k >= MIN_SHORT ? this.text[k - MIN_SHORT] : 0, BASE_SHORT);
+    this.longHash = roll(this.longHash, c, k >= MIN_LONG ? this.text[k - MIN_LONG] : 0, BASE_LONG);
+    this.size = k + 1;
   }
 
   private reserve(capacity: number): void {
@@ -137,17 +142,8 @@ export class MatchIndex {
     this.size = 0;
     this.shortHash = 0;
     this.longHash = 0;
-    const bits = this.bits;
-    // Replay the pushes without growing again: the text is already in place.
-    for (let k = 0; k < size; k++) {
-      if (k >= MIN_SHORT) this.shortTable[this.slot(this.shortHash)] = k;
-      if (k >= MIN_LONG) this.longTable[this.slot(this.longHash)] = k;
-      const c = this.text[k];
-      this.size = k + 1;
-      this.shortHash = roll(this.shortHash, c, k >= MIN_SHORT ? this.text[k - MIN_SHORT] : 0, BASE_SHORT);
-      this.longHash = roll(this.longHash, c, k >= MIN_LONG ? this.text[k - MIN_LONG] : 0, BASE_LONG);
-    }
-    this.bits = bits;
+    // The text is already in place: count it again without growing the tables.
+    while (this.size < size) this.advance();
   }
 
   private slot(hash: number): number {

@@ -10,7 +10,7 @@ import type { CompletionReply } from '../ipc/inferenceClient';
 import type { CompleteRequest } from '../protocol';
 import { EngineOptions, InferenceEngine } from './inferenceEngine';
 import { loadForInference } from './modelLoader';
-import { buildWorkspaceMemory, learnSavedFile, SavedOutcome, WorkspaceMemory } from './workspaceMemory';
+import { buildWorkspaceMemory, learnSavedFile, memoryModels, SavedOutcome, WorkspaceMemory } from './workspaceMemory';
 
 export interface LocalModelOptions {
   /** A checkpoint root or folder; undefined: the n-gram memory alone. */
@@ -36,11 +36,7 @@ export class LocalCompletionModel implements CompletionModel {
     if (!options.modelDir && !options.corpusPaths?.length) throw new Error('LocalCompletionModel: give a model folder, a corpus, or both');
     const lstm = options.modelDir ? await loadForInference(options.modelDir, options.backend ?? 'auto') : undefined;
     const memory = options.corpusPaths?.length ? await buildWorkspaceMemory(options.corpusPaths) : undefined;
-    return new LocalCompletionModel(
-      new InferenceEngine({ lstm, corpus: memory?.ngram, memoryMatches: memory && [memory.match, memory.saved.match] }, options.engine),
-      memory,
-      options,
-    );
+    return new LocalCompletionModel(new InferenceEngine({ lstm, ...memoryModels(memory) }, options.engine), memory, options);
   }
 
   get ready(): boolean {
@@ -65,10 +61,7 @@ export class LocalCompletionModel implements CompletionModel {
   async replaceModel(modelDir: string): Promise<void> {
     const lstm = await loadForInference(modelDir, this.options.backend ?? 'auto');
     const old = this.engine;
-    this.engine = new InferenceEngine(
-      { lstm, corpus: this.memory?.ngram, memoryMatches: this.memory && [this.memory.match, this.memory.saved.match] },
-      this.options.engine,
-    );
+    this.engine = new InferenceEngine({ lstm, ...memoryModels(this.memory) }, this.options.engine);
     old.dispose();
   }
 

@@ -10,6 +10,7 @@ import { MatchIndex } from '../../model/matchModel';
 import { buildCorpus, CorpusOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_SECRET_PATTERNS, decodeText } from '../../training/corpus';
 import { baseNameMatcher, pathMatcher } from '../../training/corpusRules';
 import { redactSecrets } from '../../training/secrets';
+import type { EngineModels } from './inferenceEngine';
 import { SavedFiles } from './savedFiles';
 
 /** The memory reads at most this much of the workspace (its n-gram stays within its node budget). */
@@ -46,6 +47,11 @@ export async function buildWorkspaceMemory(paths: readonly string[], rules: Corp
     chars: corpus.text.length,
     ms: performance.now() - started,
   };
+}
+
+/** What the completion engine takes of a workspace memory (nothing when there is none). */
+export function memoryModels(memory: WorkspaceMemory | undefined): Pick<EngineModels, 'corpus' | 'memoryMatches'> {
+  return memory ? { corpus: memory.ngram, memoryMatches: [memory.match, memory.saved.match] } : {};
 }
 
 /** What became of a saved file: learned, or why not (then any earlier version of it is unlearned). */

@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadCheckpoint } from '../../../src/training/checkpoint';
+import { importModel } from '../../../src/interop/importModel';
+import { CheckpointMeta, loadCheckpoint } from '../../../src/training/checkpoint';
 
 export const VOCAB = 8;
 /** A vocabulary of VOCAB characters, in code point order as --vocab-from-text builds it. */
@@ -38,6 +39,37 @@ export async function saveTfjs(model: tf.LayersModel, dir: string): Promise<void
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+}
+
+/**
+ * charModel(o) with weights seeded by `seed`, saved as tfjs-layers in dir/tfjs and imported into
+ * dir/charm with the vocabulary of dir/corpus.txt (the tests write TEXT there).
+ */
+export async function importedFixture(dir: string, o: RecurrentOptions, seed: number): Promise<{ keras: tf.LayersModel; root: string; meta: CheckpointMeta }> {
+  const keras = charModel(o);
+  randomizeWeights(keras, seed);
+  await saveTfjs(keras, path.join(dir, 'tfjs'));
+  const root = path.join(dir, 'charm');
+  const { meta } = await importModel({ file: path.join(dir, 'tfjs'), out: root, vocabulary: { kind: 'from-text', path: path.join(dir, 'corpus.txt') } });
+  return { keras, root, meta };
+}
+
+/** What tf.loadLayersModel makes of a tfjs-layers folder (model.json + weights.bin): its log-probabilities for ids. */
+export async function exportedLogProbs(dir: string, ids: number[] = IDS): Promise<number[][]> {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const loaded = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: new Uint8Array(fs.readFileSync(path.join(dir, 'weights.bin'))).buffer,
+    }),
+  );
+  const predicted = tf.tidy(() => (loaded.predict(tf.tensor2d([ids], [1, ids.length])) as tf.Tensor).reshape([-1, VOCAB]).arraySync() as number[][]);
+  loaded.dispose();
+  return logSoftmaxRows(predicted);
 }
 
 export interface RecurrentOptions {

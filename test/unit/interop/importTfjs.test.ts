@@ -3,28 +3,13 @@
  * and batched graph, and its step-by-step sampler) equal tfjs-layers' predict on the same weights.
  */
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/accel';
-import { importModel } from '../../../src/interop/importModel';
 import { loadCheckpoint } from '../../../src/training/checkpoint';
 import { TextGenerator } from '../../../src/model/sampler';
 import { chooseNext } from '../../../src/model/sampling';
 import { SeededRandom } from '../../../src/util/random';
 import { tempDir, writeFiles } from '../helpers';
-import {
-  assertClose,
-  charModel,
-  charmLogProbs,
-  IDS,
-  kerasOutputs,
-  logSoftmaxRows,
-  randomizeWeights,
-  RecurrentOptions,
-  saveTfjs,
-  TEXT,
-  VOCAB,
-} from './fixtures';
+import { assertClose, charmLogProbs, importedFixture, IDS, kerasOutputs, logSoftmaxRows, RecurrentOptions, TEXT, VOCAB } from './fixtures';
 
 describe('charm import: tfjs-layers models', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -37,14 +22,7 @@ describe('charm import: tfjs-layers models', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  async function importFixture(o: RecurrentOptions, seed: number): Promise<{ keras: tf.LayersModel; root: string }> {
-    const keras = charModel(o);
-    randomizeWeights(keras, seed);
-    await saveTfjs(keras, path.join(tmp.dir, 'tfjs'));
-    const root = path.join(tmp.dir, 'charm');
-    await importModel({ file: path.join(tmp.dir, 'tfjs', 'model.json'), out: root, vocabulary: { kind: 'from-text', path: path.join(tmp.dir, 'corpus.txt') } });
-    return { keras, root };
-  }
+  const importFixture = (o: RecurrentOptions, seed: number) => importedFixture(tmp.dir, o, seed);
 
   const cases: [string, RecurrentOptions][] = [
     ['Embedding -> LSTM -> Dense', {}],
