@@ -1,5 +1,5 @@
 """One training run of the PyTorch trainer: the loop of src/training/trainingLoop.ts (Adam, clipping,
-cosine decay, evaluation, best/ and latest/, early stopping, the NaN guard) over this rank's batches,
+cosine decay, evaluation, best/ and latest/, the plateau rule, the NaN guard) over this rank's batches,
 with the gradients averaged by DistributedDataParallel and the decisions (stop, skip) agreed by all ranks."""
 
 import hashlib
@@ -21,6 +21,8 @@ from .model import CharModel
 from .presets import DEFAULT_EPOCHS, DEFAULT_HYPERPARAMETERS, DEFAULT_PRESET, PRESETS
 
 MAX_RECOVERIES = 8
+# The cosine schedule's last rate, as a fraction of the base: below it, a plateau ends the run.
+PLATEAU_FLOOR = 0.1
 
 
 def log(rank, message):
@@ -229,7 +231,7 @@ class Trainer:
         base = self.options["learningRate"] * self.progress["learningRateScale"]
         if self.options["schedule"] == "none":
             return base
-        return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * fraction)))
+        return base * (PLATEAU_FLOOR + (1 - PLATEAU_FLOOR) * 0.5 * (1 + math.cos(math.pi * fraction)))
 
     def advance_position(self):
         self.progress["batchInEpoch"] += 1
@@ -284,7 +286,8 @@ class Trainer:
         self.written.append(path)
         self.saved_at_step = self.progress["step"]
 
-    def evaluate_and_save(self, recent):
+    def evaluate_and_save(self, recent, learning_rate):
+        """True to stop early. `learning_rate` is the rate of the step just taken."""
         p, o = self.progress, self.options
         val_loss, accuracy = self.evaluate()
         if val_loss is not None:
@@ -297,12 +300,27 @@ class Trainer:
             p["evalsWithoutImprovement"] += 1
         what = f"val loss {val_loss:.4f} nats/char, accuracy {accuracy * 100:.1f}%" if val_loss is not None else f"train loss {criterion:.4f} (no validation set)"
         log(self.rank, f"step {p['step']}: {what}{'  (best)' if best else ''}")
+        # Decided before saving, so that latest/ holds the rate the run goes on with.
+        stop = self.after_plateau(learning_rate)
         if best:
             self.save("best", False)
         self.save("latest", True)
         if math.isfinite(criterion):
             self.take_snapshot()
-        return o["patience"] > 0 and p["evalsWithoutImprovement"] >= o["patience"]
+        return stop
+
+    def after_plateau(self, learning_rate):
+        """As trainingLoop.ts: `patience` evaluations without improvement halve the rate while it is above the
+        schedule's floor, and stop the run (True) once it is at the floor."""
+        p, o = self.progress, self.options
+        if not (o["patience"] > 0 and p["evalsWithoutImprovement"] >= o["patience"]):
+            return False
+        if learning_rate > PLATEAU_FLOOR * o["learningRate"]:
+            p["learningRateScale"] /= 2
+            p["evalsWithoutImprovement"] = 0
+            log(self.rank, f"validation loss has not improved for {o['patience']} evaluations: halved the learning rate (now x{p['learningRateScale']:g})")
+            return False
+        return True
 
     def run(self, started):
         """Trains until a budget is spent; `started` (time.perf_counter) is when --max-seconds began."""
@@ -379,7 +397,7 @@ class Trainer:
                     print(f"step {p['step']} loss {mean_loss:.4f} lr {lr:.3g} {chars_per_step / max(step_seconds, 1e-9):.0f} chars/s", flush=True)
                 if p["step"] % o["evalEvery"] == 0:
                     t1 = time.perf_counter()
-                    stop = self.evaluate_and_save(recent)
+                    stop = self.evaluate_and_save(recent, lr)
                     eval_seconds = time.perf_counter() - t1
                     recent = []
                     evaluated_at = p["step"]
@@ -401,7 +419,7 @@ class Trainer:
             ) from None
         p["elapsedSeconds"] = elapsed_before + time.perf_counter() - started
         if stop_reason not in ("interrupted", "diverged") and evaluated_at != p["step"]:
-            self.evaluate_and_save(recent)
+            self.evaluate_and_save(recent, 0.0)  # the run ends here: the plateau rule has nothing left to decide
         else:
             self.save("latest", True)
         # The rate of the training loop alone (evaluations and saves included, start-up not).

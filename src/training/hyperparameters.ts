@@ -13,7 +13,7 @@ export interface Hyperparameters {
   maxSeconds?: number;
   valFraction: number;
   evalEvery: number;
-  /** Evaluations without improvement before stopping; 0 never stops early. */
+  /** Evaluations without improvement before the rate halves (or, once it is at a tenth, training stops); 0: never. */
   patience: number;
   /** Validation characters per evaluation (the whole held-out tail when it is smaller). */
   maxEvalChars: number;

@@ -255,3 +255,65 @@ describe('sampling', () => {
     g.dispose();
   });
 });
+
+describe('plateaus: the learning rate halves before training stops early', () => {
+  before(async () => {
+    await initBackend('auto');
+  });
+
+  // A rate so small that float32 weights cannot move: every evaluation after the first is a plateau.
+  async function plateauRun(patience: number, maxSteps: number) {
+    const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
+    const options = {
+      ...DEFAULT_HYPERPARAMETERS,
+      seqLength: 16,
+      batchSize: 4,
+      learningRate: 1e-12,
+      schedule: 'none' as const,
+      maxSteps,
+      evalEvery: 2,
+      patience,
+    };
+    const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
+    const dataset = new CharDataset(ids, { ...options, valFraction: 0.1 });
+    const trainer = new TrainingLoop(model, dataset, options);
+    const rates: number[] = [];
+    const warnings: string[] = [];
+    try {
+      const latest = new Map<number, number>();
+      const result = await trainer.run({
+        onStep: (e) => rates.push(e.learningRate),
+        onWarning: (m) => warnings.push(m),
+        save: async (kind, state) => {
+          if (kind === 'latest') latest.set(state.progress.step, state.progress.learningRateScale);
+        },
+      });
+      return { result, rates, warnings, latest };
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  }
+
+  it('halves the rate at each plateau while it is above a tenth of the base, then stops', async () => {
+    const { result, rates, warnings, latest } = await plateauRun(2, 400);
+    // Evaluations at steps 2, 4, ...: the first sets the best; every 2 without improvement halve the
+    // rate (1 -> 1/2 -> 1/4 -> 1/8 -> 1/16); at 1/16, below a tenth, the next plateau stops the run.
+    assert.equal(result.stopReason, 'early-stopping');
+    assert.equal(warnings.length, 4, warnings.join('\n'));
+    assert.match(warnings[0], /not improved for 2 evaluations .*: halved the learning rate \(now x0\.5\)/);
+    assert.equal(result.progress.learningRateScale, 1 / 16);
+    assert.equal(result.stepsThisRun, 2 + 5 * 4);
+    assert.deepEqual([...new Set(rates)], [1e-12, 5e-13, 2.5e-13, 1.25e-13, 6.25e-14]);
+    // latest/ holds the rate the run goes on with: a resume after step 6 starts halved.
+    assert.equal(latest.get(4), 1);
+    assert.equal(latest.get(6), 0.5);
+  });
+
+  it('patience 0 never stops nor halves', async () => {
+    const { result, warnings } = await plateauRun(0, 40);
+    assert.equal(result.stopReason, 'budget');
+    assert.equal(result.stepsThisRun, 40);
+    assert.deepEqual(warnings, []);
+  });
+});

@@ -43,6 +43,24 @@ describe('charm_torch: NaN guard, time budget, interruption', function () {
     );
   });
 
+  it('halves the learning rate at each plateau above a tenth of the base, then stops early', () => {
+    const out = path.join(tmp.dir, 'plateau');
+    // A rate so small that float32 weights cannot move: every evaluation after the first is a plateau.
+    const args = [...FAST, '--learning-rate', '1e-12', '--schedule', 'none', '--patience', '1', '--eval-every', '2', '--max-steps', '400'];
+    const r = spawnSync(PYTHON, [TRAIN_PY, '--data', data, '--out', out, ...args], { encoding: 'utf8', env: pythonEnv(), timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const halvings = r.stdout.match(/validation loss has not improved for 1 evaluations: halved the learning rate \(now x[0-9.]+\)/g) ?? [];
+    assert.deepEqual(
+      halvings.map((m) => m.replace(/.*now x/, '').replace(')', '')),
+      ['0.5', '0.25', '0.125', '0.0625'],
+      r.stdout,
+    );
+    const meta = readCheckpointMeta(path.join(out, 'latest'));
+    // The first evaluation (step 2) sets the best; each later one halves the rate until it is below a tenth.
+    assert.equal(meta.progress.step, 2 + 5 * 2);
+    assert.equal(meta.progress.learningRateScale, 1 / 16);
+  });
+
   it("refuses to resume on data whose vocabulary differs from the model's", () => {
     const other = path.join(tmp.dir, 'other-data');
     writePreparedData(other, 'A wholly different alphabet: XYZ 0123456789. '.repeat(100));
