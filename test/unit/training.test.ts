@@ -8,12 +8,41 @@ import { TextGenerator } from '../../src/model/sampler';
 import { loadCheckpoint } from '../../src/training/checkpoint';
 import { runTrainingSession, SessionHooks } from '../../src/training/session';
 import { CharDataset } from '../../src/training/dataset';
-import { DEFAULT_HYPERPARAMETERS } from '../../src/training/hyperparameters';
-import { EvalEvent, StepEvent, TrainingLoop } from '../../src/training/trainingLoop';
+import { DEFAULT_HYPERPARAMETERS, Hyperparameters } from '../../src/training/hyperparameters';
+import { EvalEvent, StepEvent, TrainingLoop, TrainingLoopHooks, TrainingLoopResult } from '../../src/training/trainingLoop';
 import { repetitiveText, tempDir, writeFiles } from './helpers';
 
 const TINY = { units: 32, embedding: 16 } as const;
 const FAST = { seqLength: 24, batchSize: 8, evalEvery: 10, patience: 0, learningRate: 1e-2 } as const;
+
+/**
+ * A TrainingLoop run of a 16-unit LSTM on 3,000 ids of a 7-symbol cycle (fast enough for hundreds of
+ * steps); `clock` is the loop's clock, `beforeBatch` runs as each training batch is drawn.
+ */
+async function runTinyLoop(
+  options: Hyperparameters,
+  hooks: TrainingLoopHooks,
+  seams: { clock?: () => number; beforeBatch?: () => void } = {},
+): Promise<TrainingLoopResult> {
+  const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
+  const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
+  const dataset = new CharDataset(ids, { ...options, valFraction: 0.1 });
+  const { beforeBatch } = seams;
+  if (beforeBatch) {
+    const trainBatch = dataset.trainBatch.bind(dataset);
+    dataset.trainBatch = (...args) => {
+      beforeBatch();
+      return trainBatch(...args);
+    };
+  }
+  const trainer = new TrainingLoop(model, dataset, options, {}, seams.clock);
+  try {
+    return await trainer.run(hooks);
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
 
 function recorder() {
   const steps: StepEvent[] = [];
@@ -133,19 +162,11 @@ describe('time budget', () => {
   // measured), and writing a checkpoint 5 s, whatever the machine's speed.
   async function budgetedRun(maxSeconds: number, evalEvery: number, measuredStepSeconds = 0): Promise<{ steps: number; evalAt: number[]; endsAt: number }> {
     let clock = 0;
-    const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
     const options = { ...DEFAULT_HYPERPARAMETERS, seqLength: 16, batchSize: 4, learningRate: 1e-2, maxSeconds, evalEvery, patience: 0 };
-    const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
-    const dataset = new CharDataset(ids, { ...options, valFraction: 0.1 });
-    const trainBatch = dataset.trainBatch.bind(dataset);
-    dataset.trainBatch = (...args) => {
-      clock += measuredStepSeconds;
-      return trainBatch(...args);
-    };
-    const trainer = new TrainingLoop(model, dataset, options, {}, () => clock);
     const evalAt: number[] = [];
-    try {
-      const result = await trainer.run({
+    const result = await runTinyLoop(
+      options,
+      {
         onStep: () => {
           clock += 1;
         },
@@ -153,12 +174,15 @@ describe('time budget', () => {
         save: async () => {
           clock += 5;
         },
-      });
-      return { steps: result.stepsThisRun, evalAt, endsAt: clock };
-    } finally {
-      trainer.dispose();
-      model.dispose();
-    }
+      },
+      {
+        clock: () => clock,
+        beforeBatch: () => {
+          clock += measuredStepSeconds;
+        },
+      },
+    );
+    return { steps: result.stepsThisRun, evalAt, endsAt: clock };
   }
 
   it('stops training early enough for the final evaluation and save, as measured at the last evaluation', async () => {
@@ -263,7 +287,6 @@ describe('plateaus: the learning rate halves before training stops early', () =>
 
   // A rate so small that float32 weights cannot move: every evaluation after the first is a plateau.
   async function plateauRun(patience: number, maxSteps: number) {
-    const ids = Int32Array.from({ length: 3000 }, (_, k) => k % 7);
     const options = {
       ...DEFAULT_HYPERPARAMETERS,
       seqLength: 16,
@@ -274,25 +297,17 @@ describe('plateaus: the learning rate halves before training stops early', () =>
       evalEvery: 2,
       patience,
     };
-    const model = CharModel.create({ cell: 'lstm', vocabSize: 7, embedding: 8, units: 16, layers: 1 }, 3);
-    const dataset = new CharDataset(ids, { ...options, valFraction: 0.1 });
-    const trainer = new TrainingLoop(model, dataset, options);
     const rates: number[] = [];
     const warnings: string[] = [];
-    try {
-      const latest = new Map<number, number>();
-      const result = await trainer.run({
-        onStep: (e) => rates.push(e.learningRate),
-        onWarning: (m) => warnings.push(m),
-        save: async (kind, state) => {
-          if (kind === 'latest') latest.set(state.progress.step, state.progress.learningRateScale);
-        },
-      });
-      return { result, rates, warnings, latest };
-    } finally {
-      trainer.dispose();
-      model.dispose();
-    }
+    const latest = new Map<number, number>();
+    const result = await runTinyLoop(options, {
+      onStep: (e) => rates.push(e.learningRate),
+      onWarning: (m) => warnings.push(m),
+      save: async (kind, state) => {
+        if (kind === 'latest') latest.set(state.progress.step, state.progress.learningRateScale);
+      },
+    });
+    return { result, rates, warnings, latest };
   }
 
   it('halves the rate at each plateau while it is above a tenth of the base, then stops', async () => {
